@@ -1,0 +1,69 @@
+import { Option, type Command } from 'commander';
+import { toCompareCsv } from '../../report/csv.js';
+import { toCompareJson } from '../../report/json.js';
+import { toCompareTable } from '../../report/table.js';
+import { COMPARE_METHODS, runCompare, type CompareMethod } from '../../run/compare.js';
+import type { CliContext } from '../context.js';
+import {
+  addMetricOptions,
+  addOutputOptions,
+  addReadOptions,
+  readOptionsFrom,
+  svccaOptionsFrom,
+  type MetricFlags,
+  type OutputFlags,
+  type ReadFlags,
+} from '../options.js';
+import { buildPaint, printWarnings, shouldColor, writeData } from '../output.js';
+
+interface CompareFlags extends ReadFlags, MetricFlags, OutputFlags {
+  method: CompareMethod;
+  format: 'table' | 'json' | 'csv';
+  details?: boolean;
+}
+
+const EXAMPLES = `
+Examples:
+  pwcca compare a.npy b.npy                       PWCCA distance, human-readable
+  pwcca compare a.npy b.arrow --format json       everything, machine-readable
+  pwcca compare a.npy b.npy --method all --details
+  pwcca compare a.npy b.npy --variant svcca       google/svcca-compatible PWCCA
+  pwcca compare conv1.npy conv1b.npy --layout nchw --conv mean
+  pwcca compare acts_T.npy b_T.npy --layout neurons-first
+  d=$(pwcca compare a.npy b.npy --quiet)           just the distance, for scripts
+  cat a.npy | pwcca compare - b.npy`;
+
+export function registerCompare(program: Command, context: CliContext): void {
+  const command = program
+    .command('compare')
+    .description('similarity of two activation files (rows = the same datapoints, columns = neurons)')
+    .argument('<a>', 'first activation file (.npy, .arrow, .feather, .arrows), or - for stdin')
+    .argument('<b>', 'second activation file')
+    .addOption(
+      new Option('--method <method>', 'statistic to report first (all = PWCCA, CCA and SVCCA)').choices([...COMPARE_METHODS]).default('pwcca'),
+    )
+    .option('--details', 'table output: list the canonical correlations and PWCCA weights');
+  addReadOptions(command);
+  addMetricOptions(command);
+  addOutputOptions(command, ['table', 'json', 'csv'], 'table');
+  command.addHelpText('after', EXAMPLES).action(async (a: string, b: string, flags: CompareFlags) => {
+    const report = await runCompare(a, b, {
+      ...readOptionsFrom(flags, context.stdin),
+      method: flags.method,
+      variant: flags.variant,
+      epsilon: flags.epsilon,
+      svcca: svccaOptionsFrom(flags),
+    });
+    printWarnings(report.comparison.warnings, context, flags.quiet === true, flags.color);
+    let text: string;
+    if (flags.format === 'json') text = toCompareJson(report);
+    else if (flags.format === 'csv') text = toCompareCsv(report);
+    else if (flags.quiet) text = `${report.distance}\n`;
+    else {
+      const color = flags.out === undefined && shouldColor(flags.color, context.stdout, context.env);
+      text = toCompareTable(report, { paint: buildPaint(color), details: flags.details });
+    }
+    await writeData(text, flags.out, context);
+  });
+}
+

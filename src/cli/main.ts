@@ -1,0 +1,46 @@
+import { CommanderError } from 'commander';
+import { ExitCode, PwccaError } from '../errors.js';
+import { processContext, type CliContext } from './context.js';
+import { buildMessagePaint } from './output.js';
+import { buildProgram } from './program.js';
+
+/**
+ * Runs the CLI and returns the exit code. The one place where errors become
+ * messages: `pwcca: <what failed> (<file or pair>)` and a `hint:` line.
+ */
+export async function main(argv: readonly string[], context: CliContext = processContext()): Promise<number> {
+  const program = buildProgram(context);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return context.exitCode ?? ExitCode.ok;
+  } catch (error) {
+    const colorFlag = argv.includes('--no-color') ? false : argv.includes('--color') ? true : undefined;
+    return reportError(error, context, colorFlag);
+  }
+}
+
+function reportError(error: unknown, context: CliContext, colorFlag: boolean | undefined): number {
+  const paint = buildMessagePaint(context, colorFlag);
+  if (error instanceof CommanderError) {
+    // Commander has already printed its message; help and version exit 0.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+      return ExitCode.ok;
+    }
+    return ExitCode.usage;
+  }
+  if (error instanceof PwccaError) {
+    const where = error.where !== undefined && !error.message.includes(error.where) ? ` (${error.where})` : '';
+    context.stderr.write(`${paint.error('pwcca:')} ${error.message}${where}\n`);
+    if (error.hint) context.stderr.write(`${paint.hint('hint:')} ${error.hint}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  context.stderr.write(`${paint.error('pwcca: internal error:')} ${message}\n`);
+  context.stderr.write(`${paint.hint('hint:')} this is a bug in pwcca; please report it with the command you ran\n`);
+  return ExitCode.internal;
+}
+
+/** Entry point of bin/pwcca.js. */
+export async function run(): Promise<void> {
+  process.exitCode = await main(process.argv.slice(2));
+}
