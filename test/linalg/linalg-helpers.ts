@@ -1,0 +1,104 @@
+/**
+ * Small helpers for the linear-algebra tests: ml-matrix conversions (the
+ * independent oracle), invariant checks and structured test matrices.
+ */
+import { Matrix as MlMatrix, QrDecomposition } from 'ml-matrix';
+import { randomMatrix } from '../helpers/random.js';
+
+/** Row-major Float64Array -> ml-matrix Matrix. */
+export function toMl(a: Float64Array, rows: number, cols: number): MlMatrix {
+  const m = new MlMatrix(rows, cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) m.set(i, j, a[i * cols + j]);
+  return m;
+}
+
+/** ml-matrix Matrix -> row-major Float64Array. */
+export function fromMl(m: MlMatrix): Float64Array {
+  const out = new Float64Array(m.rows * m.columns);
+  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.columns; j++) out[i * m.columns + j] = m.get(i, j);
+  return out;
+}
+
+/** Naive triple loop a (r x k) times b (k x c), row-major. */
+export function naiveMultiply(a: Float64Array, r: number, k: number, b: Float64Array, c: number): Float64Array {
+  const out = new Float64Array(r * c);
+  for (let i = 0; i < r; i++) {
+    for (let j = 0; j < c; j++) {
+      let s = 0;
+      for (let t = 0; t < k; t++) s += a[i * k + t] * b[t * c + j];
+      out[i * c + j] = s;
+    }
+  }
+  return out;
+}
+
+export function naiveTranspose(a: Float64Array, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = a[i * cols + j];
+  return out;
+}
+
+export function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new RangeError(`length ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** Max |Q^T Q - I| for a rows x k row-major Q (columns orthonormal). */
+export function orthonormalityError(q: Float64Array, rows: number, k: number): number {
+  let worst = 0;
+  for (let i = 0; i < k; i++) {
+    for (let j = i; j < k; j++) {
+      let s = 0;
+      for (let r = 0; r < rows; r++) s += q[r * k + i] * q[r * k + j];
+      worst = Math.max(worst, Math.abs(s - (i === j ? 1 : 0)));
+    }
+  }
+  return worst;
+}
+
+/** Symmetric n x n matrix: (G + G^T) / 2 for a normal G. */
+export function randomSymmetric(n: number, seed: number): Float64Array {
+  const g = randomMatrix(n, n, seed).data;
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] = (g[i * n + j] + g[j * n + i]) / 2;
+  return a;
+}
+
+/** Random n x n orthogonal matrix (Q of the QR of a normal matrix). */
+export function randomOrthogonal(n: number, seed: number): Float64Array {
+  const g = randomMatrix(n, n, seed).data;
+  return fromMl(new QrDecomposition(toMl(g, n, n)).orthogonalMatrix);
+}
+
+/** q1 diag(values) q2^T with q1 (rows x k) and q2 (cols x k) having orthonormal columns. */
+export function withSpectrum(
+  values: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  seed: number,
+): { a: Float64Array; q1: Float64Array; q2: Float64Array } {
+  const k = values.length;
+  const full1 = randomOrthogonal(rows, seed);
+  const full2 = randomOrthogonal(cols, seed + 1000);
+  const q1 = new Float64Array(rows * k);
+  const q2 = new Float64Array(cols * k);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < k; j++) q1[i * k + j] = full1[i * rows + j];
+  for (let i = 0; i < cols; i++) for (let j = 0; j < k; j++) q2[i * k + j] = full2[i * cols + j];
+  const scaled = new Float64Array(rows * k);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < k; j++) scaled[i * k + j] = q1[i * k + j] * values[j];
+  const a = naiveMultiply(scaled, rows, k, naiveTranspose(q2, cols, k), cols);
+  return { a, q1, q2 };
+}
+
+export function isDescending(a: ArrayLike<number>): boolean {
+  for (let i = 1; i < a.length; i++) if (a[i] > a[i - 1]) return false;
+  return true;
+}
