@@ -1,5 +1,5 @@
 import { symmetricEigen } from '../linalg/decompose.js';
-import { centredCrossProduct, columnMeans } from '../linalg/kernels.js';
+import { centredCrossProduct, centredGram, columnMeans } from '../linalg/kernels.js';
 import { NumericError } from '../errors.js';
 import type { Matrix } from '../types.js';
 
@@ -41,7 +41,7 @@ export interface PreparedSide extends SideMoments {
 /** Per-neuron centred moments of an in-memory matrix (two-pass: means first, then centred products). */
 export function computeMoments(x: Matrix): SideMoments {
   const mean = columnMeans(x.data, x.rows, x.cols);
-  const covariance = centredCrossProduct(x.data, mean, x.cols, x.data, mean, x.cols, x.rows);
+  const covariance = centredGram(x.data, mean, x.cols, x.rows);
   scaleInPlace(covariance, 1 / (x.rows - 1));
   return { n: x.rows, d: x.cols, mean, covariance };
 }

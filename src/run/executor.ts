@@ -1,0 +1,175 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { InputError, InternalError, NumericError, UsageError, type PwccaError } from '../errors.js';
+import { comparePrepared, type CompareOptions, type PairComparison } from '../metrics/compare.js';
+import { crossCovariance, prepareSide, type PreparedSide } from '../metrics/side.js';
+import type { Matrix } from '../types.js';
+
+/**
+ * Where the heavy work of a multi-pair run happens: preparing a side
+ * (covariance + eigendecomposition) and comparing two prepared sides
+ * (cross-covariance + CCA). The inline executor runs on the calling thread;
+ * the worker executor spreads the work over threads that share the matrices'
+ * memory.
+ */
+export interface Executor {
+  prepare(matrix: Matrix): Promise<PreparedSide>;
+  compare(x: Matrix, px: PreparedSide, y: Matrix, py: PreparedSide, options: CompareOptions): Promise<PairComparison>;
+  /** Makes a matrix cheap to hand to this executor (shared memory for workers). */
+  adopt(matrix: Matrix): Matrix;
+  /** Likewise for a prepared side's big arrays. */
+  adoptSide(side: PreparedSide): PreparedSide;
+  close(): Promise<void>;
+}
+
+/** Default --jobs: the number of cores. */
+export function defaultJobs(): number {
+  return Math.max(1, availableParallelism());
+}
+
+export function createExecutor(jobs: number): Executor {
+  return jobs <= 1 ? new InlineExecutor() : new WorkerExecutor(jobs);
+}
+
+/** Runs everything on the calling thread. */
+export class InlineExecutor implements Executor {
+  async prepare(matrix: Matrix): Promise<PreparedSide> {
+    return prepareSide(matrix);
+  }
+
+  async compare(x: Matrix, px: PreparedSide, y: Matrix, py: PreparedSide, options: CompareOptions): Promise<PairComparison> {
+    return comparePrepared(px, py, crossCovariance(x, px, y, py), options);
+  }
+
+  adopt(matrix: Matrix): Matrix {
+    return matrix;
+  }
+
+  adoptSide(side: PreparedSide): PreparedSide {
+    return side;
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Messages to a pair worker. */
+export type WorkerRequest =
+  | { id: number; type: 'prepare'; matrix: Matrix }
+  | { id: number; type: 'compare'; x: Matrix; px: PreparedSide; y: Matrix; py: PreparedSide; options: CompareOptions };
+
+/** Replies from a pair worker: a value, or a serialised error. */
+export type WorkerReply =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: { name: string; message: string; hint?: string; where?: string; stack?: string } };
+
+interface Job {
+  request: WorkerRequest;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * A fixed pool of worker threads fed from one queue. Matrices and prepared
+ * sides live in SharedArrayBuffers, so a job message carries views, not copies.
+ */
+export class WorkerExecutor implements Executor {
+  private readonly idle: Worker[] = [];
+  private readonly queue: Job[] = [];
+  private readonly running = new Map<number, { worker: Worker; job: Job }>();
+  private nextId = 0;
+
+  constructor(jobs: number) {
+    const script = fileURLToPath(new URL('../../dist/run/pair-worker.js', import.meta.url));
+    for (let i = 0; i < jobs; i++) {
+      const worker = new Worker(script);
+      worker.on('message', (reply: WorkerReply) => this.finish(worker, reply));
+      worker.on('error', (error) => this.fail(worker, error));
+      worker.unref();
+      this.idle.push(worker);
+    }
+  }
+
+  prepare(matrix: Matrix): Promise<PreparedSide> {
+    return this.submit({ id: this.nextId++, type: 'prepare', matrix }) as Promise<PreparedSide>;
+  }
+
+  compare(x: Matrix, px: PreparedSide, y: Matrix, py: PreparedSide, options: CompareOptions): Promise<PairComparison> {
+    return this.submit({ id: this.nextId++, type: 'compare', x, px, y, py, options }) as Promise<PairComparison>;
+  }
+
+  adopt(matrix: Matrix): Matrix {
+    return { rows: matrix.rows, cols: matrix.cols, data: toShared(matrix.data) };
+  }
+
+  adoptSide(side: PreparedSide): PreparedSide {
+    return {
+      ...side,
+      covariance: toShared(side.covariance),
+      eigenvectors: toShared(side.eigenvectors),
+      eigenvalues: toShared(side.eigenvalues),
+      mean: toShared(side.mean),
+    };
+  }
+
+  async close(): Promise<void> {
+    const workers = [...this.idle, ...[...this.running.values()].map((entry) => entry.worker)];
+    this.idle.length = 0;
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+
+  private submit(request: WorkerRequest): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const worker = this.idle.pop()!;
+      const job = this.queue.shift()!;
+      this.running.set(job.request.id, { worker, job });
+      worker.postMessage(job.request);
+    }
+  }
+
+  private finish(worker: Worker, reply: WorkerReply): void {
+    const entry = this.running.get(reply.id);
+    if (!entry) return;
+    this.running.delete(reply.id);
+    this.idle.push(worker);
+    if (reply.ok) entry.job.resolve(reply.value);
+    else entry.job.reject(reviveError(reply.error));
+    this.dispatch();
+  }
+
+  private fail(worker: Worker, error: unknown): void {
+    for (const [id, entry] of this.running) {
+      if (entry.worker === worker) {
+        this.running.delete(id);
+        entry.job.reject(new InternalError(`a worker thread failed: ${(error as Error).message ?? error}`));
+      }
+    }
+  }
+}
+
+function toShared(values: Float64Array): Float64Array {
+  if (values.buffer instanceof SharedArrayBuffer) return values;
+  const shared = new Float64Array(new SharedArrayBuffer(values.byteLength));
+  shared.set(values);
+  return shared;
+}
+
+/** Error types a worker can send back, rebuilt on this side so exit codes and hints survive. */
+const errorTypes = new Map<string, new (message: string, options: { hint?: string; where?: string }) => PwccaError>(
+  [UsageError, InputError, NumericError, InternalError].map((type) => [type.name, type]),
+);
+
+function reviveError(error: { name: string; message: string; hint?: string; where?: string; stack?: string }): Error {
+  const type = errorTypes.get(error.name);
+  if (type) return new type(error.message, { hint: error.hint, where: error.where });
+  const revived = new InternalError(`${error.name}: ${error.message}`);
+  revived.stack = error.stack;
+  return revived;
+}
