@@ -1,0 +1,201 @@
+/**
+ * End-to-end: the built binary (`npm test` builds first), its exit codes,
+ * stdout that parses, and one-line errors with hints on stderr.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildMatrix } from '../../src/types.js';
+import { randomMatrix } from '../helpers/random.js';
+import { npyBytes, temporaryFolder, writeMatrixNpy } from '../helpers/npy-file.js';
+import { correlatedPair } from '../metrics/helpers.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = join(root, 'bin/pwcca.js');
+const example = join(root, 'fixtures/oracle/small_f64');
+
+function pwcca(args: string[], input?: Uint8Array) {
+  const result = spawnSync(process.execPath, [bin, ...args], { input, env: { ...process.env, NO_COLOR: '1' }, encoding: 'buffer' });
+  return { code: result.status, stdout: result.stdout.toString('utf8'), stderr: result.stderr.toString('utf8') };
+}
+
+let folder: string;
+let a: string;
+let b: string;
+
+beforeAll(() => {
+  folder = temporaryFolder();
+  const pair = correlatedPair(200, 8, 6, 3);
+  a = writeMatrixNpy(folder, 'a.npy', pair.x);
+  b = writeMatrixNpy(folder, 'b.npy', pair.y, '<f4');
+});
+
+describe('pwcca compare (binary)', () => {
+  it('prints a table with the PWCCA and CCA distances', () => {
+    const run = pwcca(['compare', join(example, 'a.npy'), join(example, 'b.npy')]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^PWCCA\s+distance 0\.118363/m);
+    expect(run.stdout).toMatch(/^CCA\s+distance 0\.461137/m);
+    expect(run.stderr).toBe('');
+  });
+
+  it('--format json parses and carries the documented fields', () => {
+    const run = pwcca(['compare', a, b, '--format', 'json', '--method', 'all']);
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expect(doc.schemaVersion).toBe(1);
+    expect(doc.method).toBe('all');
+    expect(doc.similarity).toBe(doc.pwcca.similarity);
+    expect(doc.distance).toBeCloseTo(1 - doc.similarity, 15);
+    for (const key of ['path', 'shape', 'dtype', 'datapoints', 'neurons', 'rank', 'droppedNeurons']) {
+      expect(doc.inputs.a).toHaveProperty(key);
+    }
+    expect(doc.inputs.b.dtype).toBe('float32');
+    expect(doc.cca.coefficients).toHaveLength(6);
+    expect(doc.pwcca.side).toBe('b');
+    expect(doc.pwcca.weights).toHaveLength(6);
+    expect(Object.keys(doc.pwcca.directional)).toEqual(['a', 'b']);
+    expect(doc.svcca.dims.a).toBeGreaterThan(0);
+    expect(Array.isArray(doc.warnings)).toBe(true);
+  });
+
+  it('--quiet prints only the distance, equal to the JSON value', () => {
+    const quiet = pwcca(['compare', a, b, '--quiet']);
+    const json = JSON.parse(pwcca(['compare', a, b, '--format', 'json']).stdout);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stdout).toBe(`${json.distance}\n`);
+  });
+
+  it('--format csv prints a header and one row', () => {
+    const run = pwcca(['compare', a, b, '--format', 'csv', '--method', 'cca']);
+    const [header, row, ...rest] = run.stdout.split('\n');
+    expect(header.split(',').slice(0, 6)).toEqual(['a', 'b', 'method', 'variant', 'similarity', 'distance']);
+    expect(row.split(',')).toHaveLength(header.split(',').length);
+    expect(rest).toEqual(['']);
+  });
+
+  it('reads standard input for -', () => {
+    const fromFile = pwcca(['compare', a, b, '--quiet']);
+    const fromStdin = pwcca(['compare', '-', b, '--quiet'], readFileSync(a));
+    expect(fromStdin.code).toBe(0);
+    expect(fromStdin.stdout).toBe(fromFile.stdout);
+  });
+
+  it('--out writes the data to a file and nothing to stdout', () => {
+    const out = join(folder, 'result.json');
+    const run = pwcca(['compare', a, b, '--format', 'json', '--out', out]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('');
+    expect(JSON.parse(readFileSync(out, 'utf8')).schemaVersion).toBe(1);
+  });
+
+  it('--help shows examples and exit codes; --version prints the version', () => {
+    const help = pwcca(['compare', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Examples:');
+    expect(help.stdout).toContain('Exit codes:');
+    const version = pwcca(['--version']);
+    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+  });
+});
+
+describe('pwcca compare: bad input gets a one-line error, a hint and its exit code', () => {
+  const expectError = (args: string[], code: number, pattern: RegExp, input?: Uint8Array) => {
+    const run = pwcca(args, input);
+    expect(run.code).toBe(code);
+    expect(run.stdout).toBe('');
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^pwcca: /);
+    expect(lines[0]).toMatch(pattern);
+    expect(lines.some((line) => line.startsWith('hint: '))).toBe(true);
+    return run;
+  };
+
+  it('unknown flag: usage error (2)', () => {
+    const run = pwcca(['compare', a, b, '--frobnicate']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--frobnicate');
+  });
+
+  it('missing file: input error (3) naming it', () => {
+    expectError(['compare', join(folder, 'missing.npy'), b], 3, /missing\.npy/);
+  });
+
+  it('mismatched datapoints: input error (3) with both shapes and a transpose hint', () => {
+    const transposed = writeMatrixNpy(folder, 't.npy', randomMatrix(6, 200, 5));
+    const run = expectError(['compare', a, transposed], 3, /\[200, 8\].*\[6, 200\]/);
+    expect(run.stderr).toContain('--layout neurons-first');
+  });
+
+  it('NaN: input error (3) naming the file and the first bad row and column', () => {
+    const data = randomMatrix(50, 4, 9);
+    data.data[17 * 4 + 2] = Number.NaN;
+    const bad = writeMatrixNpy(folder, 'nan.npy', data);
+    const other = writeMatrixNpy(folder, 'ok50.npy', randomMatrix(50, 4, 10));
+    expectError(['compare', bad, other], 3, /nan\.npy.*row 17.*column 2|row 17.*column 2.*nan\.npy/);
+  });
+
+  it('Inf: input error (3)', () => {
+    const data = randomMatrix(50, 4, 9);
+    data.data[3] = Number.POSITIVE_INFINITY;
+    const bad = writeMatrixNpy(folder, 'inf.npy', data);
+    expectError(['compare', bad, bad], 3, /inf\.npy/);
+  });
+
+  it('too few datapoints: numeric error (4)', () => {
+    const x = writeMatrixNpy(folder, 'few-x.npy', randomMatrix(10, 9, 1));
+    const y = writeMatrixNpy(folder, 'few-y.npy', randomMatrix(10, 9, 2));
+    expectError(['compare', x, y], 4, /too few datapoints/);
+  });
+
+  it('all neurons constant: numeric error (4) naming the file', () => {
+    const constant = writeMatrixNpy(folder, 'constant.npy', buildMatrix(200, 3, new Float64Array(600).fill(2.5)));
+    expectError(['compare', constant, a], 4, /constant\.npy/);
+  });
+
+  it('conv activations without a layout: usage error (2) showing the shape and flags', () => {
+    const conv = join(folder, 'conv.npy');
+    writeFileSync(conv, npyBytes([10, 3, 4, 4], new Float64Array(480).map((_, i) => Math.sin(i))));
+    const run = expectError(['compare', conv, conv], 2, /\[10, 3, 4, 4\]/);
+    expect(run.stderr).toMatch(/--layout nchw/);
+  });
+
+  it('flattened conv maps of different spatial size: input error (3) suggesting --conv mean', () => {
+    const small = join(folder, 'conv-small.npy');
+    const large = join(folder, 'conv-large.npy');
+    writeFileSync(small, npyBytes([10, 3, 4, 4], new Float64Array(480).map((_, i) => Math.sin(i))));
+    writeFileSync(large, npyBytes([10, 3, 5, 5], new Float64Array(750).map((_, i) => Math.cos(i))));
+    const run = expectError(['compare', small, large, '--layout', 'nchw'], 3, /spatial/);
+    expect(run.stderr).toContain('--conv mean');
+  });
+
+  it('truncated file: input error (3)', () => {
+    const bytes = npyBytes([100, 4], randomMatrix(100, 4, 1).data);
+    const truncated = join(folder, 'truncated.npy');
+    writeFileSync(truncated, bytes.subarray(0, bytes.length - 100));
+    expectError(['compare', truncated, a], 3, /truncated\.npy/);
+  });
+
+  it('a pickle is refused, never evaluated: input error (3)', () => {
+    const pickle = join(folder, 'acts.pkl');
+    writeFileSync(pickle, Buffer.from([0x80, 0x04, 0x95, 0x10, 0, 0, 0, 0, 0, 0, 0]));
+    expectError(['compare', pickle, a], 3, /acts\.pkl/);
+  });
+
+  it('an object-dtype .npy is refused: input error (3)', () => {
+    const header = "{'descr': '|O', 'fortran_order': False, 'shape': (3, 2), }";
+    const padded = header + ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
+    const prefix = Buffer.from([0x93, ...Buffer.from('NUMPY'), 1, 0, padded.length & 0xff, padded.length >> 8]);
+    const objectFile = join(folder, 'object.npy');
+    writeFileSync(objectFile, Buffer.concat([prefix, Buffer.from(padded, 'latin1'), Buffer.from([0x80, 0x04, 0x4e, 0x2e])]));
+    expectError(['compare', objectFile, a], 3, /object\.npy/);
+  });
+
+  it('a 1-D array: input error (3) with a reshape hint', () => {
+    const vector = join(folder, 'vector.npy');
+    writeFileSync(vector, npyBytes([200], new Float64Array(200).map((_, i) => i)));
+    expectError(['compare', vector, a], 3, /vector\.npy/);
+  });
+});
