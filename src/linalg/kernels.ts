@@ -10,10 +10,24 @@
  * computes a small tile of outputs at once, reusing every loaded value several
  * times. Means are subtracted while packing, before any product, so a large
  * common offset (e.g. +1000 on every neuron) costs no accuracy.
+ *
+ * The kernel runs in WebAssembly SIMD (assembly/kernels.ts, loaded by
+ * ./wasm.ts) when the compiled module is present, about 2.5x faster; the loops
+ * below are the fallback (`PWCCA_KERNELS=js`) and give the same results to
+ * rounding.
  */
+
+import { activeEngine } from './wasm.js';
 
 /** Rows per packed block: 2 x (128 rows x 512 cols x 8 B) = 1 MiB of scratch stays in L2. */
 const BLOCK_ROWS = 128;
+
+/**
+ * Products with fewer multiply-adds than this stay in TypeScript even when the
+ * WebAssembly kernels are loaded: copying into the module's memory would cost
+ * more than it saves.
+ */
+const WASM_MIN_WORK = 1 << 15;
 
 function checkBuffer(name: string, a: Float64Array, rows: number, cols: number): void {
   if (!(a instanceof Float64Array)) throw new TypeError(`${name}: expected a Float64Array`);
@@ -81,6 +95,59 @@ export function centredCrossProduct(
   const out = new Float64Array(dx * dy);
   crossProductInto(x, meanX, dx, y, meanY, dy, rows, out, x === y && meanX === meanY && dx === dy);
   return out;
+}
+
+/**
+ * Adds the centred cross product sum_r (x_r - meanX)(y_r - meanY)^T of a chunk
+ * of rows into `out` (dx x dy row-major): the accumulation step of streamed
+ * moments, where the rows arrive in chunks and the means are known from a
+ * first pass. Summing chunk by chunk gives the same result as one call on all
+ * rows, to rounding.
+ */
+export function centredCrossProductInto(
+  x: Float64Array,
+  meanX: Float64Array,
+  dx: number,
+  y: Float64Array,
+  meanY: Float64Array,
+  dy: number,
+  rows: number,
+  out: Float64Array,
+): void {
+  checkBuffer('centredCrossProductInto (x)', x, rows, dx);
+  checkBuffer('centredCrossProductInto (y)', y, rows, dy);
+  checkMean('centredCrossProductInto (x)', meanX, dx);
+  checkMean('centredCrossProductInto (y)', meanY, dy);
+  checkBuffer('centredCrossProductInto (out)', out, dx, dy);
+  crossProductInto(x, meanX, dx, y, meanY, dy, rows, out, false);
+}
+
+/** Adds the centred Gram matrix of a chunk of rows into `out` (d x d, kept exactly symmetric); see {@link centredCrossProductInto}. */
+export function centredGramInto(x: Float64Array, mean: Float64Array, d: number, rows: number, out: Float64Array): void {
+  checkBuffer('centredGramInto', x, rows, d);
+  checkMean('centredGramInto', mean, d);
+  checkBuffer('centredGramInto (out)', out, d, d);
+  crossProductInto(x, mean, d, x, mean, d, rows, out, true);
+}
+
+/**
+ * Adds the column sums of a rows x cols row-major chunk into `sums`, in blocks
+ * of rows as {@link columnMeans} does (rounding error about (BLOCK + rows /
+ * BLOCK) * eps per chunk).
+ */
+export function columnSumsInto(x: Float64Array, rows: number, cols: number, sums: Float64Array): void {
+  checkBuffer('columnSumsInto', x, rows, cols);
+  if (sums.length !== cols) throw new RangeError(`columnSumsInto: ${sums.length} sums for ${cols} columns`);
+  const partial = new Float64Array(cols);
+  for (let r0 = 0; r0 < rows; r0 += BLOCK_ROWS) {
+    const r1 = Math.min(rows, r0 + BLOCK_ROWS);
+    partial.fill(0);
+    for (let r = r0; r < r1; r++) {
+      const off = r * cols;
+      for (let c = 0; c < cols; c++) partial[c] += x[off + c];
+    }
+    for (let c = 0; c < cols; c++) sums[c] += partial[c];
+  }
 }
 
 /**
@@ -159,6 +226,13 @@ function crossProductInto(
   symmetric: boolean,
 ): void {
   if (p === 0 || q === 0 || rows === 0) return;
+  // The same algorithm in WebAssembly SIMD (src/linalg/wasm.ts), unless it is
+  // unavailable, switched off (PWCCA_KERNELS=js) or the product is tiny.
+  const engine = rows * p * q >= WASM_MIN_WORK ? activeEngine() : null;
+  if (engine !== null) {
+    engine.crossProductInto(a, meanA, p, b, meanB, q, rows, out, symmetric);
+    return;
+  }
   const R = BLOCK_ROWS;
   // Packed blocks: column c of the current row block is pa[c*R .. c*R + len).
   const pa = new Float64Array(p * R);

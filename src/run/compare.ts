@@ -1,7 +1,18 @@
+import { stat } from 'node:fs/promises';
 import { InputError, withWhere, PwccaError } from '../errors.js';
 import { loadMatrix, type InputInfo, type LoadedMatrix } from '../io/load.js';
+import type { NpyHeader } from '../io/npy.js';
+import { isRowStreamable, loadNpyHeader, openNpyRows, type NpyRowReader, type RowChunk } from '../io/npy-stream.js';
 import { comparePrepared, type PairComparison, type PwccaVariant } from '../metrics/compare.js';
-import { crossCovariance, prepareSide } from '../metrics/side.js';
+import {
+  crossCovariance,
+  prepareFromMoments,
+  prepareSide,
+  streamPairMoments,
+  type PairChunk,
+  type PairMoments,
+  type PreparedSide,
+} from '../metrics/side.js';
 import type { SvccaOptions } from '../metrics/svcca.js';
 
 /** Version of the JSON documents pwcca writes; bumped on any incompatible change. */
@@ -25,7 +36,18 @@ export interface CompareRunOptions extends ReadOptions {
   readonly epsilon?: number;
   readonly threshold?: number;
   readonly svcca?: Omit<SvccaOptions, 'epsilon'>;
+  /**
+   * Read both files in row chunks instead of loading them: `true` forces it
+   * (when both are 2-D C-ordered .npy files), `false` never, `auto` (default)
+   * when either file is at least {@link STREAM_FILE_BYTES}. Memory then depends
+   * on the neuron counts only; the results equal the in-memory route's to
+   * rounding.
+   */
+  readonly stream?: boolean | 'auto';
 }
+
+/** Files this big or bigger are streamed by default (1 GiB): loaded as float64 they would take 2-8x that. */
+export const STREAM_FILE_BYTES = 2 ** 30;
 
 /** One input as reported: where it came from, how it was read, and what the engine saw. */
 export interface InputSummary extends InputInfo {
@@ -51,13 +73,31 @@ export async function runCompare(pathA: string, pathB: string, options: CompareR
     throw new InputError('both inputs are standard input', { hint: 'pass at most one file as -' });
   }
   const method = options.method ?? 'pwcca';
-  const a = await loadMatrix(pathA, options);
-  const b = await loadMatrix(pathB, options);
-  checkPairShapes(a, b);
+  const headers = await streamableHeaders(pathA, pathB, options);
+  let a: { info: InputInfo };
+  let b: { info: InputInfo };
+  let px: PreparedSide;
+  let py: PreparedSide;
+  let cross: Float64Array;
+  if (headers !== null) {
+    a = { info: streamedInfo(pathA, headers.a, options) };
+    b = { info: streamedInfo(pathB, headers.b, options) };
+    checkPairInfos(a.info, b.info);
+    const moments = await streamFilePairMoments(pathA, pathB);
+    px = prepareOrExplain(() => prepareFromMoments(moments.x), pathA);
+    py = prepareOrExplain(() => prepareFromMoments(moments.y), pathB);
+    cross = moments.crossCovariance;
+  } else {
+    const loadedA = await loadMatrix(pathA, options);
+    const loadedB = await loadMatrix(pathB, options);
+    checkPairShapes(loadedA, loadedB);
+    [a, b] = [loadedA, loadedB];
+    px = prepareOrExplain(() => prepareSide(loadedA.matrix), loadedA.info.path);
+    py = prepareOrExplain(() => prepareSide(loadedB.matrix), loadedB.info.path);
+    cross = crossCovariance(loadedA.matrix, px, loadedB.matrix, py);
+  }
   const labels = { a: a.info.path, b: b.info.path };
-  const px = prepareOrExplain(a);
-  const py = prepareOrExplain(b);
-  const comparison = comparePrepared(px, py, crossCovariance(a.matrix, px, b.matrix, py), {
+  const comparison = comparePrepared(px, py, cross, {
     variant: options.variant,
     epsilon: options.epsilon,
     threshold: options.threshold,
@@ -79,11 +119,101 @@ export async function runCompare(pathA: string, pathB: string, options: CompareR
   };
 }
 
-function prepareOrExplain(loaded: LoadedMatrix) {
+function prepareOrExplain(prepare: () => PreparedSide, path: string): PreparedSide {
   try {
-    return prepareSide(loaded.matrix);
+    return prepare();
   } catch (error) {
-    throw error instanceof PwccaError ? withWhere(error, loaded.info.path) : error;
+    throw error instanceof PwccaError ? withWhere(error, path) : error;
+  }
+}
+
+/**
+ * The two files' headers when the pair should be streamed (see
+ * {@link CompareRunOptions.stream}), otherwise null: standard input, Arrow,
+ * >2-D or Fortran-ordered arrays and layouts other than `auto` always load in
+ * memory, where the loader also reports any problem with the file.
+ */
+async function streamableHeaders(
+  pathA: string,
+  pathB: string,
+  options: CompareRunOptions,
+): Promise<{ a: NpyHeader; b: NpyHeader } | null> {
+  const mode = options.stream ?? 'auto';
+  if (mode === false || pathA === '-' || pathB === '-') return null;
+  if ((options.layout ?? 'auto') !== 'auto') return null;
+  if (mode === 'auto') {
+    const sizes = await Promise.all([pathA, pathB].map((path) => stat(path).then((s) => s.size, () => 0)));
+    if (Math.max(...sizes) < STREAM_FILE_BYTES) return null;
+  }
+  try {
+    const [a, b] = await Promise.all([loadNpyHeader(pathA), loadNpyHeader(pathB)]);
+    return isRowStreamable(a) && isRowStreamable(b) ? { a, b } : null;
+  } catch {
+    return null;
+  }
+}
+
+function streamedInfo(path: string, header: NpyHeader, options: CompareRunOptions): InputInfo {
+  const [rows, cols] = header.shape;
+  return {
+    path,
+    format: 'npy',
+    shape: header.shape,
+    dtype: header.dtype,
+    fortranOrder: false,
+    layout: options.layout ?? 'auto',
+    reduction: 'none',
+    spatialShape: [],
+    datapoints: rows,
+    neurons: cols,
+  } as InputInfo;
+}
+
+/** Bytes of float64 per side and chunk: 16 MiB keeps the products efficient and the memory small. */
+const STREAM_CHUNK_BYTES = 16 << 20;
+
+/**
+ * Streams two 2-D .npy files in aligned row chunks through
+ * {@link streamPairMoments} (two passes; the first also checks every value
+ * for NaN and Inf).
+ */
+async function streamFilePairMoments(pathA: string, pathB: string): Promise<PairMoments> {
+  const ra = await openNpyRows(pathA);
+  let rb: NpyRowReader;
+  try {
+    rb = await openNpyRows(pathB);
+  } catch (error) {
+    await ra.close();
+    throw error;
+  }
+  try {
+    const widest = Math.max(ra.cols, rb.cols);
+    // Multiples of 256 rows, the SIMD kernel's block, so the blocks are those of the in-memory route.
+    const chunkRows = Math.max(256, Math.floor(STREAM_CHUNK_BYTES / (8 * widest) / 256) * 256);
+    let firstPass = true;
+    const pass = (): AsyncIterable<PairChunk> => {
+      const checkFinite = firstPass;
+      firstPass = false;
+      return zipChunks(ra.chunks(chunkRows, { checkFinite }), rb.chunks(chunkRows, { checkFinite }));
+    };
+    return await streamPairMoments(ra.cols, rb.cols, pass);
+  } finally {
+    await Promise.all([ra.close(), rb.close()]);
+  }
+}
+
+async function* zipChunks(xs: AsyncGenerator<RowChunk>, ys: AsyncGenerator<RowChunk>): AsyncGenerator<PairChunk> {
+  try {
+    while (true) {
+      const [x, y] = await Promise.all([xs.next(), ys.next()]);
+      if (x.done || y.done) {
+        if (!x.done || !y.done) throw new RangeError('streamed files ended at different rows');
+        return;
+      }
+      yield { rows: x.value.rows, x: x.value.data, y: y.value.data };
+    }
+  } finally {
+    await Promise.all([xs.return(undefined), ys.return(undefined)]);
   }
 }
 
@@ -93,7 +223,11 @@ function prepareOrExplain(loaded: LoadedMatrix) {
  * maps of different spatial size.
  */
 export function checkPairShapes(a: LoadedMatrix, b: LoadedMatrix): void {
-  const [ia, ib] = [a.info, b.info];
+  checkPairInfos(a.info, b.info);
+}
+
+/** {@link checkPairShapes} on the files' descriptions alone (the streamed route has no matrices). */
+function checkPairInfos(ia: InputInfo, ib: InputInfo): void {
   if (ia.datapoints === ib.datapoints) return;
   const where = `${ia.path} vs ${ib.path}`;
   const seen = `${ia.path} has shape [${ia.shape.join(', ')}] -> ${ia.datapoints} datapoints, ${ib.path} has shape [${ib.shape.join(', ')}] -> ${ib.datapoints} datapoints`;

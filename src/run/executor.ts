@@ -130,6 +130,9 @@ export class WorkerExecutor implements Executor {
       const worker = this.idle.pop()!;
       const job = this.queue.shift()!;
       this.running.set(job.request.id, { worker, job });
+      // A busy worker keeps the process alive (an idle one must not): otherwise
+      // Node exits while the main thread only waits for a reply.
+      worker.ref();
       worker.postMessage(job.request);
     }
   }
@@ -138,6 +141,7 @@ export class WorkerExecutor implements Executor {
     const entry = this.running.get(reply.id);
     if (!entry) return;
     this.running.delete(reply.id);
+    worker.unref();
     this.idle.push(worker);
     if (reply.ok) entry.job.resolve(reply.value);
     else entry.job.reject(reviveError(reply.error));
