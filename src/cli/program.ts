@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { registerCompare } from './commands/compare.js';
+import { registerConvergence } from './commands/convergence.js';
+import { registerPairwise } from './commands/pairwise.js';
 import type { CliContext } from './context.js';
 
 const EXIT_CODES = `
@@ -30,6 +32,8 @@ export function buildProgram(context: CliContext): Command {
     })
     .exitOverride();
   registerCompare(program, context);
+  registerPairwise(program, context);
+  registerConvergence(program, context);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({
       writeOut: (text) => context.stdout.write(text),

@@ -1,0 +1,221 @@
+import { Option, type Command } from 'commander';
+import { ExitCode, UsageError } from '../../errors.js';
+import { toConvergenceCsv } from '../../report/convergence-csv.js';
+import { toConvergenceJson } from '../../report/convergence-json.js';
+import { toConvergenceTable } from '../../report/convergence-table.js';
+import { SCHEMA_VERSION } from '../../run/compare.js';
+import {
+  CONVERGENCE_METHODS,
+  DEFAULT_THRESHOLD,
+  cellRecord,
+  cellsFromRecords,
+  convergenceIdentity,
+  runConvergence,
+  type ConvergenceMethod,
+  type ConvergenceReport,
+  type ConvergenceRunOptions,
+} from '../../run/convergence.js';
+import { describePlan, parseReference, planConvergence, taskKey, type ReferenceChoice } from '../../run/convergence-plan.js';
+import { defaultJobs } from '../../run/executor.js';
+import { openJournal, type Journal } from '../../run/journal.js';
+import { discoverCheckpoints } from '../../run/steps.js';
+import type { CliContext } from '../context.js';
+import {
+  addMetricOptions,
+  addOutputOptions,
+  addReadOptions,
+  parseNumberInRange,
+  parsePositiveInteger,
+  readOptionsFrom,
+  svccaOptionsFrom,
+  type MetricFlags,
+  type OutputFlags,
+  type ReadFlags,
+} from '../options.js';
+import { buildMessagePaint, buildPaint, printWarnings, shouldColor, writeData } from '../output.js';
+import { createProgress } from '../progress.js';
+import { parseByteSize } from './pairwise.js';
+
+const FORMATS = ['table', 'csv', 'json'] as const;
+
+interface ConvergenceFlags extends ReadFlags, MetricFlags, OutputFlags {
+  method: ConvergenceMethod[];
+  format: (typeof FORMATS)[number];
+  byLayer?: boolean;
+  reference: ReferenceChoice;
+  threshold: number;
+  layers?: string[];
+  directions?: number;
+  jobs: number;
+  maxMemory?: number;
+  resume?: boolean;
+}
+
+const EXAMPLES = `
+Inputs (detected from the folder depth):
+  ROOT/<step>/<layer>.npy           one run
+  ROOT/<run>/<step>/<layer>.npy     several runs: mean and std over runs
+  ROOT/[<run>/]<layer>/<step>.npy   with --by-layer
+  A step name contains an integer, the step (the last integer: step_00042 -> 42,
+  epoch-3 -> 3, ckpt-1000 -> 1000); steps sort by it. Layers sort naturally,
+  or in the order of --layers (their depth order).
+
+Examples:
+  pwcca convergence ckpt/                          distance of every layer to its final state
+  pwcca convergence runs/ --format csv > conv.csv  one row per run, layer, step and method
+  pwcca convergence ckpt/ --reference first --threshold 0.1
+  pwcca convergence ckpt/ --layers conv1,conv2,fc1,fc2
+  pwcca convergence ckpt/ --directions 5           stable vs unstable directions (paper Fig. 1)
+  pwcca convergence ckpt/ --out conv.ndjson --resume   keep every finished cell; continue after Ctrl-C`;
+
+/** Parses `--method`: a comma list of pwcca, cca, svcca, or `all`. */
+export function parseConvergenceMethods(text: string): ConvergenceMethod[] {
+  const names = text.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+  if (names.includes('all')) return [...CONVERGENCE_METHODS];
+  const unknown = names.filter((name) => !(CONVERGENCE_METHODS as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new UsageError(`--method takes a comma list of ${CONVERGENCE_METHODS.join(', ')} (or all), got '${text}'`);
+  }
+  return CONVERGENCE_METHODS.filter((method) => names.includes(method));
+}
+
+function parseList(text: string): string[] {
+  return text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+export function registerConvergence(program: Command, context: CliContext): void {
+  const command = program
+    .command('convergence')
+    .description('how each layer approaches its final representation over training: every checkpoint vs the reference step')
+    .argument('<root>', 'checkpoint folder: ROOT/<step>/<layer>.npy or ROOT/<run>/<step>/<layer>.npy')
+    .addOption(
+      new Option('--method <list>', 'comma list of pwcca, cca, svcca, or all').argParser(parseConvergenceMethods).default(['pwcca', 'cca'], 'pwcca,cca'),
+    )
+    .option('--by-layer', 'folders are layers and files are steps: ROOT/[<run>/]<layer>/<step>.npy')
+    .addOption(new Option('--reference <step>', 'step every checkpoint is compared with: last, first, or a step number').argParser(parseReference).default('last'))
+    .addOption(
+      new Option('--threshold <distance>', 'a layer has converged from the first step after which its distance stays at or below this')
+        .argParser(parseNumberInRange('--threshold', 0, 1))
+        .default(DEFAULT_THRESHOLD),
+    )
+    .addOption(new Option('--layers <list>', 'layers to use, in depth order (comma list of names); default: all, in natural order').argParser(parseList))
+    .addOption(
+      new Option('--directions <k>', 'track the k most and k least correlated CCA directions between the first and the middle step').argParser(
+        parsePositiveInteger('--directions'),
+      ),
+    )
+    .addOption(new Option('-j, --jobs <n>', 'worker threads').argParser(parsePositiveInteger('--jobs')).default(defaultJobs(), 'the number of cores'))
+    .addOption(new Option('--max-memory <size>', 'cap on memory held by loaded and prepared files, e.g. 512M, 2G').argParser(parseByteSize))
+    .option('--resume', 'with --out FILE.ndjson: skip the comparisons already in FILE (same inputs and options only)');
+  addReadOptions(command);
+  addMetricOptions(command);
+  addOutputOptions(command, FORMATS, 'table');
+  command.addHelpText('after', EXAMPLES).action(async (root: string, flags: ConvergenceFlags, self: Command) => {
+    await runConvergenceCommand(root, flags, context, self.getOptionValueSource('format') === 'cli');
+  });
+}
+
+async function runConvergenceCommand(root: string, flags: ConvergenceFlags, context: CliContext, formatGiven: boolean): Promise<void> {
+  const quiet = flags.quiet === true;
+  const journalPath = flags.out !== undefined && flags.out.toLowerCase().endsWith('.ndjson') ? flags.out : undefined;
+  if (flags.resume && journalPath === undefined) {
+    throw new UsageError('--resume needs --out FILE.ndjson', { hint: 'pass the journal of the interrupted run: --out conv.ndjson --resume' });
+  }
+  const set = discoverCheckpoints(root, { byLayer: flags.byLayer, layers: flags.layers });
+  const plan = planConvergence(set, { reference: flags.reference });
+  const options: ConvergenceRunOptions = {
+    root: root.replace(/[\\/]+$/, '') || root,
+    read: readOptionsFrom(flags, context.stdin),
+    methods: flags.method,
+    variant: flags.variant,
+    epsilon: flags.epsilon,
+    svcca: svccaOptionsFrom(flags),
+    reference: flags.reference,
+    threshold: flags.threshold,
+    directions: flags.directions,
+    jobs: Math.max(1, Math.min(flags.jobs, plan.tasks.length)),
+    maxMemoryBytes: flags.maxMemory,
+  };
+  printWarnings([...set.warnings, ...plan.warnings], context, quiet, flags.color);
+
+  let journal: Journal | undefined;
+  if (journalPath !== undefined) {
+    const identity = convergenceIdentity(set, plan, options);
+    journal = openJournal(journalPath, { type: 'header', schemaVersion: SCHEMA_VERSION, command: 'convergence', identity }, { resume: flags.resume === true });
+  }
+  const previous = journal?.previous ?? [];
+  const done = new Set(cellsFromRecords(previous).map((cell) => taskKey(cell.run, cell.layer, cell.step))).size;
+  if (!quiet) {
+    context.stderr.write(`pwcca: ${describePlan(set, plan, { root: options.root!, done })}\n`);
+    if (journalPath !== undefined) {
+      context.stderr.write(`pwcca: writing each cell to ${journalPath} as it finishes (if interrupted, run again with --resume)\n`);
+    }
+  }
+
+  const progress = createProgress(context, { quiet, label: 'comparisons' });
+  const directionsProgress = createProgress(context, { quiet, label: 'directions' });
+  let comparing = true;
+  let report: ConvergenceReport;
+  try {
+    report = await runConvergence(
+      set,
+      {
+        ...options,
+        previous,
+        onCells: (cells) => {
+          for (const cell of cells) journal?.append(cellRecord(cell));
+        },
+        onProgress: (count, total) => progress.update(count, total),
+        onDirectionsProgress: (count, total) => {
+          if (comparing) progress.stop();
+          comparing = false;
+          directionsProgress.update(count, total);
+        },
+      },
+      plan,
+    );
+  } finally {
+    if (comparing) progress.stop();
+    directionsProgress.stop();
+    journal?.close();
+  }
+  // Discovery and plan warnings were printed before the run.
+  const known = new Set([...set.warnings, ...plan.warnings]);
+  printWarnings(report.warnings.filter((warning) => !known.has(warning)), context, quiet, flags.color);
+
+  if (journalPath === undefined || formatGiven) {
+    const out = journalPath === undefined ? flags.out : undefined;
+    let text: string;
+    if (flags.format === 'json') text = toConvergenceJson(report);
+    else if (flags.format === 'csv') text = toConvergenceCsv(report);
+    else {
+      const color = out === undefined && shouldColor(flags.color, context.stdout, context.env);
+      text = toConvergenceTable(report, { paint: buildPaint(color) });
+    }
+    await writeData(text, out, context);
+  }
+  reportFailures(report, journalPath, context, quiet, flags.color);
+}
+
+/** Counts on stderr, the failed comparisons with their errors, and exit code 5 when some failed. */
+function reportFailures(report: ConvergenceReport, journalPath: string | undefined, context: CliContext, quiet: boolean, color: boolean | undefined): void {
+  const { comparisons, failed, resumed } = report.stats;
+  if (!quiet || failed > 0) {
+    const where = journalPath !== undefined ? ` (in ${journalPath})` : '';
+    const resumedText = resumed > 0 ? `, ${resumed} from the earlier run` : '';
+    context.stderr.write(`pwcca: ${comparisons} comparisons: ${comparisons - failed} ok, ${failed} failed${resumedText}${where}\n`);
+  }
+  const failures = new Map<string, NonNullable<ConvergenceReport['cells'][number]['error']>>();
+  for (const cell of report.cells) if (cell.error) failures.set(taskKey(cell.run, cell.layer, cell.step), cell.error);
+  for (const track of report.directions?.tracks ?? []) if (track.error) failures.set(`directions ${track.run} ${track.layer}`, track.error);
+  if (failures.size === 0) return;
+  const paint = buildMessagePaint(context, color);
+  const list = [...failures.entries()];
+  for (const [key, error] of list.slice(0, 10)) {
+    const label = key.startsWith('directions ') ? key : (JSON.parse(key) as [string, string, number]).join(' / ');
+    context.stderr.write(`${paint.error('pwcca: failed:')} ${label}: ${error.message}${error.where && !error.message.includes(error.where) ? ` (${error.where})` : ''}\n`);
+  }
+  if (list.length > 10) context.stderr.write(`pwcca: ... and ${list.length - 10} more failed comparisons\n`);
+  context.stderr.write(`${paint.hint('hint:')} ${list[0][1].hint ?? 'fix or remove the files named above'}; the other cells are complete (exit code 5)\n`);
+  context.exitCode = ExitCode.partial;
+}

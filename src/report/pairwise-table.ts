@@ -1,0 +1,78 @@
+import type { PairwiseMethod } from '../run/pairwise.js';
+import type { PairwiseMatrixResult, PairwiseReport } from '../run/pairwise-result.js';
+import { plainPaint, type Paint } from './table.js';
+
+const METHOD_NAMES: Record<PairwiseMethod, string> = { pwcca: 'PWCCA', cca: 'CCA', svcca: 'SVCCA' };
+
+/** Three decimals: enough to read a matrix at a glance; CSV and JSON carry full precision. */
+function cell(value: number | null): string {
+  return value === null ? '-' : value.toFixed(3);
+}
+
+/**
+ * `pwcca pairwise` for people: per matrix and method, the distance matrix
+ * (coloured by distance; `-` where a pair failed), then group statistics,
+ * clusters and metadata correlations when there are any.
+ */
+export function toPairwiseTable(report: PairwiseReport, options: { paint?: Paint } = {}): string {
+  const paint = options.paint ?? plainPaint;
+  const blocks: string[] = [];
+  for (const matrix of report.matrices) {
+    for (const method of report.methods) blocks.push(matrixBlock(matrix, method, report.scopeKind, paint));
+  }
+  return `${blocks.join('\n')}`;
+}
+
+function matrixBlock(matrix: PairwiseMatrixResult, method: PairwiseMethod, scopeKind: 'layer' | 'network', paint: Paint): string {
+  const distance = matrix.methods[method]!.distance;
+  const n = matrix.labels.length;
+  const what = scopeKind === 'layer' ? `${n} networks` : `${n} layers`;
+  const lines = [paint.bold(`${scopeKind} ${matrix.scope}: ${METHOD_NAMES[method]} distance (${what})`)];
+  // Short labels head their columns; long ones are numbered so wide matrices stay readable.
+  const short = matrix.labels.every((label) => label.length <= 6);
+  const width = 6;
+  const rowNames = matrix.labels.map((label, i) => (short ? label : `${String(i + 1).padStart(String(n).length)} ${label}`));
+  const nameWidth = Math.max(...rowNames.map((name) => name.length));
+  const heads = matrix.labels.map((label, i) => (short ? label : String(i + 1)).padStart(width));
+  lines.push(`${' '.repeat(nameWidth)} ${paint.dim(heads.join(' '))}`);
+  distance.forEach((row, i) => {
+    const cells = row.map((value, j) => {
+      const text = cell(value).padStart(width);
+      if (i === j) return paint.dim(text);
+      return value === null ? paint.dim(text) : paint.distance(text, value);
+    });
+    lines.push(`${rowNames[i].padEnd(nameWidth)} ${cells.join(' ')}`);
+  });
+  const stats = matrix.groupStats?.[method];
+  if (stats) {
+    const format = (s: { mean: number | null; std: number | null; count: number }) =>
+      `mean ${cell(s.mean)} sd ${cell(s.std)} (${s.count} pair${s.count === 1 ? '' : 's'})`;
+    lines.push(paint.dim('groups'));
+    for (const w of stats.within) lines.push(`  within  ${w.group}: ${format(w)}`);
+    for (const b of stats.between) lines.push(`  between ${b.groupA} and ${b.groupB}: ${format(b)}`);
+  }
+  const clusters = matrix.clusters?.[method];
+  if (clusters) {
+    const ari = clusters.adjustedRandIndex === null ? '' : `, adjusted Rand index with groups ${clusters.adjustedRandIndex.toFixed(3)}`;
+    lines.push(paint.dim(`clusters (average linkage, k = ${clusters.k}${ari})`));
+    for (let c = 1; c <= clusters.k; c++) {
+      const members = clusters.order.filter((label) => clusters.assignments[matrix.labels.indexOf(label)] === c);
+      lines.push(`  ${c}: ${members.join(' ')}`);
+    }
+  }
+  const meta = matrix.meta?.[method];
+  if (meta) {
+    lines.push(paint.dim('mean within-group distance vs --meta'));
+    for (const m of meta) {
+      const r = m.pearson.r === null ? '-' : `${m.pearson.r.toFixed(3)} (p ${formatP(m.pearson.p)})`;
+      const rho = m.spearman.rho === null ? '-' : `${m.spearman.rho.toFixed(3)} (p ${formatP(m.spearman.p)})`;
+      lines.push(`  ${m.column}: pearson r ${r}, spearman rho ${rho}, n ${m.n}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function formatP(p: number | null): string {
+  if (p === null) return '-';
+  return p < 1e-4 ? p.toExponential(1) : p.toFixed(4);
+}
