@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { PwccaVariant } from '../metrics/compare.js';
-import type { ReadOptions } from '../run/compare.js';
+import { METHOD_NAMES, type MethodName, type ReadOptions } from '../run/compare.js';
+import { defaultJobs } from '../run/executor.js';
 
 /** Flags shared by every command that reads activation files. */
 export interface ReadFlags {
@@ -96,4 +97,60 @@ export function readOptionsFrom(flags: ReadFlags, stdin: NodeJS.ReadableStream):
 
 export function svccaOptionsFrom(flags: MetricFlags) {
   return flags.svdDims !== undefined ? { dims: flags.svdDims } : { varianceFraction: flags.svdVariance };
+}
+
+/** Parses `--method`: a comma list of pwcca, cca, svcca, or `all`, returned in report order. */
+export function parseMethodList(text: string): MethodName[] {
+  const names = parseList(text).map((name) => name.toLowerCase());
+  if (names.includes('all')) return [...METHOD_NAMES];
+  const unknown = names.filter((name) => !(METHOD_NAMES as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new UsageError(`--method takes a comma list of ${METHOD_NAMES.join(', ')} (or all), got '${text}'`);
+  }
+  return METHOD_NAMES.filter((method) => names.includes(method));
+}
+
+/** Parses a comma list, dropping empty items. */
+export function parseList(text: string): string[] {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/** Parses a memory size such as `512M`, `2G`, `1.5GiB` or a byte count. */
+export function parseByteSize(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(text);
+  const scale = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 } as const;
+  if (!match || Number(match[1]) <= 0) {
+    throw new UsageError(`--max-memory takes a size like 512M or 2G, got '${text}'`);
+  }
+  return Math.round(Number(match[1]) * scale[match[2].toLowerCase() as keyof typeof scale]);
+}
+
+/** Flags of the commands that run many comparisons. */
+export interface RunFlags {
+  jobs: number;
+  maxMemory?: number;
+  resume?: boolean;
+}
+
+/** --jobs, --max-memory and --resume; `items` names what the journal holds (pairs, comparisons). */
+export function addRunOptions(command: Command, items: string): Command {
+  return command
+    .addOption(new Option('-j, --jobs <n>', 'worker threads').argParser(parsePositiveInteger('--jobs')).default(defaultJobs(), 'the number of cores'))
+    .addOption(new Option('--max-memory <size>', 'cap on memory held by loaded and prepared files, e.g. 512M, 2G').argParser(parseByteSize))
+    .option('--resume', `with --out FILE.ndjson: skip the ${items} already in FILE (same inputs and options only)`);
+}
+
+/**
+ * The NDJSON journal path when --out names an .ndjson file; checks that
+ * --resume comes with one.
+ */
+export function journalPathFrom(flags: OutputFlags & RunFlags, example: string): string | undefined {
+  const journalPath = flags.out !== undefined && flags.out.toLowerCase().endsWith('.ndjson') ? flags.out : undefined;
+  if (flags.resume && journalPath === undefined) {
+    throw new UsageError('--resume needs --out FILE.ndjson', { hint: `pass the journal of the interrupted run: --out ${example} --resume` });
+  }
+  return journalPath;
 }

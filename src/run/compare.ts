@@ -18,6 +18,10 @@ import type { SvccaOptions } from '../metrics/svcca.js';
 /** Version of the JSON documents pwcca writes; bumped on any incompatible change. */
 export const SCHEMA_VERSION = 1;
 
+/** The similarity measures, in report order; multi-pair commands tabulate any subset. */
+export const METHOD_NAMES = ['pwcca', 'cca', 'svcca'] as const;
+export type MethodName = (typeof METHOD_NAMES)[number];
+
 /** The statistics `compare` can put first. `all` reports PWCCA first and computes SVCCA too. */
 export const COMPARE_METHODS = ['pwcca', 'cca', 'svcca', 'all'] as const;
 export type CompareMethod = (typeof COMPARE_METHODS)[number];

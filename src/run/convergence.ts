@@ -9,7 +9,7 @@
  */
 import { symmetricPwcca, type PairComparison, type PwccaVariant } from '../metrics/compare.js';
 import type { SvccaOptions } from '../metrics/svcca.js';
-import { SCHEMA_VERSION, type ReadOptions } from './compare.js';
+import { METHOD_NAMES, SCHEMA_VERSION, type ReadOptions } from './compare.js';
 import { planConvergence, taskKey, type ConvergencePlan, type ConvergenceTask, type ReferenceChoice } from './convergence-plan.js';
 import { aggregateRuns, areaUnderCurve, bottomUpScore, convergenceStep, type BottomUpScore, type CurvePoint } from './convergence-summary.js';
 import { directionSteps, runDirections, type DirectionsReport } from './convergence-directions.js';
@@ -18,7 +18,7 @@ import { runPairs, type PairFailure, type PairOutcome } from './runner.js';
 import { describeLayout, type CheckpointSet } from './steps.js';
 
 /** Statistics a convergence table can show. */
-export const CONVERGENCE_METHODS = ['pwcca', 'cca', 'svcca'] as const;
+export const CONVERGENCE_METHODS = METHOD_NAMES;
 export type ConvergenceMethod = (typeof CONVERGENCE_METHODS)[number];
 
 /** Default `--threshold`: a layer has converged once its distance stays at or below this. */

@@ -4,13 +4,13 @@
  * records, and resumes from the records of an interrupted run.
  */
 import { symmetricPwcca, type CompareOptions, type PairComparison } from '../metrics/compare.js';
-import type { ReadOptions } from './compare.js';
+import { METHOD_NAMES, type ReadOptions } from './compare.js';
 import { fileIdentity } from './journal.js';
 import type { PairwisePlan, PairwiseTask, ScopeKind } from './pairwise-plan.js';
 import { runPairs, type PairFailure, type RunStats } from './runner.js';
 
 /** Statistics a pairwise matrix can hold. */
-export const PAIRWISE_METHODS = ['pwcca', 'cca', 'svcca'] as const;
+export const PAIRWISE_METHODS = METHOD_NAMES;
 export type PairwiseMethod = (typeof PAIRWISE_METHODS)[number];
 
 export interface MethodValue {

@@ -1,11 +1,10 @@
 import { Option, type Command } from 'commander';
-import { ExitCode, UsageError } from '../../errors.js';
+import { ExitCode } from '../../errors.js';
 import { toConvergenceCsv } from '../../report/convergence-csv.js';
 import { toConvergenceJson } from '../../report/convergence-json.js';
 import { toConvergenceTable } from '../../report/convergence-table.js';
 import { SCHEMA_VERSION } from '../../run/compare.js';
 import {
-  CONVERGENCE_METHODS,
   DEFAULT_THRESHOLD,
   cellRecord,
   cellsFromRecords,
@@ -16,7 +15,6 @@ import {
   type ConvergenceRunOptions,
 } from '../../run/convergence.js';
 import { describePlan, parseReference, planConvergence, taskKey, type ReferenceChoice } from '../../run/convergence-plan.js';
-import { defaultJobs } from '../../run/executor.js';
 import { openJournal, type Journal } from '../../run/journal.js';
 import { discoverCheckpoints } from '../../run/steps.js';
 import type { CliContext } from '../context.js';
@@ -24,6 +22,11 @@ import {
   addMetricOptions,
   addOutputOptions,
   addReadOptions,
+  addRunOptions,
+  journalPathFrom,
+  parseList,
+  parseMethodList,
+  type RunFlags,
   parseNumberInRange,
   parsePositiveInteger,
   readOptionsFrom,
@@ -34,11 +37,10 @@ import {
 } from '../options.js';
 import { buildMessagePaint, buildPaint, printWarnings, shouldColor, writeData } from '../output.js';
 import { createProgress } from '../progress.js';
-import { parseByteSize } from './pairwise.js';
 
 const FORMATS = ['table', 'csv', 'json'] as const;
 
-interface ConvergenceFlags extends ReadFlags, MetricFlags, OutputFlags {
+interface ConvergenceFlags extends ReadFlags, MetricFlags, OutputFlags, RunFlags {
   method: ConvergenceMethod[];
   format: (typeof FORMATS)[number];
   byLayer?: boolean;
@@ -46,9 +48,6 @@ interface ConvergenceFlags extends ReadFlags, MetricFlags, OutputFlags {
   threshold: number;
   layers?: string[];
   directions?: number;
-  jobs: number;
-  maxMemory?: number;
-  resume?: boolean;
 }
 
 const EXAMPLES = `
@@ -68,20 +67,7 @@ Examples:
   pwcca convergence ckpt/ --directions 5           stable vs unstable directions (paper Fig. 1)
   pwcca convergence ckpt/ --out conv.ndjson --resume   keep every finished cell; continue after Ctrl-C`;
 
-/** Parses `--method`: a comma list of pwcca, cca, svcca, or `all`. */
-export function parseConvergenceMethods(text: string): ConvergenceMethod[] {
-  const names = text.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
-  if (names.includes('all')) return [...CONVERGENCE_METHODS];
-  const unknown = names.filter((name) => !(CONVERGENCE_METHODS as readonly string[]).includes(name));
-  if (names.length === 0 || unknown.length > 0) {
-    throw new UsageError(`--method takes a comma list of ${CONVERGENCE_METHODS.join(', ')} (or all), got '${text}'`);
-  }
-  return CONVERGENCE_METHODS.filter((method) => names.includes(method));
-}
 
-function parseList(text: string): string[] {
-  return text.split(',').map((item) => item.trim()).filter((item) => item !== '');
-}
 
 export function registerConvergence(program: Command, context: CliContext): void {
   const command = program
@@ -89,7 +75,7 @@ export function registerConvergence(program: Command, context: CliContext): void
     .description('how each layer approaches its final representation over training: every checkpoint vs the reference step')
     .argument('<root>', 'checkpoint folder: ROOT/<step>/<layer>.npy or ROOT/<run>/<step>/<layer>.npy')
     .addOption(
-      new Option('--method <list>', 'comma list of pwcca, cca, svcca, or all').argParser(parseConvergenceMethods).default(['pwcca', 'cca'], 'pwcca,cca'),
+      new Option('--method <list>', 'comma list of pwcca, cca, svcca, or all').argParser(parseMethodList).default(['pwcca', 'cca'], 'pwcca,cca'),
     )
     .option('--by-layer', 'folders are layers and files are steps: ROOT/[<run>/]<layer>/<step>.npy')
     .addOption(new Option('--reference <step>', 'step every checkpoint is compared with: last, first, or a step number').argParser(parseReference).default('last'))
@@ -103,10 +89,8 @@ export function registerConvergence(program: Command, context: CliContext): void
       new Option('--directions <k>', 'track the k most and k least correlated CCA directions between the first and the middle step').argParser(
         parsePositiveInteger('--directions'),
       ),
-    )
-    .addOption(new Option('-j, --jobs <n>', 'worker threads').argParser(parsePositiveInteger('--jobs')).default(defaultJobs(), 'the number of cores'))
-    .addOption(new Option('--max-memory <size>', 'cap on memory held by loaded and prepared files, e.g. 512M, 2G').argParser(parseByteSize))
-    .option('--resume', 'with --out FILE.ndjson: skip the comparisons already in FILE (same inputs and options only)');
+    );
+  addRunOptions(command, 'comparisons');
   addReadOptions(command);
   addMetricOptions(command);
   addOutputOptions(command, FORMATS, 'table');
@@ -117,10 +101,7 @@ export function registerConvergence(program: Command, context: CliContext): void
 
 async function runConvergenceCommand(root: string, flags: ConvergenceFlags, context: CliContext, formatGiven: boolean): Promise<void> {
   const quiet = flags.quiet === true;
-  const journalPath = flags.out !== undefined && flags.out.toLowerCase().endsWith('.ndjson') ? flags.out : undefined;
-  if (flags.resume && journalPath === undefined) {
-    throw new UsageError('--resume needs --out FILE.ndjson', { hint: 'pass the journal of the interrupted run: --out conv.ndjson --resume' });
-  }
+  const journalPath = journalPathFrom(flags, 'conv.ndjson');
   const set = discoverCheckpoints(root, { byLayer: flags.byLayer, layers: flags.layers });
   const plan = planConvergence(set, { reference: flags.reference });
   const options: ConvergenceRunOptions = {

@@ -7,12 +7,10 @@ import { toPairwiseJson } from '../../report/pairwise-json.js';
 import { toPairwiseTable } from '../../report/pairwise-table.js';
 import { SCHEMA_VERSION } from '../../run/compare.js';
 import { discoverActivations, type Discovery } from '../../run/discover.js';
-import { defaultJobs } from '../../run/executor.js';
 import { openJournal, type Journal } from '../../run/journal.js';
 import {
   buildPairwiseIdentity,
   fromJournalRecords,
-  PAIRWISE_METHODS,
   runPairwise,
   toJournalRecord,
   type PairwiseMethod,
@@ -26,6 +24,11 @@ import {
   addMetricOptions,
   addOutputOptions,
   addReadOptions,
+  addRunOptions,
+  journalPathFrom,
+  parseList,
+  parseMethodList,
+  type RunFlags,
   parsePositiveInteger,
   readOptionsFrom,
   svccaOptionsFrom,
@@ -38,7 +41,7 @@ import { createProgress } from '../progress.js';
 
 const FORMATS = ['table', 'csv', 'matrix-csv', 'json'] as const;
 
-interface PairwiseFlags extends ReadFlags, MetricFlags, OutputFlags {
+interface PairwiseFlags extends ReadFlags, MetricFlags, OutputFlags, RunFlags {
   method: PairwiseMethod[];
   format: (typeof FORMATS)[number];
   crossLayer?: boolean;
@@ -46,9 +49,6 @@ interface PairwiseFlags extends ReadFlags, MetricFlags, OutputFlags {
   groupBy?: RegExp;
   clusters?: number;
   meta?: string;
-  jobs: number;
-  maxMemory?: number;
-  resume?: boolean;
 }
 
 const EXAMPLES = `
@@ -69,30 +69,8 @@ Examples:
   pwcca pairwise runs/ --clusters 5 --meta runs/meta.csv
   pwcca pairwise runs/ --out pairs.ndjson --resume     keep every finished pair; continue after Ctrl-C`;
 
-/** Parses `--max-memory`: a number of bytes with an optional K, M, G or T suffix (powers of 1024). */
-export function parseByteSize(text: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(text);
-  const scale = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 } as const;
-  if (!match || Number(match[1]) <= 0) {
-    throw new UsageError(`--max-memory takes a size like 512M or 2G, got '${text}'`);
-  }
-  return Math.round(Number(match[1]) * scale[match[2].toLowerCase() as keyof typeof scale]);
-}
 
-/** Parses `--method`: a comma list of pwcca, cca, svcca, or `all`. */
-export function parseMethods(text: string): PairwiseMethod[] {
-  const names = text.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
-  if (names.includes('all')) return [...PAIRWISE_METHODS];
-  const unknown = names.filter((name) => !(PAIRWISE_METHODS as readonly string[]).includes(name));
-  if (names.length === 0 || unknown.length > 0) {
-    throw new UsageError(`--method takes a comma list of ${PAIRWISE_METHODS.join(', ')} (or all), got '${text}'`);
-  }
-  return PAIRWISE_METHODS.filter((method) => names.includes(method));
-}
 
-function parseList(text: string): string[] {
-  return text.split(',').map((item) => item.trim()).filter((item) => item !== '');
-}
 
 function parseRegex(text: string): RegExp {
   try {
@@ -109,17 +87,15 @@ export function registerPairwise(program: Command, context: CliContext): void {
     .argument('<inputs...>', 'a folder (ROOT/<network>/<layer>.npy, or a flat folder of files), or two or more activation files')
     .addOption(
       new Option('--method <list>', 'comma list of pwcca, cca, svcca, or all (CCA comes at no extra cost; SVCCA costs more)')
-        .argParser(parseMethods)
+        .argParser(parseMethodList)
         .default(['pwcca'], 'pwcca'),
     )
     .option('--cross-layer', 'layer x layer matrices within each network instead of network x network per layer')
     .addOption(new Option('--layers <list>', 'only these layers (comma list of file stems)').argParser(parseList))
     .addOption(new Option('--group-by <regex>', "group of a network from its label: the regex's first capture group (or whole match)").argParser(parseRegex))
     .addOption(new Option('--clusters <k>', 'average-linkage hierarchical clustering of each matrix into k clusters').argParser(parsePositiveInteger('--clusters')))
-    .option('--meta <file>', 'CSV with a network column and numeric columns: correlate each network\'s mean within-group distance with them')
-    .addOption(new Option('-j, --jobs <n>', 'worker threads').argParser(parsePositiveInteger('--jobs')).default(defaultJobs(), 'the number of cores'))
-    .addOption(new Option('--max-memory <size>', 'cap on memory held by loaded and prepared files, e.g. 512M, 2G').argParser(parseByteSize))
-    .option('--resume', 'with --out FILE.ndjson: skip the pairs already in FILE (same inputs and options only)');
+    .option('--meta <file>', 'CSV with a network column and numeric columns: correlate each network\'s mean within-group distance with them');
+  addRunOptions(command, 'pairs');
   addReadOptions(command);
   addMetricOptions(command);
   addOutputOptions(command, FORMATS, 'table');
@@ -131,10 +107,7 @@ export function registerPairwise(program: Command, context: CliContext): void {
 async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, context: CliContext, formatGiven: boolean): Promise<void> {
   const quiet = flags.quiet === true;
   const methods = flags.method;
-  const journalPath = flags.out !== undefined && flags.out.toLowerCase().endsWith('.ndjson') ? flags.out : undefined;
-  if (flags.resume && journalPath === undefined) {
-    throw new UsageError('--resume needs --out FILE.ndjson', { hint: 'pass the journal of the interrupted run: --out pairs.ndjson --resume' });
-  }
+  const journalPath = journalPathFrom(flags, 'pairs.ndjson');
   if (flags.meta !== undefined && flags.crossLayer) {
     throw new UsageError('--meta cannot be used with --cross-layer', { hint: '--meta correlates per-network values with network x network distances; drop --cross-layer' });
   }

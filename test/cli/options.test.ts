@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseByteSize, parseMethods } from '../../src/cli/commands/pairwise.js';
+import { parseByteSize, parseMethodList } from '../../src/cli/options.js';
 import { UsageError } from '../../src/errors.js';
 
-describe('pairwise flags', () => {
+describe('shared flags', () => {
   it('--max-memory takes sizes with binary suffixes', () => {
     expect(parseByteSize('2G')).toBe(2 * 2 ** 30);
     expect(parseByteSize('512M')).toBe(512 * 2 ** 20);
@@ -13,10 +13,10 @@ describe('pairwise flags', () => {
   });
 
   it('--method takes a comma list in canonical order, or all', () => {
-    expect(parseMethods('cca,pwcca')).toEqual(['pwcca', 'cca']);
-    expect(parseMethods('svcca')).toEqual(['svcca']);
-    expect(parseMethods('all')).toEqual(['pwcca', 'cca', 'svcca']);
-    expect(() => parseMethods('pwcca,cka')).toThrow(/--method takes a comma list/);
-    expect(() => parseMethods(',')).toThrow(UsageError);
+    expect(parseMethodList('cca,pwcca')).toEqual(['pwcca', 'cca']);
+    expect(parseMethodList('svcca')).toEqual(['svcca']);
+    expect(parseMethodList('all')).toEqual(['pwcca', 'cca', 'svcca']);
+    expect(() => parseMethodList('pwcca,cka')).toThrow(/--method takes a comma list/);
+    expect(() => parseMethodList(',')).toThrow(UsageError);
   });
 });
