@@ -20,6 +20,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { npyFloat32Bytes, seededNormal } from './fixture-data.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = resolve(process.argv[2] ?? join(here, '..', 'fixtures', 'convergence'));
@@ -31,27 +32,6 @@ const LAYERS = [
   { name: 'conv2', settlesAt: 3 },
   { name: 'fc', settlesAt: 4 },
 ];
-
-/** mulberry32: a small seeded PRNG, so every byte is reproducible. */
-function seededRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function seededNormal(seed) {
-  const uniform = seededRandom(seed);
-  return () => {
-    const u = 1 - uniform();
-    const v = uniform();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  };
-}
 
 function randomMatrix(rows, cols, seed) {
   const normal = seededNormal(seed);
@@ -69,16 +49,6 @@ function multiply(a, b) {
   return { rows: a.rows, cols: b.cols, data: out };
 }
 
-/** Bytes of a version-1 .npy file of float32 values (C order, little endian), as np.save writes them. */
-function npyBytes(rows, cols, values) {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${cols}), }`;
-  header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
-  const prefix = Buffer.alloc(10);
-  Buffer.from([0x93, ...Buffer.from('NUMPY'), 1, 0]).copy(prefix);
-  prefix.writeUInt16LE(header.length, 8);
-  const data = Float32Array.from(values);
-  return Buffer.concat([prefix, Buffer.from(header, 'latin1'), Buffer.from(data.buffer)]);
-}
 
 rmSync(outDir, { recursive: true, force: true });
 const inputs = randomMatrix(N, 8, 1);
@@ -99,7 +69,7 @@ LAYERS.forEach((layer, depth) => {
     const activations = multiply(mixed, mixing);
     const folder = join(outDir, `step_${String(step).padStart(4, '0')}`);
     mkdirSync(folder, { recursive: true });
-    writeFileSync(join(folder, `${layer.name}.npy`), npyBytes(N, D, activations.data));
+    writeFileSync(join(folder, `${layer.name}.npy`), npyFloat32Bytes(N, D, activations.data));
   });
 });
 console.log(`wrote ${STEPS.length} steps x ${LAYERS.length} layers (${N} x ${D} float32) to ${outDir}`);

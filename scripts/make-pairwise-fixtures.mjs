@@ -14,37 +14,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-/** mulberry32: a small seeded PRNG so every file is reproducible. */
-function seededRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function seededNormal(seed) {
-  const uniform = seededRandom(seed);
-  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-}
+import { npyFloat32Bytes, seededNormal } from './fixture-data.mjs';
 
 function normalMatrix(rows, cols, seed) {
   const normal = seededNormal(seed);
   return Float64Array.from({ length: rows * cols }, () => normal());
-}
-
-/** .npy version 1 bytes of a C-order little-endian float32 matrix. */
-function npyFloat32(rows, cols, values) {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${cols}), }`;
-  header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
-  const prefix = Buffer.alloc(10);
-  prefix.set([0x93, ...Buffer.from('NUMPY'), 1, 0]);
-  prefix.writeUInt16LE(header.length, 8);
-  return Buffer.concat([prefix, Buffer.from(header, 'latin1'), Buffer.from(Float32Array.from(values).buffer)]);
 }
 
 /**
@@ -69,7 +43,7 @@ function layerActivations({ latent, k, rows, cols, seed, noise }) {
 
 function write(path, rows, cols, values) {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, npyFloat32(rows, cols, values));
+  writeFileSync(path, npyFloat32Bytes(rows, cols, values));
 }
 
 function makeExamples(root) {

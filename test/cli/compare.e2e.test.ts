@@ -2,24 +2,19 @@
  * End-to-end: the built binary (`npm test` builds first), its exit codes,
  * stdout that parses, and one-line errors with hints on stderr.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repositoryRoot, runPwcca } from '../helpers/cli.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildMatrix } from '../../src/types.js';
 import { randomMatrix } from '../helpers/random.js';
 import { npyBytes, temporaryFolder, writeMatrixNpy } from '../helpers/npy-file.js';
 import { correlatedPair } from '../metrics/helpers.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = join(root, 'bin/pwcca.js');
+const root = repositoryRoot;
 const example = join(root, 'fixtures/oracle/small_f64');
 
-function pwcca(args: string[], input?: Uint8Array) {
-  const result = spawnSync(process.execPath, [bin, ...args], { input, env: { ...process.env, NO_COLOR: '1' }, encoding: 'buffer' });
-  return { code: result.status, stdout: result.stdout.toString('utf8'), stderr: result.stderr.toString('utf8') };
-}
+const pwcca = runPwcca;
 
 let folder: string;
 let a: string;

@@ -2,23 +2,18 @@
  * End-to-end: `pwcca convergence` through the built binary (`npm test` builds
  * first): exit codes, the discovery line and hints on stderr, stdout that parses.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repositoryRoot, runPwcca } from '../helpers/cli.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { temporaryFolder, writeMatrixNpy } from '../helpers/npy-file.js';
 import { randomMatrix } from '../helpers/random.js';
 import { writeRun } from '../run/convergence-helpers.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = join(root, 'bin/pwcca.js');
+const root = repositoryRoot;
 const fixture = join(root, 'fixtures/convergence');
 
-function pwcca(args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], { env: { ...process.env, NO_COLOR: '1' }, encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const pwcca = runPwcca;
 
 let folder: string;
 beforeAll(() => {

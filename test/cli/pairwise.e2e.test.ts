@@ -3,22 +3,19 @@
  * exit codes, stderr summaries and hints, stdout that parses, and a run that
  * is killed and resumed.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { pwccaBin, repositoryRoot, runPwcca } from '../helpers/cli.js';
 import { writeTree } from '../run/pairwise-npy.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = join(root, 'bin/pwcca.js');
+const root = repositoryRoot;
+const bin = pwccaBin;
 const runs = join(root, 'fixtures/pairwise/runs');
 
-function pwcca(args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], { env: { ...process.env, NO_COLOR: '1' }, encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const pwcca = runPwcca;
 
 function temporary(): string {
   return mkdtempSync(join(tmpdir(), 'pwcca-pairwise-e2e-'));

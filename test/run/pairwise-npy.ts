@@ -4,18 +4,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { npyBytes } from '../helpers/npy-file.js';
 import { seededNormal } from '../helpers/random.js';
-
-/** Bytes of a version-1 .npy file of a rows x cols matrix. */
-export function npyMatrixBytes(rows: number, cols: number, values: ArrayLike<number>, dtype: '<f8' | '<f4' = '<f8'): Buffer {
-  let header = `{'descr': '${dtype}', 'fortran_order': False, 'shape': (${rows}, ${cols}), }`;
-  header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
-  const prefix = Buffer.alloc(10);
-  prefix.set([0x93, ...Buffer.from('NUMPY'), 1, 0]);
-  prefix.writeUInt16LE(header.length, 8);
-  const data = dtype === '<f8' ? Float64Array.from(values) : Float32Array.from(values);
-  return Buffer.concat([prefix, Buffer.from(header, 'latin1'), Buffer.from(data.buffer)]);
-}
 
 /**
  * Activations sharing a latent signal: `latent` (rows x k) mixed into `cols`
@@ -55,7 +45,7 @@ export function writeTree(root: string, spec: TreeSpec): string {
       const values = sharedSignal(latent, k, spec.rows, cols, (spec.seed ?? 1) * 7919 + l * 101 + n, 0.5 + 0.3 * n);
       const path = join(root, network, `${layer}.npy`);
       mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, npyMatrixBytes(spec.rows, cols, values, spec.dtype));
+      writeFileSync(path, npyBytes([spec.rows, cols], values, spec.dtype));
     });
   });
   return root;
