@@ -42,5 +42,11 @@ function reportError(error: unknown, context: CliContext, colorFlag: boolean | u
 
 /** Entry point of bin/pwcca.js. */
 export async function run(): Promise<void> {
+  // A reader that stops early (`pwcca ... | head`) closes the pipe: that ends
+  // the run quietly, as for any Unix filter, instead of an unhandled EPIPE.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.ok);
+    throw error;
+  });
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -2,6 +2,7 @@
  * End-to-end: the built binary (`npm test` builds first), its exit codes,
  * stdout that parses, and one-line errors with hints on stderr.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repositoryRoot, runPwcca } from '../helpers/cli.js';
@@ -84,6 +85,15 @@ describe('pwcca compare (binary)', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('');
     expect(JSON.parse(readFileSync(out, 'utf8')).schemaVersion).toBe(1);
+  });
+
+  it('ends quietly with exit 0 when the reader closes the pipe early', () => {
+    const run = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${join(root, 'bin/pwcca.js')}" compare --help | head -1`], {
+      encoding: 'utf8',
+    });
+    expect(run.stdout).toBe('Usage: pwcca compare [options] <a> <b>\n');
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
   });
 
   it('--help shows examples and exit codes; --version prints the version', () => {
