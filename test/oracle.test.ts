@@ -70,7 +70,8 @@ function describeCase(name: string, folder: string | undefined): void {
       expect(Math.abs(report.similarity - paper.reversed_similarity)).toBeLessThanOrEqual(paper.tolerance);
     });
 
-    it.skipIf(name === 'n_barely_above_d')('--variant svcca matches pwcca.centered', async () => {
+    // n_barely_above_d's value is only defined to about 1e-3; its own tolerance (0.01) says so.
+    it('--variant svcca matches pwcca.centered', async () => {
       const report = await runCompare(a, b, { ...read, variant: 'svcca', epsilon });
       const tolerance = expected.suggested_tolerance.pwcca_centered;
       expect(Math.abs(report.similarity - expected.pwcca.centered.similarity)).toBeLessThanOrEqual(tolerance);
@@ -103,7 +104,8 @@ function describeCase(name: string, folder: string | undefined): void {
       expect(Math.abs(report.similarity - target.similarity)).toBeLessThanOrEqual(1e-8);
     });
 
-    it.runIf(isConv)('--conv mean matches conv_average_pool', async () => {
+    if (!isConv) return;
+    it('--conv mean matches conv_average_pool', async () => {
       const pooled = expected.conv_average_pool;
       const exact = await runCompare(a, b, { layout: 'nhwc', conv: 'mean', method: 'cca' });
       expect(Math.abs(exact.similarity - pooled.cca_mean)).toBeLessThanOrEqual(1e-8);
