@@ -202,3 +202,310 @@ export function columnSums(src: usize, rows: i32, cols: i32, sums: usize): void 
 export function blockRows(): i32 {
   return BLOCK;
 }
+
+// ---------------------------------------------------------------------------
+// Decomposition kernels (driven by src/linalg/decompose.ts through
+// src/linalg/decompose-kernels.ts, whose plain-TypeScript versions document
+// each one). Each performs the same floating-point operations in the same
+// order as its TypeScript twin: an f64x2 lane stands for one of the partial
+// sums or one of the rows the TypeScript loop keeps, and there is no fused
+// multiply-add, so both backends give identical results.
+// ---------------------------------------------------------------------------
+
+@inline
+function ld(p: usize, i: i32): f64 {
+  return load<f64>(p + (<usize>i << 3));
+}
+
+@inline
+function st(p: usize, i: i32, x: f64): void {
+  store<f64>(p + (<usize>i << 3), x);
+}
+
+@inline
+function col(base: usize, j: i32, ld: i32): usize {
+  return base + (<usize>j * <usize>ld << 3);
+}
+
+/** Four partial sums (two vectors), tail into the first, combined as (s0 + s1) + (s2 + s3). */
+function dot4(x: usize, y: usize, len: i32): f64 {
+  let a = f64x2.splat(0);
+  let b = f64x2.splat(0);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const o = <usize>i << 3;
+    a = f64x2.add(a, f64x2.mul(v128.load(x + o), v128.load(y + o)));
+    b = f64x2.add(b, f64x2.mul(v128.load(x + o + 16), v128.load(y + o + 16)));
+  }
+  let s0 = f64x2.extract_lane(a, 0);
+  for (; i < len; i++) s0 += ld(x, i) * ld(y, i);
+  return s0 + f64x2.extract_lane(a, 1) + (f64x2.extract_lane(b, 0) + f64x2.extract_lane(b, 1));
+}
+
+export function tred2Symv(v: usize, n: i32, d: usize, e: usize, i: i32): void {
+  const ci = col(v, i, n);
+  for (let j = 0; j < i; j++) {
+    const cj = col(v, j, n);
+    const f = ld(d, j);
+    st(ci, j, f);
+    const fv = f64x2.splat(f);
+    let g = f64x2.replace_lane(f64x2.splat(0), 0, ld(e, j) + ld(cj, j) * f);
+    let h = f64x2.splat(0);
+    let k = j + 1;
+    for (; k + 4 <= i; k += 4) {
+      const o = <usize>k << 3;
+      const v0 = v128.load(cj + o);
+      const v1 = v128.load(cj + o + 16);
+      g = f64x2.add(g, f64x2.mul(v0, v128.load(d + o)));
+      h = f64x2.add(h, f64x2.mul(v1, v128.load(d + o + 16)));
+      v128.store(e + o, f64x2.add(v128.load(e + o), f64x2.mul(v0, fv)));
+      v128.store(e + o + 16, f64x2.add(v128.load(e + o + 16), f64x2.mul(v1, fv)));
+    }
+    if (k + 2 <= i) {
+      const o = <usize>k << 3;
+      const v0 = v128.load(cj + o);
+      g = f64x2.add(g, f64x2.mul(v0, v128.load(d + o)));
+      v128.store(e + o, f64x2.add(v128.load(e + o), f64x2.mul(v0, fv)));
+      k += 2;
+    }
+    let g0 = f64x2.extract_lane(g, 0);
+    if (k < i) {
+      const v0 = ld(cj, k);
+      g0 += v0 * ld(d, k);
+      st(e, k, ld(e, k) + v0 * f);
+    }
+    st(e, j, g0 + f64x2.extract_lane(g, 1) + (f64x2.extract_lane(h, 0) + f64x2.extract_lane(h, 1)));
+  }
+}
+
+export function tred2Rank2(v: usize, n: i32, d: usize, e: usize, i: i32): void {
+  for (let j = 0; j < i; j++) {
+    const cj = col(v, j, n);
+    const f = ld(d, j);
+    const g = ld(e, j);
+    const fv = f64x2.splat(f);
+    const gv = f64x2.splat(g);
+    let k = j;
+    for (; k + 2 <= i; k += 2) {
+      const o = <usize>k << 3;
+      const t = f64x2.add(f64x2.mul(fv, v128.load(e + o)), f64x2.mul(gv, v128.load(d + o)));
+      v128.store(cj + o, f64x2.sub(v128.load(cj + o), t));
+    }
+    if (k < i) st(cj, k, ld(cj, k) - (f * ld(e, k) + g * ld(d, k)));
+    st(d, j, ld(cj, i - 1));
+    st(cj, i, 0);
+  }
+}
+
+export function tred2Accumulate(v: usize, n: i32, i: i32, d: usize): void {
+  const ci1 = col(v, i + 1, n);
+  for (let j = 0; j <= i; j++) {
+    const cj = col(v, j, n);
+    const g = dot4(ci1, cj, i + 1);
+    const gv = f64x2.splat(g);
+    let k = 0;
+    for (; k + 2 <= i + 1; k += 2) {
+      const o = <usize>k << 3;
+      v128.store(cj + o, f64x2.sub(v128.load(cj + o), f64x2.mul(gv, v128.load(d + o))));
+    }
+    if (k <= i) st(cj, k, ld(cj, k) - g * ld(d, k));
+  }
+}
+
+export function bidiagColumns(
+  b: usize, m: i32, n: i32, k: i32,
+  work: usize, coef: usize, be: usize, e: usize,
+  applyLeft: i32, pending: i32, wantRight: i32,
+): void {
+  const ck = col(b, k, m);
+  const pivot = ld(ck, k);
+  for (let j = k + 1; j < n; j++) {
+    const cj = col(b, j, m);
+    const c = pending ? ld(coef, j) : 0.0;
+    const cv = f64x2.splat(c);
+    let t = 0.0;
+    if (applyLeft) {
+      let acc = f64x2.splat(0);
+      let i = k;
+      for (; i + 2 <= m; i += 2) {
+        const o = <usize>i << 3;
+        const x = f64x2.add(v128.load(cj + o), f64x2.mul(cv, v128.load(work + o)));
+        v128.store(cj + o, x);
+        acc = f64x2.add(acc, f64x2.mul(v128.load(ck + o), x));
+      }
+      let t0 = f64x2.extract_lane(acc, 0);
+      if (i < m) {
+        const x0 = ld(cj, i) + c * ld(work, i);
+        st(cj, i, x0);
+        t0 += ld(ck, i) * x0;
+      }
+      t = -(t0 + f64x2.extract_lane(acc, 1)) / pivot;
+    } else if (c != 0) {
+      for (let i = k; i < m; i++) st(cj, i, ld(cj, i) + c * ld(work, i));
+    }
+    const ej = ld(cj, k) + t * ld(ck, k);
+    st(cj, k, ej);
+    st(e, j, ej);
+    const tv = f64x2.splat(t);
+    if (wantRight) {
+      const ev = f64x2.splat(ej);
+      let i = k + 1;
+      for (; i + 2 <= m; i += 2) {
+        const o = <usize>i << 3;
+        const x = f64x2.add(v128.load(cj + o), f64x2.mul(tv, v128.load(ck + o)));
+        v128.store(cj + o, x);
+        v128.store(be + o, f64x2.add(v128.load(be + o), f64x2.mul(ev, x)));
+      }
+      if (i < m) {
+        const x = ld(cj, i) + t * ld(ck, i);
+        st(cj, i, x);
+        st(be, i, ld(be, i) + ej * x);
+      }
+    } else if (t != 0) {
+      let i = k + 1;
+      for (; i + 2 <= m; i += 2) {
+        const o = <usize>i << 3;
+        v128.store(cj + o, f64x2.add(v128.load(cj + o), f64x2.mul(tv, v128.load(ck + o))));
+      }
+      if (i < m) st(cj, i, ld(cj, i) + t * ld(ck, i));
+    }
+  }
+}
+
+export function reflectColumns(buf: usize, ldim: i32, k: i32, off: i32, len: i32, j0: i32, j1: i32, pivot: f64): void {
+  const ck = col(buf, k, ldim) + (<usize>off << 3);
+  for (let j = j0; j < j1; j++) {
+    const cj = col(buf, j, ldim) + (<usize>off << 3);
+    const t = -dot4(ck, cj, len) / pivot;
+    const tv = f64x2.splat(t);
+    let i = 0;
+    for (; i + 2 <= len; i += 2) {
+      const o = <usize>i << 3;
+      v128.store(cj + o, f64x2.add(v128.load(cj + o), f64x2.mul(tv, v128.load(ck + o))));
+    }
+    if (i < len) st(cj, i, ld(cj, i) + t * ld(ck, i));
+  }
+}
+
+/** Bytes per column of one 8-row panel. */
+const PANEL_BYTES: usize = 64;
+
+/**
+ * Chains t = 0 .. count-1 in order, chain t being rotations lo_t .. hi_t - 1
+ * (bounds[2t], bounds[2t+1], stored as doubles) with cosines at cs + t * cols.
+ * The chains are applied panel by panel, so a panel (8 rows x cols) stays in
+ * cache through all of them instead of the whole matrix streaming from memory
+ * once per chain.
+ */
+export function rotAscending(w: usize, panels: i32, cols: i32, count: i32, bounds: usize, cs: usize, sn: usize): void {
+  const stride = <usize>cols * PANEL_BYTES;
+  for (let p = 0; p < panels; p++) {
+    const base = w + <usize>p * stride;
+    for (let t = 0; t < count; t++) {
+      const lo = <i32>ld(bounds, 2 * t);
+      const hi = <i32>ld(bounds, 2 * t + 1);
+      const ct = cs + (<usize>t * <usize>cols << 3);
+      const st = sn + (<usize>t * <usize>cols << 3);
+      let q = base + <usize>lo * PANEL_BYTES;
+      let x0 = v128.load(q);
+      let x1 = v128.load(q + 16);
+      let x2 = v128.load(q + 32);
+      let x3 = v128.load(q + 48);
+      for (let j = lo; j < hi; j++) {
+        const c = f64x2.splat(ld(ct, j));
+        const s = f64x2.splat(ld(st, j));
+        const y0 = v128.load(q + 64);
+        const y1 = v128.load(q + 80);
+        const y2 = v128.load(q + 96);
+        const y3 = v128.load(q + 112);
+        v128.store(q, f64x2.add(f64x2.mul(c, x0), f64x2.mul(s, y0)));
+        v128.store(q + 16, f64x2.add(f64x2.mul(c, x1), f64x2.mul(s, y1)));
+        v128.store(q + 32, f64x2.add(f64x2.mul(c, x2), f64x2.mul(s, y2)));
+        v128.store(q + 48, f64x2.add(f64x2.mul(c, x3), f64x2.mul(s, y3)));
+        x0 = f64x2.sub(f64x2.mul(c, y0), f64x2.mul(s, x0));
+        x1 = f64x2.sub(f64x2.mul(c, y1), f64x2.mul(s, x1));
+        x2 = f64x2.sub(f64x2.mul(c, y2), f64x2.mul(s, x2));
+        x3 = f64x2.sub(f64x2.mul(c, y3), f64x2.mul(s, x3));
+        q += PANEL_BYTES;
+      }
+      v128.store(q, x0);
+      v128.store(q + 16, x1);
+      v128.store(q + 32, x2);
+      v128.store(q + 48, x3);
+    }
+  }
+}
+
+/** As {@link rotAscending}, each chain running from hi_t - 1 down to lo_t (tql2's QL sweeps). */
+export function rotDescending(w: usize, panels: i32, cols: i32, count: i32, bounds: usize, cs: usize, sn: usize): void {
+  const stride = <usize>cols * PANEL_BYTES;
+  for (let p = 0; p < panels; p++) {
+    const base = w + <usize>p * stride;
+    for (let t = 0; t < count; t++) {
+      const lo = <i32>ld(bounds, 2 * t);
+      const hi = <i32>ld(bounds, 2 * t + 1);
+      const ct = cs + (<usize>t * <usize>cols << 3);
+      const st = sn + (<usize>t * <usize>cols << 3);
+      let q = base + <usize>hi * PANEL_BYTES;
+      let x0 = v128.load(q);
+      let x1 = v128.load(q + 16);
+      let x2 = v128.load(q + 32);
+      let x3 = v128.load(q + 48);
+      for (let i = hi - 1; i >= lo; i--) {
+        const c = f64x2.splat(ld(ct, i));
+        const s = f64x2.splat(ld(st, i));
+        const a0 = v128.load(q - 64);
+        const a1 = v128.load(q - 48);
+        const a2 = v128.load(q - 32);
+        const a3 = v128.load(q - 16);
+        v128.store(q, f64x2.add(f64x2.mul(s, a0), f64x2.mul(c, x0)));
+        v128.store(q + 16, f64x2.add(f64x2.mul(s, a1), f64x2.mul(c, x1)));
+        v128.store(q + 32, f64x2.add(f64x2.mul(s, a2), f64x2.mul(c, x2)));
+        v128.store(q + 48, f64x2.add(f64x2.mul(s, a3), f64x2.mul(c, x3)));
+        x0 = f64x2.sub(f64x2.mul(c, a0), f64x2.mul(s, x0));
+        x1 = f64x2.sub(f64x2.mul(c, a1), f64x2.mul(s, x1));
+        x2 = f64x2.sub(f64x2.mul(c, a2), f64x2.mul(s, x2));
+        x3 = f64x2.sub(f64x2.mul(c, a3), f64x2.mul(s, x3));
+        q -= PANEL_BYTES;
+      }
+      v128.store(q, x0);
+      v128.store(q + 16, x1);
+      v128.store(q + 32, x2);
+      v128.store(q + 48, x3);
+    }
+  }
+}
+
+export function rotPivot(w: usize, panels: i32, cols: i32, pivot: i32, from: i32, to: i32, cs: usize, sn: usize): void {
+  const stride = <usize>cols * PANEL_BYTES;
+  const step = to > from ? 1 : -1;
+  for (let p = 0; p < panels; p++) {
+    const base = w + <usize>p * stride;
+    const qp = base + <usize>pivot * PANEL_BYTES;
+    let y0 = v128.load(qp);
+    let y1 = v128.load(qp + 16);
+    let y2 = v128.load(qp + 32);
+    let y3 = v128.load(qp + 48);
+    for (let j = from; j != to; j += step) {
+      const c = f64x2.splat(ld(cs, j));
+      const s = f64x2.splat(ld(sn, j));
+      const q = base + <usize>j * PANEL_BYTES;
+      const a0 = v128.load(q);
+      const a1 = v128.load(q + 16);
+      const a2 = v128.load(q + 32);
+      const a3 = v128.load(q + 48);
+      v128.store(q, f64x2.add(f64x2.mul(c, a0), f64x2.mul(s, y0)));
+      v128.store(q + 16, f64x2.add(f64x2.mul(c, a1), f64x2.mul(s, y1)));
+      v128.store(q + 32, f64x2.add(f64x2.mul(c, a2), f64x2.mul(s, y2)));
+      v128.store(q + 48, f64x2.add(f64x2.mul(c, a3), f64x2.mul(s, y3)));
+      y0 = f64x2.sub(f64x2.mul(c, y0), f64x2.mul(s, a0));
+      y1 = f64x2.sub(f64x2.mul(c, y1), f64x2.mul(s, a1));
+      y2 = f64x2.sub(f64x2.mul(c, y2), f64x2.mul(s, a2));
+      y3 = f64x2.sub(f64x2.mul(c, y3), f64x2.mul(s, a3));
+    }
+    v128.store(qp, y0);
+    v128.store(qp + 16, y1);
+    v128.store(qp + 32, y2);
+    v128.store(qp + 48, y3);
+  }
+}

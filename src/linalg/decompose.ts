@@ -7,21 +7,106 @@
  * singular values accurate to about 2^-52 times the largest one in ABSOLUTE
  * terms, also for rank-deficient and ill-conditioned inputs.
  *
- * Memory order: the Householder phases of the textbook code walk down columns
- * (`V[k][j]` with k in the inner loop). On row-major storage that is a stride-n
- * walk, one cache miss per element once n is a few hundred, so those phases run
- * on COLUMN-major buffers (`buf[j * rows + i]` holds element (i, j)). The
- * rotation phases instead apply each sweep's chain of rotations along rows
- * (LAPACK dlasr style), so the vectors are transposed (O(n^2)) to row-major
- * in between, which is also the output layout. Every O(n^3) inner loop thus
- * runs over contiguous memory.
+ * Memory order and kernels: the Householder phases walk down columns, so they
+ * run on COLUMN-major buffers (`buf[j * rows + i]` holds element (i, j)); the
+ * rotation phases apply each sweep's chain of rotations to adjacent columns
+ * (LAPACK dlasr style) on the PANEL layout of decompose-kernels.ts (8-row
+ * panels stored column by column), where a chain walks contiguous memory
+ * with the running column in registers. The O(n^3) loop nests are the kernels
+ * of decompose-kernels.ts: WebAssembly SIMD when the module is built (each
+ * decomposition on its own instance and memory), plain TypeScript otherwise or
+ * with PWCCA_KERNELS=js; both give identical results.
  *
- * Measured on one core here (scripts/linalg-timing.mjs), n = 512: eigen 0.25 s
- * and SVD 0.45 s, against 0.7 s and 1.6 s for ml-matrix. Both scale as n^3
- * (1024: about 1.9 s and 3.5 s).
+ * The rotations of QR/QL sweeps depend only on the bidiagonal/tridiagonal,
+ * so they are queued and applied 16 sweeps at a time (RotationQueue), and the
+ * SVD's sign flips and sorting are applied when copying out.
+ *
+ * Measured on one core here (scripts/linalg-decompose-timing.mjs), with the
+ * WebAssembly kernels: eigen 0.07 s / 0.5 s / 4.3 s and SVD 0.10-0.14 s /
+ * 0.75-1.0 s / 6.3-8.2 s at n = 512 / 1024 / 2048, about 4-5x the TypeScript
+ * kernels (which run at the speed of the former all-TypeScript code).
  */
 
 import { NumericError } from '../errors.js';
+import {
+  type DecomposeKernels,
+  PANEL,
+  jsKernels,
+  panelLength,
+} from './decompose-kernels.js';
+import { createWasmDecomposeKernels } from './wasm.js';
+
+/**
+ * Below this order the decompositions run the TypeScript kernels even when the
+ * WebAssembly module is loaded: instantiating it and the copies cost more
+ * than the SIMD saves.
+ */
+const WASM_MIN_ORDER = 12;
+
+/**
+ * Rotation chains (QR/QL sweeps) recorded before they are applied to the
+ * vectors in one batch. The sweeps depend only on the tridiagonal/bidiagonal,
+ * never on the vectors, so applying 16 at a time panel by panel keeps each
+ * 8-row panel in cache through all of them: at n = 2048 the vectors (2 x 32
+ * MiB for the SVD) no longer stream from memory once per sweep. 16 chains of
+ * cosines and sines for n = 2048 take 512 KiB, which still fits in L2 with a
+ * panel (128 KiB).
+ */
+const QUEUE_CHAINS = 16;
+
+/** Rotation chains queued for a panel-layout matrix; see QUEUE_CHAINS. */
+class RotationQueue {
+  private count = 0;
+  private readonly panels: number;
+
+  /**
+   * @param w rows x cols, panel layout
+   * @param cs, sn QUEUE_CHAINS * cols cosines and sines; chain t at t * cols
+   * @param bounds 2 * QUEUE_CHAINS: lo and hi of each chain
+   */
+  constructor(
+    private readonly kernels: DecomposeKernels,
+    readonly w: Float64Array,
+    rows: number,
+    private readonly cols: number,
+    readonly cs: Float64Array,
+    readonly sn: Float64Array,
+    private readonly bounds: Float64Array,
+    private readonly descending: boolean,
+  ) {
+    this.panels = Math.ceil(rows / PANEL);
+  }
+
+  /** Where the next chain's rotation j goes: cs[slot + j], sn[slot + j]. */
+  slot(): number {
+    return this.count * this.cols;
+  }
+
+  /** Queues the chain written at slot(), rotations lo .. hi-1 (ascending) or hi-1 .. lo (descending). */
+  push(lo: number, hi: number): void {
+    this.bounds[2 * this.count] = lo;
+    this.bounds[2 * this.count + 1] = hi;
+    if (++this.count === QUEUE_CHAINS) this.flush();
+  }
+
+  /** Applies the queued chains in order; afterwards slot() is 0. */
+  flush(): void {
+    if (this.count === 0) return;
+    if (this.descending) this.kernels.rotDescending(this.w, this.panels, this.cols, this.count, this.bounds, this.cs, this.sn);
+    else this.kernels.rotAscending(this.w, this.panels, this.cols, this.count, this.bounds, this.cs, this.sn);
+    this.count = 0;
+  }
+
+  /** Applies a chain of rotations of column pairs (j, pivot) at once (see DecomposeKernels.rotPivot); cs/sn indexed by j. */
+  pivot(pivot: number, from: number, to: number): void {
+    this.kernels.rotPivot(this.w, this.panels, this.cols, pivot, from, to, this.cs, this.sn);
+  }
+}
+
+/** The kernels for a decomposition of order n (see decompose-kernels.ts). */
+function kernelsFor(n: number): DecomposeKernels {
+  return (n >= WASM_MIN_ORDER ? createWasmDecomposeKernels() : null) ?? jsKernels;
+}
 
 const EPS = 2 ** -52;
 /** Smallest value whose reciprocal and square do not overflow/underflow badly (JAMA's `tiny`). */
@@ -84,27 +169,6 @@ function hypot(a: number, b: number): number {
 }
 
 /**
- * Dot product of x[xo .. xo+len) and y[yo .. yo+len). Four partial sums, because
- * a single accumulator makes every step wait for the previous add's latency
- * (about 4 cycles); with four the loop runs at the multiply-add throughput.
- */
-function dot(x: Float64Array, xo: number, y: Float64Array, yo: number, len: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let i = 0;
-  for (; i + 4 <= len; i += 4) {
-    s0 += x[xo + i] * y[yo + i];
-    s1 += x[xo + i + 1] * y[yo + i + 1];
-    s2 += x[xo + i + 2] * y[yo + i + 2];
-    s3 += x[xo + i + 3] * y[yo + i + 3];
-  }
-  for (; i < len; i++) s0 += x[xo + i] * y[yo + i];
-  return s0 + s1 + (s2 + s3);
-}
-
-/**
  * Eigendecomposition of a real symmetric n x n matrix (row-major, not mutated;
  * only one triangle is read, so tiny asymmetries from rounding do not matter).
  *
@@ -120,28 +184,30 @@ function dot(x: Float64Array, xo: number, y: Float64Array, yo: number, len: numb
 export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
   checkShape('symmetricEigen', a, n, n);
   checkFinite('symmetricEigen', a, n);
+  const kernels = kernelsFor(n);
   // v[j * n + k] holds V(k, j) (column-major). Because a is symmetric, its
   // row-major buffer is also its column-major buffer, so a plain copy will do.
-  const v = Float64Array.from(a);
-  const d = new Float64Array(n);
-  const e = new Float64Array(n);
-  // The QL phase wants V row-major instead (see tql2), so transpose in between.
-  const w = new Float64Array(n * n);
+  // The QL phase works on the panel layout w instead (see tql2).
+  const [v, d, e, w, cosines, sines, bounds] = kernels.alloc([
+    n * n, n, n, panelLength(n, n), QUEUE_CHAINS * n, QUEUE_CHAINS * n, 2 * QUEUE_CHAINS,
+  ]);
+  v.set(a);
   if (n > 0) {
-    tred2(v, d, e, n);
-    transposeSquareInto(v, w, n);
-    tql2(w, d, e, n);
+    tred2(kernels, v, d, e, n);
+    columnMajorToPanels(v, n, n, w);
+    tql2(d, e, n, new RotationQueue(kernels, w, n, n, cosines, sines, bounds, true));
   }
 
-  // Sort descending (tql2 leaves them in no guaranteed order); w is already
-  // row-major with eigenvectors in columns, so only the columns are permuted.
+  // Sort descending (tql2 leaves them in no guaranteed order): only the
+  // columns are permuted, while copying out of the kernels' buffers.
   const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => d[j] - d[i]);
   const values = new Float64Array(n);
   const vectors = new Float64Array(n * n);
   for (let c = 0; c < n; c++) values[c] = d[order[c]];
   for (let r = 0; r < n; r++) {
     const off = r * n;
-    for (let c = 0; c < n; c++) vectors[off + c] = w[off + order[c]];
+    const pr = (r >> 3) * n * PANEL + (r & 7);
+    for (let c = 0; c < n; c++) vectors[off + c] = w[pr + order[c] * PANEL];
   }
   return { values, vectors };
 }
@@ -151,7 +217,7 @@ export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
  * column-major v: V(k, j) is v[j * n + k]. On return d is the diagonal, e the
  * sub-diagonal (e[0] = 0), and v the orthogonal transformation.
  */
-function tred2(v: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+function tred2(kernels: DecomposeKernels, v: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
   for (let j = 0; j < n; j++) d[j] = v[j * n + (n - 1)];
 
   for (let i = n - 1; i > 0; i--) {
@@ -180,32 +246,10 @@ function tred2(v: Float64Array, d: Float64Array, e: Float64Array, n: number): vo
       d[i - 1] = f - g;
       for (let j = 0; j < i; j++) e[j] = 0;
 
-      // Apply the similarity transformation to the remaining columns. Column j
-      // of V is contiguous, so the k loop streams through memory.
-      for (let j = 0; j < i; j++) {
-        const cj = j * n;
-        f = d[j];
-        v[i * n + j] = f; // V(j, i)
-        // Fused y = A u (symmetric, one triangle): column j gives e[k] for k > j
-        // and its dot with d gives e[j]. Two partial sums hide the add latency.
-        let g0 = e[j] + v[cj + j] * f;
-        let g1 = 0;
-        let k = j + 1;
-        for (; k + 1 <= i - 1; k += 2) {
-          const v0 = v[cj + k];
-          const v1 = v[cj + k + 1];
-          g0 += v0 * d[k];
-          g1 += v1 * d[k + 1];
-          e[k] += v0 * f;
-          e[k + 1] += v1 * f;
-        }
-        for (; k <= i - 1; k++) {
-          const vkj = v[cj + k];
-          g0 += vkj * d[k];
-          e[k] += vkj * f;
-        }
-        e[j] = g0 + g1;
-      }
+      // Apply the similarity transformation to the remaining columns: the
+      // product p = A u (into e), then the rank-two update of the triangle.
+      // Column j of V is contiguous, so both stream through memory.
+      kernels.tred2Symv(v, n, d, e, i);
       f = 0;
       for (let j = 0; j < i; j++) {
         e[j] /= h;
@@ -213,14 +257,7 @@ function tred2(v: Float64Array, d: Float64Array, e: Float64Array, n: number): vo
       }
       const hh = f / (h + h);
       for (let j = 0; j < i; j++) e[j] -= hh * d[j];
-      for (let j = 0; j < i; j++) {
-        const cj = j * n;
-        f = d[j];
-        g = e[j];
-        for (let k = j; k <= i - 1; k++) v[cj + k] -= f * e[k] + g * d[k];
-        d[j] = v[cj + (i - 1)];
-        v[cj + i] = 0;
-      }
+      kernels.tred2Rank2(v, n, d, e, i);
     }
     d[i] = h;
   }
@@ -234,11 +271,7 @@ function tred2(v: Float64Array, d: Float64Array, e: Float64Array, n: number): vo
     const h = d[i + 1];
     if (h !== 0) {
       for (let k = 0; k <= i; k++) d[k] = v[ci1 + k] / h;
-      for (let j = 0; j <= i; j++) {
-        const cj = j * n;
-        const g = dot(v, ci1, v, cj, i + 1);
-        for (let k = 0; k <= i; k++) v[cj + k] -= g * d[k];
-      }
+      kernels.tred2Accumulate(v, n, i, d);
     }
     for (let k = 0; k <= i; k++) v[ci1 + k] = 0;
   }
@@ -251,8 +284,8 @@ function tred2(v: Float64Array, d: Float64Array, e: Float64Array, n: number): vo
 }
 
 /**
- * Symmetric tridiagonal QL with implicit shifts (EISPACK tql2 via JAMA), on a
- * ROW-major w: W(k, j) is w[k * n + j].
+ * Symmetric tridiagonal QL with implicit shifts (EISPACK tql2 via JAMA); the
+ * eigenvectors W (panel layout) are updated through the rotation queue.
  *
  * One QL sweep is a chain of plane rotations on columns (i, i+1) for i = m-1
  * down to l. Applied one rotation at a time, each touches two whole columns:
@@ -261,14 +294,14 @@ function tred2(v: Float64Array, d: Float64Array, e: Float64Array, n: number): vo
  * afterwards (as LAPACK's dlasr does): along a row, the value of column i+1
  * produced by rotation i+1 is exactly the input of rotation i, so it stays in a
  * register, each element is loaded and stored once per sweep, and the row is
- * contiguous in memory. Rows are processed four at a time for instruction-level
- * parallelism, since each row's chain is a serial dependency.
+ * contiguous in memory (8-row panels, four f64x2 vectors carried). The chains
+ * of up to QUEUE_CHAINS sweeps are applied together, panel by panel.
  */
-function tql2(w: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+function tql2(d: Float64Array, e: Float64Array, n: number, vectors: RotationQueue): void {
   for (let i = 1; i < n; i++) e[i - 1] = e[i];
   e[n - 1] = 0;
-  const cosines = new Float64Array(n);
-  const sines = new Float64Array(n);
+  const cosines = vectors.cs;
+  const sines = vectors.sn;
 
   let f = 0;
   let tst1 = 0;
@@ -308,6 +341,7 @@ function tql2(w: Float64Array, d: Float64Array, e: Float64Array, n: number): voi
         const el1 = e[l + 1];
         let s = 0;
         let s2 = 0;
+        const o = vectors.slot();
         for (let i = m - 1; i >= l; i--) {
           c3 = c2;
           c2 = c;
@@ -320,10 +354,10 @@ function tql2(w: Float64Array, d: Float64Array, e: Float64Array, n: number): voi
           c = p / r;
           p = c * d[i] - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]);
-          cosines[i] = c;
-          sines[i] = s;
+          cosines[o + i] = c;
+          sines[o + i] = s;
         }
-        applyDescendingChain(w, n, l, m, cosines, sines);
+        vectors.push(l, m);
         p = (-s * s2 * c3 * el1 * e[l]) / dl1;
         e[l] = s * p;
         d[l] = c * p;
@@ -333,80 +367,48 @@ function tql2(w: Float64Array, d: Float64Array, e: Float64Array, n: number): voi
     d[l] += f;
     e[l] = 0;
   }
+  vectors.flush();
 }
 
 /**
- * For every row of the row-major n-column matrix w, applies the rotations
- * i = hi-1 down to lo, rotation i mapping columns (i, i+1) to
- * (c x_i - s x_{i+1}, s x_i + c x_{i+1}).
+ * Copies the column-major rows x cols src (element (i, j) at src[j * rows + i])
+ * into the panel layout dst (see decompose-kernels.ts), leaving padding rows zero.
  */
-function applyDescendingChain(
-  w: Float64Array,
-  n: number,
-  lo: number,
-  hi: number,
-  cosines: Float64Array,
-  sines: Float64Array,
-): void {
-  const rows = w.length / n;
-  let k = 0;
-  for (; k + 4 <= rows; k += 4) {
-    const o0 = k * n;
-    const o1 = o0 + n;
-    const o2 = o1 + n;
-    const o3 = o2 + n;
-    let x0 = w[o0 + hi];
-    let x1 = w[o1 + hi];
-    let x2 = w[o2 + hi];
-    let x3 = w[o3 + hi];
-    for (let i = hi - 1; i >= lo; i--) {
-      const c = cosines[i];
-      const s = sines[i];
-      const a0 = w[o0 + i];
-      const a1 = w[o1 + i];
-      const a2 = w[o2 + i];
-      const a3 = w[o3 + i];
-      w[o0 + i + 1] = s * a0 + c * x0;
-      w[o1 + i + 1] = s * a1 + c * x1;
-      w[o2 + i + 1] = s * a2 + c * x2;
-      w[o3 + i + 1] = s * a3 + c * x3;
-      x0 = c * a0 - s * x0;
-      x1 = c * a1 - s * x1;
-      x2 = c * a2 - s * x2;
-      x3 = c * a3 - s * x3;
+function columnMajorToPanels(src: Float64Array, rows: number, cols: number, dst: Float64Array): void {
+  for (let r0 = 0; r0 < rows; r0 += PANEL) {
+    const len = Math.min(PANEL, rows - r0);
+    const base = (r0 / PANEL) * cols * PANEL;
+    for (let j = 0; j < cols; j++) {
+      const from = j * rows + r0;
+      const to = base + j * PANEL;
+      for (let t = 0; t < len; t++) dst[to + t] = src[from + t];
     }
-    w[o0 + lo] = x0;
-    w[o1 + lo] = x1;
-    w[o2 + lo] = x2;
-    w[o3 + lo] = x3;
-  }
-  for (; k < rows; k++) {
-    const o0 = k * n;
-    let x0 = w[o0 + hi];
-    for (let i = hi - 1; i >= lo; i--) {
-      const c = cosines[i];
-      const s = sines[i];
-      const a0 = w[o0 + i];
-      w[o0 + i + 1] = s * a0 + c * x0;
-      x0 = c * a0 - s * x0;
-    }
-    w[o0 + lo] = x0;
   }
 }
 
-/** out = a^T for square n x n buffers, in 32 x 32 tiles to keep both sides in cache. */
-function transposeSquareInto(a: Float64Array, out: Float64Array, n: number): void {
-  const T = 32;
-  for (let i0 = 0; i0 < n; i0 += T) {
-    const i1 = Math.min(n, i0 + T);
-    for (let j0 = 0; j0 < n; j0 += T) {
-      const j1 = Math.min(n, j0 + T);
-      for (let i = i0; i < i1; i++) {
-        const src = i * n;
-        for (let j = j0; j < j1; j++) out[j * n + i] = a[src + j];
-      }
+/**
+ * Row-major copy of the rows x cols panel-layout src, column c of the result
+ * being column order[c] of src times signs[order[c]] (1 without signs).
+ */
+function panelsToRowMajor(
+  src: Float64Array,
+  rows: number,
+  cols: number,
+  order: readonly number[],
+  signs: Float64Array | null,
+): Float64Array {
+  const out = new Float64Array(rows * cols);
+  const at = Int32Array.from(order, (j) => j * PANEL);
+  for (let r = 0; r < rows; r++) {
+    const off = r * cols;
+    const pr = (r >> 3) * cols * PANEL + (r & 7);
+    if (signs === null) {
+      for (let c = 0; c < cols; c++) out[off + c] = src[pr + at[c]];
+    } else {
+      for (let c = 0; c < cols; c++) out[off + c] = src[pr + at[c]] * signs[order[c]];
     }
   }
+  return out;
 }
 
 /**
@@ -433,17 +435,50 @@ export function svd(a: Float64Array, rows: number, cols: number): SingularValueD
   const transposed = rows < cols;
   const m = transposed ? cols : rows; // m >= n
   const n = transposed ? rows : cols;
+  const kernels = kernelsFor(n);
+  const chains = QUEUE_CHAINS * n;
+  const [b, s, e, uc, vc, up, vp, work, coef, be, cosU, sinU, boundsU, cosV, sinV, boundsV] = kernels.alloc([
+    m * n, n, n, m * n, n * n, panelLength(m, n), panelLength(n, n), m, n, m,
+    chains, chains, 2 * QUEUE_CHAINS, chains, chains, 2 * QUEUE_CHAINS,
+  ]);
   // Column-major copy of the m x n matrix B (B = a, or a^T when transposed).
   // The column-major buffer of a^T is the row-major buffer of a: a plain copy.
-  const b = transposed ? Float64Array.from(a) : transposeCopy(a, m, n);
-  const { s, u, v } = golubKahan(b, m, n);
-  // u is m x n and v n x n, both row-major: B = u diag(s) v^T.
-  return transposed ? { s, u: v, v: u } : { s, u, v };
+  if (transposed) b.set(a);
+  else transposeInto(a, m, n, b);
+
+  // Householder phases on column-major buffers.
+  const nct = Math.min(m - 1, n);
+  const nrt = Math.max(0, Math.min(n - 2, m));
+  bidiagonalize(kernels, b, m, n, s, e, uc, vc, nct, nrt, work, coef, be);
+  // Set up the final bidiagonal matrix of order p.
+  const p = Math.min(n, m + 1);
+  if (nct < n) s[nct] = b[nct * m + nct];
+  if (m < p) s[p - 1] = 0;
+  if (nrt + 1 < p) e[nrt] = b[(p - 1) * m + nrt];
+  e[p - 1] = 0;
+  generateU(kernels, uc, s, m, n, nct);
+  generateV(kernels, vc, e, n, nrt);
+
+  // Rotation phase on the panel layout, then copy out (row-major) of the kernels' buffers.
+  columnMajorToPanels(uc, m, n, up);
+  columnMajorToPanels(vc, n, n, vp);
+  const order = Array.from({ length: n }, (_, i) => i);
+  const signs = new Float64Array(n).fill(1);
+  bidiagonalQr(
+    s, e, p, m, n,
+    new RotationQueue(kernels, up, m, n, cosU, sinU, boundsU, false),
+    new RotationQueue(kernels, vp, n, n, cosV, sinV, boundsV, false),
+    order, signs,
+  );
+  // B = u diag(s) v^T with u m x n and v n x n, columns in the order found by the QR phase.
+  const sOut = Float64Array.from(s);
+  const u = panelsToRowMajor(up, m, n, order, null);
+  const v = panelsToRowMajor(vp, n, n, order, signs);
+  return transposed ? { s: sOut, u: v, v: u } : { s: sOut, u, v };
 }
 
-/** Transpose of a rows x cols row-major matrix, in 32 x 32 tiles. */
-function transposeCopy(a: Float64Array, rows: number, cols: number): Float64Array {
-  const out = new Float64Array(rows * cols);
+/** Writes the transpose of the rows x cols row-major a into out, in 32 x 32 tiles. */
+function transposeInto(a: Float64Array, rows: number, cols: number, out: Float64Array): void {
   const T = 32;
   for (let i0 = 0; i0 < rows; i0 += T) {
     const i1 = Math.min(rows, i0 + T);
@@ -455,40 +490,6 @@ function transposeCopy(a: Float64Array, rows: number, cols: number): Float64Arra
       }
     }
   }
-  return out;
-}
-
-/**
- * SVD of the m x n (m >= n >= 1) column-major matrix b (destroyed).
- * Returns s (n, descending) and the row-major u (m x n) and v (n x n).
- *
- * The Householder phases (bidiagonalisation, forming U and V) walk down
- * columns, so they run on column-major buffers; the QR phase applies chains of
- * rotations to adjacent columns, which is fastest along rows, so U and V are
- * transposed (O(mn)) in between.
- */
-function golubKahan(b: Float64Array, m: number, n: number): { s: Float64Array; u: Float64Array; v: Float64Array } {
-  const s = new Float64Array(n);
-  const e = new Float64Array(n);
-  const uc = new Float64Array(m * n);
-  const vc = new Float64Array(n * n);
-  const nct = Math.min(m - 1, n);
-  const nrt = Math.max(0, Math.min(n - 2, m));
-  bidiagonalize(b, m, n, s, e, uc, vc, nct, nrt);
-
-  // Set up the final bidiagonal matrix of order p.
-  const p = Math.min(n, m + 1);
-  if (nct < n) s[nct] = b[nct * m + nct];
-  if (m < p) s[p - 1] = 0;
-  if (nrt + 1 < p) e[nrt] = b[(p - 1) * m + nrt];
-  e[p - 1] = 0;
-
-  generateU(uc, s, m, n, nct);
-  generateV(vc, e, n, nrt);
-  const u = transposeCopy(uc, n, m);
-  const v = transposeCopy(vc, n, n);
-  bidiagonalQr(s, e, p, u, m, v, n);
-  return { s, u, v };
 }
 
 /**
@@ -507,6 +508,7 @@ function golubKahan(b: Float64Array, m: number, n: number): { s: Float64Array; u
  * L1 cache through all three, so the matrix streams through memory once per step.
  */
 function bidiagonalize(
+  kernels: DecomposeKernels,
   b: Float64Array,
   m: number,
   n: number,
@@ -516,10 +518,10 @@ function bidiagonalize(
   vc: Float64Array,
   nct: number,
   nrt: number,
+  work: Float64Array, // left vector of the pending rank-one update (m)
+  coef: Float64Array, // its right coefficients, per column (n)
+  be: Float64Array, // B e accumulated during the pass (m)
 ): void {
-  const work = new Float64Array(m); // left vector of the pending rank-one update
-  const coef = new Float64Array(n); // its right coefficients, per column
-  const be = new Float64Array(m); // B e accumulated during the pass
   let pending = false;
   const steps = Math.max(nct, nrt);
   for (let k = 0; k < steps; k++) {
@@ -540,50 +542,9 @@ function bidiagonalize(
       s[k] = -norm;
     }
     const applyLeft = k < nct && s[k] !== 0;
-    const pivot = b[ck + k];
     const wantRight = k < nrt && k + 1 < m;
     if (wantRight) be.fill(0, k + 1, m);
-
-    for (let j = k + 1; j < n; j++) {
-      const cj = j * m;
-      const c = pending ? coef[j] : 0;
-      // (1) pending update, fused with the dot product for (2).
-      let t = 0;
-      if (applyLeft) {
-        let t0 = 0;
-        let t1 = 0;
-        let i = k;
-        for (; i + 2 <= m; i += 2) {
-          const x0 = b[cj + i] + c * work[i];
-          const x1 = b[cj + i + 1] + c * work[i + 1];
-          b[cj + i] = x0;
-          b[cj + i + 1] = x1;
-          t0 += b[ck + i] * x0;
-          t1 += b[ck + i + 1] * x1;
-        }
-        for (; i < m; i++) {
-          const x0 = b[cj + i] + c * work[i];
-          b[cj + i] = x0;
-          t0 += b[ck + i] * x0;
-        }
-        t = -(t0 + t1) / pivot;
-      } else if (c !== 0) {
-        for (let i = k; i < m; i++) b[cj + i] += c * work[i];
-      }
-      // (2) left reflector, fused with (3) the accumulation of B e.
-      const ej = b[cj + k] + t * b[ck + k];
-      b[cj + k] = ej;
-      e[j] = ej;
-      if (wantRight) {
-        for (let i = k + 1; i < m; i++) {
-          const x = b[cj + i] + t * b[ck + i];
-          b[cj + i] = x;
-          be[i] += ej * x;
-        }
-      } else if (t !== 0) {
-        for (let i = k + 1; i < m; i++) b[cj + i] += t * b[ck + i];
-      }
-    }
+    kernels.bidiagColumns(b, m, n, k, work, coef, be, e, applyLeft, pending, wantRight);
     pending = false;
 
     if (k < nct) {
@@ -639,7 +600,7 @@ function columnNorm(buf: Float64Array, from: number, to: number): number {
 }
 
 /** Forms the m x n column-major U from the left Householder vectors stored in uc. */
-function generateU(uc: Float64Array, s: Float64Array, m: number, n: number, nct: number): void {
+function generateU(kernels: DecomposeKernels, uc: Float64Array, s: Float64Array, m: number, n: number, nct: number): void {
   for (let j = nct; j < n; j++) {
     const cj = j * m;
     for (let i = 0; i < m; i++) uc[cj + i] = 0;
@@ -648,12 +609,7 @@ function generateU(uc: Float64Array, s: Float64Array, m: number, n: number, nct:
   for (let k = nct - 1; k >= 0; k--) {
     const ck = k * m;
     if (s[k] !== 0) {
-      const pivot = uc[ck + k];
-      for (let j = k + 1; j < n; j++) {
-        const cj = j * m;
-        const t = -dot(uc, ck + k, uc, cj + k, m - k) / pivot;
-        for (let i = k; i < m; i++) uc[cj + i] += t * uc[ck + i];
-      }
+      kernels.reflectColumns(uc, m, k, k, m - k, k + 1, n, uc[ck + k]);
       for (let i = k; i < m; i++) uc[ck + i] = -uc[ck + i];
       uc[ck + k] += 1;
       for (let i = 0; i < k; i++) uc[ck + i] = 0;
@@ -665,16 +621,11 @@ function generateU(uc: Float64Array, s: Float64Array, m: number, n: number, nct:
 }
 
 /** Forms the n x n column-major V from the right Householder vectors stored in vc. */
-function generateV(vc: Float64Array, e: Float64Array, n: number, nrt: number): void {
+function generateV(kernels: DecomposeKernels, vc: Float64Array, e: Float64Array, n: number, nrt: number): void {
   for (let k = n - 1; k >= 0; k--) {
     const ck = k * n;
     if (k < nrt && e[k] !== 0) {
-      const pivot = vc[ck + k + 1];
-      for (let j = k + 1; j < n; j++) {
-        const cj = j * n;
-        const t = -dot(vc, ck + k + 1, vc, cj + k + 1, n - k - 1) / pivot;
-        for (let i = k + 1; i < n; i++) vc[cj + i] += t * vc[ck + i];
-      }
+      kernels.reflectColumns(vc, n, k, k + 1, n - k - 1, k + 1, n, vc[ck + k + 1]);
     }
     for (let i = 0; i < n; i++) vc[ck + i] = 0;
     vc[ck + k] = 1;
@@ -683,23 +634,30 @@ function generateV(vc: Float64Array, e: Float64Array, n: number, nrt: number): v
 
 /**
  * Implicitly shifted QR on the bidiagonal (s, e) of order p (LINPACK dsvdc via
- * JAMA), updating the row-major u (m x n) and v (n x n). Each sweep's rotations
- * are recorded and then applied to the rows of u and v in one pass (see
- * applyAscendingChain).
+ * JAMA), updating u (m x n) and v (n x n), both in panel layout, through their
+ * rotation queues: each sweep's rotations are recorded and applied later in
+ * batches (LAPACK dlasr style, see RotationQueue).
+ *
+ * Columns are never negated or swapped here: a singular value converges at
+ * position p-1, and later sweeps only touch columns below it, so the sign
+ * change (`signs`, per physical column of v) and the sorting (`order`, logical
+ * position -> physical column) are recorded and applied when copying out.
  */
 function bidiagonalQr(
   s: Float64Array,
   e: Float64Array,
   p: number,
-  u: Float64Array,
   m: number,
-  v: Float64Array,
   n: number,
+  u: RotationQueue,
+  v: RotationQueue,
+  order: number[],
+  signs: Float64Array,
 ): void {
-  const cosV = new Float64Array(n);
-  const sinV = new Float64Array(n);
-  const cosU = new Float64Array(n);
-  const sinU = new Float64Array(n);
+  const cosV = v.cs;
+  const sinV = v.sn;
+  const cosU = u.cs;
+  const sinU = u.sn;
   const pp = p - 1;
   const maxSweeps = 75 * n; // typically about 2 per singular value
   let sweeps = 0;
@@ -743,6 +701,7 @@ function bidiagonalQr(
     switch (kase) {
       case 1: {
         // Deflate negligible s[p-1]: rotations of V columns (j, p-1), j = p-2 down to k.
+        v.flush(); // (rare) apply the queued sweeps first, which frees the scratch
         let f = e[p - 2];
         e[p - 2] = 0;
         for (let j = p - 2; j >= k; j--) {
@@ -757,11 +716,12 @@ function bidiagonalQr(
           cosV[j] = cs;
           sinV[j] = sn;
         }
-        applyPivotChain(v, n, p - 1, p - 2, k - 1, cosV, sinV);
+        v.pivot(p - 1, p - 2, k - 1);
         break;
       }
       case 2: {
         // Split at negligible s[k-1]: rotations of U columns (j, k-1), j = k up to p-1.
+        u.flush();
         let f = e[k - 1];
         e[k - 1] = 0;
         for (let j = k; j < p; j++) {
@@ -774,7 +734,7 @@ function bidiagonalQr(
           cosU[j] = cs;
           sinU[j] = sn;
         }
-        applyPivotChain(u, n, k - 1, k, p, cosU, sinU);
+        u.pivot(k - 1, k, p);
         break;
       }
       case 3: {
@@ -806,6 +766,8 @@ function bidiagonalQr(
         let g = sk * ek;
 
         // Chase the bulge down; record the rotations for V (right) and U (left).
+        const ov = v.slot();
+        const ou = u.slot();
         for (let j = k; j < p - 1; j++) {
           let t = hypot(f, g);
           let cs = f / t;
@@ -815,8 +777,8 @@ function bidiagonalQr(
           e[j] = cs * e[j] - sn * s[j];
           g = sn * s[j + 1];
           s[j + 1] = cs * s[j + 1];
-          cosV[j] = cs;
-          sinV[j] = sn;
+          cosV[ov + j] = cs;
+          sinV[ov + j] = sn;
           t = hypot(f, g);
           cs = f / t;
           sn = g / t;
@@ -825,136 +787,34 @@ function bidiagonalQr(
           s[j + 1] = -sn * e[j] + cs * s[j + 1];
           g = sn * e[j + 1];
           e[j + 1] = cs * e[j + 1];
-          cosU[j] = cs;
-          sinU[j] = sn;
+          cosU[ou + j] = cs;
+          sinU[ou + j] = sn;
         }
         e[p - 2] = f;
-        applyAscendingChain(v, n, k, p - 1, cosV, sinV);
-        applyAscendingChain(u, n, k, p - 1, cosU, sinU);
+        v.push(k, p - 1);
+        u.push(k, p - 1);
         break;
       }
       default: {
         // Convergence: make the singular value non-negative, then sort it into place.
         if (s[k] <= 0) {
           s[k] = s[k] < 0 ? -s[k] : 0;
-          for (let i = 0; i <= pp; i++) v[i * n + k] = -v[i * n + k];
+          signs[order[k]] = -signs[order[k]];
         }
         while (k < pp) {
           if (s[k] >= s[k + 1]) break;
           const t = s[k];
           s[k] = s[k + 1];
           s[k + 1] = t;
-          swapColumns(v, n, k, k + 1);
-          swapColumns(u, n, k, k + 1);
+          const c = order[k];
+          order[k] = order[k + 1];
+          order[k + 1] = c;
           k++;
         }
         p--;
       }
     }
   }
-}
-
-/**
- * For every row of the row-major matrix w (`cols` wide), applies the rotations
- * j = lo .. hi-1 in order, rotation j mapping columns (j, j+1) to
- * (c x_j + s x_{j+1}, c x_{j+1} - s x_j).
- *
- * Rotation j+1 takes as input the new x_{j+1} written by rotation j, so along a
- * row the value is carried in a register: one load and one store per element
- * and sweep, on contiguous memory, instead of two column passes per rotation.
- * Four rows at a time, because each row's chain is a serial dependency.
- */
-function applyAscendingChain(
-  w: Float64Array,
-  cols: number,
-  lo: number,
-  hi: number,
-  cosines: Float64Array,
-  sines: Float64Array,
-): void {
-  const rows = w.length / cols;
-  let r = 0;
-  for (; r + 4 <= rows; r += 4) {
-    const o0 = r * cols;
-    const o1 = o0 + cols;
-    const o2 = o1 + cols;
-    const o3 = o2 + cols;
-    let x0 = w[o0 + lo];
-    let x1 = w[o1 + lo];
-    let x2 = w[o2 + lo];
-    let x3 = w[o3 + lo];
-    for (let j = lo; j < hi; j++) {
-      const c = cosines[j];
-      const s = sines[j];
-      const y0 = w[o0 + j + 1];
-      const y1 = w[o1 + j + 1];
-      const y2 = w[o2 + j + 1];
-      const y3 = w[o3 + j + 1];
-      w[o0 + j] = c * x0 + s * y0;
-      w[o1 + j] = c * x1 + s * y1;
-      w[o2 + j] = c * x2 + s * y2;
-      w[o3 + j] = c * x3 + s * y3;
-      x0 = c * y0 - s * x0;
-      x1 = c * y1 - s * x1;
-      x2 = c * y2 - s * x2;
-      x3 = c * y3 - s * x3;
-    }
-    w[o0 + hi] = x0;
-    w[o1 + hi] = x1;
-    w[o2 + hi] = x2;
-    w[o3 + hi] = x3;
-  }
-  for (; r < rows; r++) {
-    const o0 = r * cols;
-    let x0 = w[o0 + lo];
-    for (let j = lo; j < hi; j++) {
-      const c = cosines[j];
-      const s = sines[j];
-      const y0 = w[o0 + j + 1];
-      w[o0 + j] = c * x0 + s * y0;
-      x0 = c * y0 - s * x0;
-    }
-    w[o0 + hi] = x0;
-  }
-}
-
-/**
- * For every row of the row-major w (`cols` wide), applies rotations of the
- * column pairs (j, pivot) for j = from, from+step, ... until `to` (exclusive),
- * each mapping (x_j, x_pivot) to (c x_j + s x_pivot, c x_pivot - s x_j). The
- * pivot value is carried in a register along the row. Used by the rare
- * deflation steps.
- */
-function applyPivotChain(
-  w: Float64Array,
-  cols: number,
-  pivot: number,
-  from: number,
-  to: number,
-  cosines: Float64Array,
-  sines: Float64Array,
-): void {
-  const rows = w.length / cols;
-  const step = to > from ? 1 : -1;
-  for (let r = 0; r < rows; r++) {
-    const o = r * cols;
-    let y = w[o + pivot];
-    for (let j = from; j !== to; j += step) {
-      const c = cosines[j];
-      const s = sines[j];
-      const x = w[o + j];
-      w[o + j] = c * x + s * y;
-      y = c * y - s * x;
-    }
-    w[o + pivot] = y;
-  }
-}
-
-/** Swaps columns i and j of the row-major w (`cols` wide). */
-function swapColumns(w: Float64Array, cols: number, i: number, j: number): void {
-  for (let o = 0; o < w.length; o += cols) {
-    const t = w[o + i];
-    w[o + i] = w[o + j];
-    w[o + j] = t;
-  }
+  u.flush();
+  v.flush();
 }

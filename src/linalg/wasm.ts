@@ -20,10 +20,12 @@
  * grows: row chunks of the two operands are copied in (and centred and packed
  * by the module), the p x q output is accumulated in place and copied out at
  * the end. The memory never shrinks; it holds about 8 * (p q + 2 chunk) bytes
- * of the largest product seen (32 MiB for 2048 x 2048).
+ * of the largest product seen (32 MiB for 2048 x 2048). The decompositions
+ * use a separate, short-lived instance each (see createWasmDecomposeKernels).
  */
 
 import { readFileSync } from 'node:fs';
+import type { DecomposeKernels } from './decompose-kernels.js';
 
 /** Which implementation runs the products: `wasm` (SIMD) or `js` (the plain-TypeScript fallback). */
 export type KernelBackend = 'wasm' | 'js';
@@ -58,6 +60,7 @@ const WASM_URL = new URL('../../dist/linalg/kernels.wasm', import.meta.url);
 const CHUNK_BYTES = 4 << 20;
 const PAGE = 65536;
 
+let compiled: object | undefined;
 let engine: WasmEngine | null | undefined;
 let override: KernelBackend | 'auto' | undefined;
 let loadError: string | undefined;
@@ -93,8 +96,8 @@ function parseChoice(value: string | undefined): KernelBackend | 'auto' {
 function loadEngine(): WasmEngine | null {
   if (engine !== undefined) return engine;
   try {
-    const module = new WebAssembly.Module(readFileSync(WASM_URL));
-    const instance = new WebAssembly.Instance(module, {});
+    compiled = new WebAssembly.Module(readFileSync(WASM_URL));
+    const instance = new WebAssembly.Instance(compiled, {});
     engine = new WasmEngine(instance.exports as unknown as KernelExports);
   } catch (error) {
     loadError = (error as Error).message;
@@ -191,5 +194,102 @@ export class WasmEngine {
     if (offset > memory.buffer.byteLength) memory.grow(Math.ceil((offset - memory.buffer.byteLength) / PAGE));
     if (this.view.buffer !== memory.buffer) this.view = new Float64Array(memory.buffer);
     return layout;
+  }
+}
+
+/** The decomposition kernels of the module (see decompose-kernels.ts for what each computes). */
+interface DecomposeExports {
+  readonly memory: WasmMemory;
+  tred2Symv(v: number, n: number, d: number, e: number, i: number): void;
+  tred2Rank2(v: number, n: number, d: number, e: number, i: number): void;
+  tred2Accumulate(v: number, n: number, i: number, d: number): void;
+  bidiagColumns(
+    b: number, m: number, n: number, k: number,
+    work: number, coef: number, be: number, e: number,
+    applyLeft: number, pending: number, wantRight: number,
+  ): void;
+  reflectColumns(buf: number, ld: number, k: number, off: number, len: number, j0: number, j1: number, pivot: number): void;
+  rotAscending(w: number, panels: number, cols: number, count: number, bounds: number, cs: number, sn: number): void;
+  rotDescending(w: number, panels: number, cols: number, count: number, bounds: number, cs: number, sn: number): void;
+  rotPivot(w: number, panels: number, cols: number, pivot: number, from: number, to: number, cs: number, sn: number): void;
+}
+
+/**
+ * A fresh instance of the kernel module for one decomposition, or null when
+ * the TypeScript kernels are in use (PWCCA_KERNELS=js, setKernelBackend('js'),
+ * or no module). Each decomposition gets its OWN instance, and so its own
+ * linear memory: the buffers live there while it runs, and the memory (about
+ * 5 n^2 doubles for an n x n SVD) is garbage-collected with the instance
+ * afterwards instead of staying with the long-lived product engine.
+ * Instantiating the already compiled module takes microseconds.
+ */
+export function createWasmDecomposeKernels(): DecomposeKernels | null {
+  if (activeEngine() === null || compiled === undefined) return null;
+  const instance = new WebAssembly.Instance(compiled, {});
+  return new WasmDecomposeKernels(instance.exports as unknown as DecomposeExports);
+}
+
+/** Pointers passed to the module are the byte offsets of views on its memory (see alloc). */
+class WasmDecomposeKernels implements DecomposeKernels {
+  readonly backend = 'wasm' as const;
+
+  constructor(private readonly x: DecomposeExports) {}
+
+  alloc(lengths: readonly number[]): Float64Array[] {
+    let offset = 1024; // keep clear of the module's own (empty) data segment
+    const offsets = lengths.map((len) => {
+      const at = offset;
+      offset = (offset + len * 8 + 63) & ~63; // cache-line aligned, so panels and vectors are too
+      return at;
+    });
+    const memory = this.x.memory;
+    if (offset > memory.buffer.byteLength) memory.grow(Math.ceil((offset - memory.buffer.byteLength) / PAGE));
+    const buffer = memory.buffer;
+    return lengths.map((len, i) => new Float64Array(buffer, offsets[i], len).fill(0));
+  }
+
+  tred2Symv(v: Float64Array, n: number, d: Float64Array, e: Float64Array, i: number): void {
+    this.x.tred2Symv(v.byteOffset, n, d.byteOffset, e.byteOffset, i);
+  }
+
+  tred2Rank2(v: Float64Array, n: number, d: Float64Array, e: Float64Array, i: number): void {
+    this.x.tred2Rank2(v.byteOffset, n, d.byteOffset, e.byteOffset, i);
+  }
+
+  tred2Accumulate(v: Float64Array, n: number, i: number, d: Float64Array): void {
+    this.x.tred2Accumulate(v.byteOffset, n, i, d.byteOffset);
+  }
+
+  bidiagColumns(
+    b: Float64Array, m: number, n: number, k: number,
+    work: Float64Array, coef: Float64Array, be: Float64Array, e: Float64Array,
+    applyLeft: boolean, pending: boolean, wantRight: boolean,
+  ): void {
+    this.x.bidiagColumns(
+      b.byteOffset, m, n, k, work.byteOffset, coef.byteOffset, be.byteOffset, e.byteOffset,
+      applyLeft ? 1 : 0, pending ? 1 : 0, wantRight ? 1 : 0,
+    );
+  }
+
+  reflectColumns(buf: Float64Array, ld: number, k: number, off: number, len: number, j0: number, j1: number, pivot: number): void {
+    this.x.reflectColumns(buf.byteOffset, ld, k, off, len, j0, j1, pivot);
+  }
+
+  rotAscending(
+    w: Float64Array, panels: number, cols: number, count: number, bounds: Float64Array, cs: Float64Array, sn: Float64Array,
+  ): void {
+    this.x.rotAscending(w.byteOffset, panels, cols, count, bounds.byteOffset, cs.byteOffset, sn.byteOffset);
+  }
+
+  rotDescending(
+    w: Float64Array, panels: number, cols: number, count: number, bounds: Float64Array, cs: Float64Array, sn: Float64Array,
+  ): void {
+    this.x.rotDescending(w.byteOffset, panels, cols, count, bounds.byteOffset, cs.byteOffset, sn.byteOffset);
+  }
+
+  rotPivot(
+    w: Float64Array, panels: number, cols: number, pivot: number, from: number, to: number, cs: Float64Array, sn: Float64Array,
+  ): void {
+    this.x.rotPivot(w.byteOffset, panels, cols, pivot, from, to, cs.byteOffset, sn.byteOffset);
   }
 }

@@ -1,0 +1,231 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { SingularValueDecomposition, EigenvalueDecomposition } from 'ml-matrix';
+import {
+  type DecomposeKernels,
+  PANEL,
+  jsKernels,
+  panelIndex,
+  panelLength,
+} from '../../src/linalg/decompose-kernels.js';
+import { svd, symmetricEigen } from '../../src/linalg/decompose.js';
+import { createWasmDecomposeKernels, setKernelBackend } from '../../src/linalg/wasm.js';
+import { randomMatrix } from '../helpers/random.js';
+import { maxAbs, maxAbsDiff, orthonormalityError, randomSymmetric, toMl, withSpectrum } from './linalg-helpers.js';
+
+/**
+ * The decomposition kernels (decompose-kernels.ts) in WebAssembly SIMD and in
+ * TypeScript perform the same operations in the same order, so they must give
+ * IDENTICAL results. Sizes are chosen off the SIMD width (2), the unrolling (4)
+ * and the 8-row panels.
+ */
+
+function wasmKernels(): DecomposeKernels {
+  setKernelBackend('wasm');
+  const kernels = createWasmDecomposeKernels();
+  if (kernels === null) throw new Error('the WebAssembly kernels did not load; run npm run build');
+  return kernels;
+}
+
+/**
+ * Runs `fn` on both kernel sets with copies of the same inputs (allocated by
+ * each set, as the decompositions do) and returns the buffers afterwards.
+ */
+function onBoth(
+  inputs: Float64Array[],
+  fn: (kernels: DecomposeKernels, buffers: Float64Array[]) => void,
+): { wasm: Float64Array[]; js: Float64Array[] } {
+  const run = (kernels: DecomposeKernels): Float64Array[] => {
+    const buffers = kernels.alloc(inputs.map((x) => x.length));
+    buffers.forEach((b, i) => b.set(inputs[i]));
+    fn(kernels, buffers);
+    return buffers.map((b) => Float64Array.from(b));
+  };
+  return { wasm: run(wasmKernels()), js: run(jsKernels) };
+}
+
+function expectSame(result: { wasm: Float64Array[]; js: Float64Array[] }): void {
+  result.wasm.forEach((w, i) => expect(maxAbsDiff(w, result.js[i])).toBe(0));
+}
+
+const random = (len: number, seed: number): Float64Array => randomMatrix(1, len, seed).data;
+
+describe('decomposition kernels: WebAssembly vs TypeScript', () => {
+  afterEach(() => setKernelBackend(undefined));
+
+  for (const n of [5, 13, 37, 64]) {
+    it(`tred2 kernels agree exactly (n = ${n})`, () => {
+      for (const i of [1, 2, 3, 4, 5, n - 2, n - 1].filter((x) => x > 0 && x < n)) {
+        const inputs = [random(n * n, n + i), random(n, 2 * n + i), new Float64Array(n)];
+        expectSame(onBoth(inputs, (k, [v, d, e]) => k.tred2Symv(v, n, d, e, i)));
+        const withE = [random(n * n, n + i), random(n, 3 * n + i), random(n, 4 * n + i)];
+        expectSame(onBoth(withE, (k, [v, d, e]) => k.tred2Rank2(v, n, d, e, i)));
+        if (i <= n - 2) {
+          expectSame(onBoth(withE, (k, [v, d]) => k.tred2Accumulate(v, n, i, d)));
+        }
+      }
+    });
+  }
+
+  for (const [m, n] of [[41, 23], [23, 23], [64, 7], [9, 9]] as const) {
+    it(`bidiagonalisation and reflector kernels agree exactly (${m} x ${n})`, () => {
+      for (const k of [0, 1, 2, Math.floor(n / 2), n - 2].filter((x) => x >= 0 && x < n)) {
+        for (const flags of [[true, true, true], [true, false, true], [false, true, false], [true, true, false], [false, false, false]]) {
+          const [applyLeft, pending, wantRight] = flags;
+          const inputs = [random(m * n, 7 + k), random(m, 8 + k), random(n, 9 + k), random(m, 10 + k), random(n, 11 + k)];
+          expectSame(
+            onBoth(inputs, (kernels, [b, work, coef, be, e]) =>
+              kernels.bidiagColumns(b, m, n, k, work, coef, be, e, applyLeft, pending, wantRight),
+            ),
+          );
+        }
+        for (const off of [k, k + 1].filter((x) => x < m)) {
+          const inputs = [random(m * n, 20 + k)];
+          expectSame(onBoth(inputs, (kernels, [buf]) => kernels.reflectColumns(buf, m, k, off, m - off, k + 1, n, 1.7)));
+        }
+      }
+    });
+  }
+
+  for (const [rows, cols] of [[19, 29], [8, 8], [3, 5], [64, 33]] as const) {
+    it(`rotation chains agree exactly on the panel layout (${rows} x ${cols})`, () => {
+      const panels = Math.ceil(rows / PANEL);
+      const w = new Float64Array(panelLength(rows, cols));
+      const values = random(rows * cols, rows + cols);
+      for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) w[panelIndex(r, j, cols)] = values[r * cols + j];
+      const chains = [[0, cols - 1], [1, cols - 2], [2, 3], [4, 4], [0, 1]].filter(([l, h]) => l <= h && h < cols);
+      const count = chains.length;
+      const angles = random(count * cols, 3 * cols);
+      const cs = angles.map(Math.cos);
+      const sn = angles.map(Math.sin);
+      const bounds = Float64Array.from(chains.flat());
+      // One chain at a time, and all of them batched.
+      for (const [t, [lo, hi]] of chains.entries()) {
+        const one = [w, cs.slice(t * cols, (t + 1) * cols), sn.slice(t * cols, (t + 1) * cols), Float64Array.of(lo, hi)];
+        expectSame(onBoth(one, (k, [x, c, s, bd]) => k.rotAscending(x, panels, cols, 1, bd, c, s)));
+        expectSame(onBoth(one, (k, [x, c, s, bd]) => k.rotDescending(x, panels, cols, 1, bd, c, s)));
+        expectSame(onBoth(one, (k, [x, c, s]) => k.rotPivot(x, panels, cols, hi, hi - 1, lo - 1, c, s)));
+        expectSame(onBoth(one, (k, [x, c, s]) => k.rotPivot(x, panels, cols, lo, lo + 1, hi + 1, c, s)));
+      }
+      const batched = [w, cs, sn, bounds];
+      expectSame(onBoth(batched, (k, [x, c, s, bd]) => k.rotAscending(x, panels, cols, count, bd, c, s)));
+      expectSame(onBoth(batched, (k, [x, c, s, bd]) => k.rotDescending(x, panels, cols, count, bd, c, s)));
+      // Batched = one after the other.
+      const [x1, c1, s1, b1] = jsKernels.alloc(batched.map((x) => x.length));
+      [x1, c1, s1, b1].forEach((buf, i) => buf.set(batched[i]));
+      jsKernels.rotAscending(x1, panels, cols, count, b1, c1, s1);
+      const x2 = Float64Array.from(w);
+      for (const [t, [lo, hi]] of chains.entries()) {
+        jsKernels.rotAscending(x2, panels, cols, 1, Float64Array.of(lo, hi), cs.subarray(t * cols), sn.subarray(t * cols));
+      }
+      expect(maxAbsDiff(x1, x2)).toBe(0);
+
+      // A rotation chain is orthogonal: it keeps every row's norm, and padding rows stay zero.
+      const kernels = wasmKernels();
+      const [x, c, s, bd] = kernels.alloc([w.length, cs.length, sn.length, bounds.length]);
+      x.set(w);
+      c.set(cs);
+      s.set(sn);
+      bd.set(bounds);
+      kernels.rotAscending(x, panels, cols, count, bd, c, s);
+      for (let r = 0; r < panels * PANEL; r++) {
+        let before = 0;
+        let after = 0;
+        for (let j = 0; j < cols; j++) {
+          before += w[panelIndex(r, j, cols)] ** 2;
+          after += x[panelIndex(r, j, cols)] ** 2;
+        }
+        if (r >= rows) expect(after).toBe(0);
+        else expect(Math.abs(after - before)).toBeLessThan(1e-13 * before);
+      }
+    });
+  }
+});
+
+describe('decompositions: WebAssembly vs TypeScript kernels', () => {
+  afterEach(() => setKernelBackend(undefined));
+
+  function both<T>(fn: () => T): { wasm: T; js: T } {
+    setKernelBackend('wasm');
+    const wasm = fn();
+    setKernelBackend('js');
+    const js = fn();
+    return { wasm, js };
+  }
+
+  for (const n of [12, 13, 31, 67, 130]) {
+    it(`symmetricEigen gives identical results (n = ${n})`, () => {
+      const a = randomSymmetric(n, n);
+      const r = both(() => symmetricEigen(a, n));
+      expect(maxAbsDiff(r.wasm.values, r.js.values)).toBe(0);
+      expect(maxAbsDiff(r.wasm.vectors, r.js.vectors)).toBe(0);
+    });
+  }
+
+  for (const [rows, cols] of [[12, 12], [13, 13], [101, 37], [37, 101], [67, 67], [130, 129]] as const) {
+    it(`svd gives identical results (${rows} x ${cols})`, () => {
+      const a = randomMatrix(rows, cols, rows * cols).data;
+      const r = both(() => svd(a, rows, cols));
+      expect(maxAbsDiff(r.wasm.s, r.js.s)).toBe(0);
+      expect(maxAbsDiff(r.wasm.u, r.js.u)).toBe(0);
+      expect(maxAbsDiff(r.wasm.v, r.js.v)).toBe(0);
+    });
+  }
+});
+
+describe('decompositions on the SIMD path: accuracy against ml-matrix', () => {
+  afterEach(() => setKernelBackend(undefined));
+
+  for (const backend of ['wasm', 'js'] as const) {
+    it(`svd of ill-conditioned and CCA-like spectra (${backend})`, () => {
+      setKernelBackend(backend);
+      for (const [rows, cols] of [[67, 67], [90, 45], [45, 90], [129, 129]] as const) {
+        const k = Math.min(rows, cols);
+        const spectra = [
+          Array.from({ length: k }, (_, i) => 10 ** ((-12 * i) / (k - 1))),
+          // Canonical correlations: a cluster at 1, a spread, many near 0.
+          Array.from({ length: k }, (_, i) => (i < k / 10 ? 1 - 1e-9 * i : i < k / 2 ? 1 - i / k : 1e-7 / (i + 1))),
+        ];
+        for (const spectrum of spectra) {
+          const { a } = withSpectrum(spectrum, rows, cols, rows + cols);
+          const { s, u, v } = svd(a, rows, cols);
+          expect(maxAbsDiff(s, spectrum)).toBeLessThan(2e-14);
+          const oracle = new SingularValueDecomposition(toMl(a, rows, cols), { autoTranspose: true });
+          expect(maxAbsDiff(s, oracle.diagonal.slice(0, k))).toBeLessThan(2e-14);
+          expect(orthonormalityError(u, rows, k)).toBeLessThan(1e-13);
+          expect(orthonormalityError(v, cols, k)).toBeLessThan(1e-13);
+        }
+      }
+    });
+
+    it(`symmetricEigen of an indefinite and an ill-conditioned matrix (${backend})`, () => {
+      setKernelBackend(backend);
+      for (const n of [67, 129]) {
+        const a = randomSymmetric(n, 3 * n);
+        const { values, vectors } = symmetricEigen(a, n);
+        const oracle = new EigenvalueDecomposition(toMl(a, n, n), { assumeSymmetric: true });
+        const expected = [...oracle.realEigenvalues].sort((x, y) => y - x);
+        expect(maxAbsDiff(values, expected) / maxAbs(expected)).toBeLessThan(1e-14);
+        expect(orthonormalityError(vectors, n, n)).toBeLessThan(1e-13);
+
+        // B B^T with B having singular values 1 .. 1e-6: eigenvalues 1 .. 1e-12.
+        const spectrum = Array.from({ length: n }, (_, i) => 10 ** ((-6 * i) / (n - 1)));
+        const { a: b } = withSpectrum(spectrum, n, n, n);
+        const c = new Float64Array(n * n);
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j <= i; j++) {
+            let sum = 0;
+            for (let t = 0; t < n; t++) sum += b[i * n + t] * b[j * n + t];
+            c[i * n + j] = sum;
+            c[j * n + i] = sum;
+          }
+        }
+        const got = symmetricEigen(c, n).values;
+        const ref = [...new EigenvalueDecomposition(toMl(c, n, n), { assumeSymmetric: true }).realEigenvalues].sort(
+          (x, y) => y - x,
+        );
+        expect(maxAbsDiff(got, ref)).toBeLessThan(1e-14);
+        expect(maxAbsDiff(got, spectrum.map((x) => x * x))).toBeLessThan(1e-14);
+      }
+    });
+  }
+});
