@@ -4,10 +4,9 @@ import { loadMatrix, type InputInfo, type LoadedMatrix } from '../io/load.js';
 import type { NpyHeader } from '../io/npy.js';
 import { isRowStreamable, loadNpyHeader, openNpyRows, type NpyRowReader, type RowChunk } from '../io/npy-stream.js';
 import { comparePrepared, type PairComparison, type PwccaVariant } from '../metrics/compare.js';
+import { createExecutor, defaultJobs, InlineExecutor, splitCrossCovariance } from './executor.js';
 import {
-  crossCovariance,
   prepareFromMoments,
-  prepareSide,
   streamPairMoments,
   type PairChunk,
   type PairMoments,
@@ -48,7 +47,16 @@ export interface CompareRunOptions extends ReadOptions {
    * rounding.
    */
   readonly stream?: boolean | 'auto';
+  /** Threads for a large in-memory pair (at most 2 are used); default: the number of cores. */
+  readonly jobs?: number;
 }
+
+/**
+ * In-memory pairs with a file this big or bigger (8 MiB) prepare their two
+ * sides and split the cross-covariance on worker threads; below it, starting
+ * threads costs more than it saves.
+ */
+export const PARALLEL_FILE_BYTES = 8 * 2 ** 20;
 
 /** Files this big or bigger are streamed by default (1 GiB): loaded as float64 they would take 2-8x that. */
 export const STREAM_FILE_BYTES = 2 ** 30;
@@ -92,13 +100,25 @@ export async function runCompare(pathA: string, pathB: string, options: CompareR
     py = prepareOrExplain(() => prepareFromMoments(moments.y), pathB);
     cross = moments.crossCovariance;
   } else {
-    const loadedA = await loadMatrix(pathA, options);
-    const loadedB = await loadMatrix(pathB, options);
-    checkPairShapes(loadedA, loadedB);
-    [a, b] = [loadedA, loadedB];
-    px = prepareOrExplain(() => prepareSide(loadedA.matrix), loadedA.info.path);
-    py = prepareOrExplain(() => prepareSide(loadedB.matrix), loadedB.info.path);
-    cross = crossCovariance(loadedA.matrix, px, loadedB.matrix, py);
+    // Threads start while the files load; small pairs stay on this thread.
+    const wanted = Math.min(options.jobs ?? defaultJobs(), 2);
+    const jobs = wanted > 1 && (await largestFileBytes(pathA, pathB)) >= PARALLEL_FILE_BYTES ? wanted : 1;
+    const executor = jobs > 1 ? createExecutor(jobs) : new InlineExecutor();
+    try {
+      const loadedA = await loadMatrix(pathA, options);
+      const loadedB = await loadMatrix(pathB, options);
+      checkPairShapes(loadedA, loadedB);
+      [a, b] = [loadedA, loadedB];
+      const x = executor.adopt(loadedA.matrix);
+      const y = executor.adopt(loadedB.matrix);
+      [px, py] = await Promise.all([
+        executor.prepare(x).catch(explainFor(loadedA.info.path)),
+        executor.prepare(y).catch(explainFor(loadedB.info.path)),
+      ]);
+      cross = await splitCrossCovariance(executor, x, px, y, py, jobs);
+    } finally {
+      await executor.close();
+    }
   }
   const labels = { a: a.info.path, b: b.info.path };
   const comparison = comparePrepared(px, py, cross, {
@@ -127,8 +147,21 @@ function prepareOrExplain(prepare: () => PreparedSide, path: string): PreparedSi
   try {
     return prepare();
   } catch (error) {
-    throw error instanceof PwccaError ? withWhere(error, path) : error;
+    return explainFor(path)(error);
   }
+}
+
+/** Rethrows an error with the file it is about. */
+function explainFor(path: string): (error: unknown) => never {
+  return (error) => {
+    throw error instanceof PwccaError ? withWhere(error, path) : error;
+  };
+}
+
+/** Size of the larger input file (0 for standard input or a file that cannot be read yet). */
+async function largestFileBytes(pathA: string, pathB: string): Promise<number> {
+  const sizes = await Promise.all([pathA, pathB].map((path) => (path === '-' ? 0 : stat(path).then((s) => s.size, () => 0))));
+  return Math.max(...sizes);
 }
 
 /**

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { InputError, InternalError, NumericError, UsageError, type PwccaError } from '../errors.js';
 import { comparePrepared, type CompareOptions, type PairComparison } from '../metrics/compare.js';
+import { centredCrossProduct } from '../linalg/kernels.js';
 import { crossCovariance, prepareSide, type PreparedSide } from '../metrics/side.js';
 import type { Matrix } from '../types.js';
 
@@ -16,6 +17,8 @@ import type { Matrix } from '../types.js';
 export interface Executor {
   prepare(matrix: Matrix): Promise<PreparedSide>;
   compare(x: Matrix, px: PreparedSide, y: Matrix, py: PreparedSide, options: CompareOptions): Promise<PairComparison>;
+  /** sum over rows [start, end) of (x_r - meanX)(y_r - meanY)^T: one share of a cross-covariance. */
+  crossProduct(x: Matrix, meanX: Float64Array, y: Matrix, meanY: Float64Array, start: number, end: number): Promise<Float64Array>;
   /** Makes a matrix cheap to hand to this executor (shared memory for workers). */
   adopt(matrix: Matrix): Matrix;
   /** Likewise for a prepared side's big arrays. */
@@ -32,6 +35,30 @@ export function createExecutor(jobs: number): Executor {
   return jobs <= 1 ? new InlineExecutor() : new WorkerExecutor(jobs);
 }
 
+/**
+ * Cross-covariance of two matrices with their rows split into `shares`
+ * contiguous blocks, each computed by the executor (on its own thread for a
+ * worker executor) and summed: the same sums in a different order.
+ */
+export async function splitCrossCovariance(
+  executor: Executor,
+  x: Matrix,
+  px: PreparedSide,
+  y: Matrix,
+  py: PreparedSide,
+  shares: number,
+): Promise<Float64Array> {
+  const bounds = Array.from({ length: shares + 1 }, (_, i) => Math.round((i * x.rows) / shares));
+  const parts = await Promise.all(
+    bounds.slice(0, -1).map((start, i) => executor.crossProduct(x, px.mean, y, py.mean, start, bounds[i + 1])),
+  );
+  const total = new Float64Array(x.cols * y.cols);
+  for (const part of parts) for (let i = 0; i < total.length; i++) total[i] += part[i];
+  const scale = 1 / (x.rows - 1);
+  for (let i = 0; i < total.length; i++) total[i] *= scale;
+  return total;
+}
+
 /** Runs everything on the calling thread. */
 export class InlineExecutor implements Executor {
   async prepare(matrix: Matrix): Promise<PreparedSide> {
@@ -40,6 +67,11 @@ export class InlineExecutor implements Executor {
 
   async compare(x: Matrix, px: PreparedSide, y: Matrix, py: PreparedSide, options: CompareOptions): Promise<PairComparison> {
     return comparePrepared(px, py, crossCovariance(x, px, y, py), options);
+  }
+
+  async crossProduct(x: Matrix, meanX: Float64Array, y: Matrix, meanY: Float64Array, start: number, end: number): Promise<Float64Array> {
+    const rowsOf = (m: Matrix) => m.data.subarray(start * m.cols, end * m.cols);
+    return centredCrossProduct(rowsOf(x), meanX, x.cols, rowsOf(y), meanY, y.cols, end - start);
   }
 
   adopt(matrix: Matrix): Matrix {
@@ -56,7 +88,8 @@ export class InlineExecutor implements Executor {
 /** Messages to a pair worker. */
 export type WorkerRequest =
   | { id: number; type: 'prepare'; matrix: Matrix }
-  | { id: number; type: 'compare'; x: Matrix; px: PreparedSide; y: Matrix; py: PreparedSide; options: CompareOptions };
+  | { id: number; type: 'compare'; x: Matrix; px: PreparedSide; y: Matrix; py: PreparedSide; options: CompareOptions }
+  | { id: number; type: 'cross'; x: Matrix; meanX: Float64Array; y: Matrix; meanY: Float64Array; start: number; end: number };
 
 /** Replies from a pair worker: a value, or a serialised error. */
 export type WorkerReply =
@@ -96,6 +129,10 @@ export class WorkerExecutor implements Executor {
 
   compare(x: Matrix, px: PreparedSide, y: Matrix, py: PreparedSide, options: CompareOptions): Promise<PairComparison> {
     return this.submit({ id: this.nextId++, type: 'compare', x, px, y, py, options }) as Promise<PairComparison>;
+  }
+
+  crossProduct(x: Matrix, meanX: Float64Array, y: Matrix, meanY: Float64Array, start: number, end: number): Promise<Float64Array> {
+    return this.submit({ id: this.nextId++, type: 'cross', x, meanX, y, meanY, start, end }) as Promise<Float64Array>;
   }
 
   adopt(matrix: Matrix): Matrix {

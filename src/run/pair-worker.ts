@@ -14,7 +14,9 @@ parentPort!.on('message', async (request: WorkerRequest) => {
     const value =
       request.type === 'prepare'
         ? await inline.prepare(request.matrix)
-        : await inline.compare(request.x, request.px, request.y, request.py, request.options);
+        : request.type === 'cross'
+          ? await inline.crossProduct(request.x, request.meanX, request.y, request.meanY, request.start, request.end)
+          : await inline.compare(request.x, request.px, request.y, request.py, request.options);
     reply = { id: request.id, ok: true, value };
   } catch (error) {
     const e = error as Error;

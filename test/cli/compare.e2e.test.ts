@@ -72,6 +72,27 @@ describe('pwcca compare (binary)', () => {
     expect(rest).toEqual(['']);
   });
 
+  it('--stream (row chunks) and --no-stream give the same numbers', () => {
+    const streamed = JSON.parse(pwcca(['compare', a, b, '--format', 'json', '--method', 'all', '--stream']).stdout);
+    const loaded = JSON.parse(pwcca(['compare', a, b, '--format', 'json', '--method', 'all', '--no-stream']).stdout);
+    expect(Math.abs(streamed.pwcca.similarity - loaded.pwcca.similarity)).toBeLessThan(1e-12);
+    expect(Math.abs(streamed.cca.mean - loaded.cca.mean)).toBeLessThan(1e-12);
+    expect(Math.abs(streamed.svcca.similarity - loaded.svcca.similarity)).toBeLessThan(1e-12);
+    expect(streamed.inputs.b).toEqual(loaded.inputs.b);
+  });
+
+  it('a large pair on two threads (--jobs 2) gives the numbers of one thread', () => {
+    // 2100 x 512 float64 = 8.6 MB per file: above the threshold for worker threads.
+    const big = correlatedPair(2100, 512, 512, 11);
+    const x = writeMatrixNpy(folder, 'big-x.npy', big.x);
+    const y = writeMatrixNpy(folder, 'big-y.npy', big.y);
+    const one = JSON.parse(pwcca(['compare', x, y, '--format', 'json', '--jobs', '1']).stdout);
+    const two = JSON.parse(pwcca(['compare', x, y, '--format', 'json', '--jobs', '2']).stdout);
+    expect(Math.abs(one.pwcca.similarity - two.pwcca.similarity)).toBeLessThan(1e-12);
+    expect(Math.abs(one.cca.mean - two.cca.mean)).toBeLessThan(1e-12);
+    expect(two.inputs.a.rank).toBe(one.inputs.a.rank);
+  });
+
   it('reads standard input for -', () => {
     const fromFile = pwcca(['compare', a, b, '--quiet']);
     const fromStdin = pwcca(['compare', '-', b, '--quiet'], readFileSync(a));

@@ -3,11 +3,13 @@ import { toCompareCsv } from '../../report/csv.js';
 import { toCompareJson } from '../../report/json.js';
 import { toCompareTable } from '../../report/table.js';
 import { COMPARE_METHODS, runCompare, type CompareMethod } from '../../run/compare.js';
+import { defaultJobs } from '../../run/executor.js';
 import type { CliContext } from '../context.js';
 import {
   addMetricOptions,
   addOutputOptions,
   addReadOptions,
+  parsePositiveInteger,
   readOptionsFrom,
   svccaOptionsFrom,
   type MetricFlags,
@@ -20,6 +22,8 @@ interface CompareFlags extends ReadFlags, MetricFlags, OutputFlags {
   method: CompareMethod;
   format: 'table' | 'json' | 'csv';
   details?: boolean;
+  stream?: boolean;
+  jobs: number;
 }
 
 const EXAMPLES = `
@@ -42,7 +46,14 @@ export function registerCompare(program: Command, context: CliContext): void {
     .addOption(
       new Option('--method <method>', 'statistic to report first (all = PWCCA, CCA and SVCCA)').choices([...COMPARE_METHODS]).default('pwcca'),
     )
-    .option('--details', 'table output: list the canonical correlations and PWCCA weights');
+    .option('--details', 'table output: list the canonical correlations and PWCCA weights')
+    .option('--stream', 'read 2-D .npy files in row chunks (memory independent of the number of datapoints); default: for files of 1 GiB or more')
+    .option('--no-stream', 'always load both files into memory')
+    .addOption(
+      new Option('-j, --jobs <n>', 'threads for a large pair (prepares both sides and splits the products; at most 2 used)')
+        .argParser(parsePositiveInteger('--jobs'))
+        .default(defaultJobs(), 'the number of cores'),
+    );
   addReadOptions(command);
   addMetricOptions(command);
   addOutputOptions(command, ['table', 'json', 'csv'], 'table');
@@ -53,6 +64,8 @@ export function registerCompare(program: Command, context: CliContext): void {
       variant: flags.variant,
       epsilon: flags.epsilon,
       svcca: svccaOptionsFrom(flags),
+      stream: flags.stream ?? 'auto',
+      jobs: flags.jobs,
     });
     printWarnings(report.comparison.warnings, context, flags.quiet === true, flags.color);
     let text: string;
