@@ -204,31 +204,20 @@ async function b2() {
   const count = 16;
   log(`B2: generating ${count} x 10000 x 512 float32 ...`);
   const files = networkFiles('b2-', count, 10000, 512);
-  const { openNpyRows } = await dist('io/npy-stream.js');
-  const { createExecutor, defaultJobs } = await dist('run/executor.js');
+  const { defaultJobs } = await dist('run/executor.js');
   const jobs = defaultJobs();
-  log(`B2: pwcca, ${jobs} worker threads ...`);
+  log(`B2: pwcca pairwise (the CLI), ${jobs} worker threads ...`);
+  // The real command, as a user runs it: discovery, one load and prepare per
+  // file, all 120 pairs on the worker pool, the CSV written to stdout.
   const started = performance.now();
-  const executor = createExecutor(jobs);
-  // The pool's threads are unref()ed: keep this process alive while they work.
-  const keepAlive = setInterval(() => {}, 1000);
-  // What the runner does: load each file once, prepare it once, then all pairs.
-  const matrices = await Promise.all(
-    files.map(async (file) => {
-      const reader = await openNpyRows(file);
-      const data = new Float64Array(new SharedArrayBuffer(reader.rows * reader.cols * 8));
-      for await (const chunk of reader.chunks(4096, { checkFinite: true })) data.set(chunk.data, chunk.start * reader.cols);
-      await reader.close();
-      return executor.adopt({ rows: reader.rows, cols: reader.cols, data });
-    }),
-  );
-  const sides = (await Promise.all(matrices.map((m) => executor.prepare(m)))).map((s) => executor.adoptSide(s));
-  const pairs = [];
-  for (let i = 0; i < count; i++) for (let j = i + 1; j < count; j++) pairs.push([i, j]);
-  await Promise.all(pairs.map(([i, j]) => executor.compare(matrices[i], sides[i], matrices[j], sides[j], {})));
-  await executor.close();
-  clearInterval(keepAlive);
+  const cli = spawnSync(process.execPath, [path.join(root, 'bin/pwcca.js'), 'pairwise', ...files, '--jobs', String(jobs), '--format', 'csv', '--quiet'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   const ours = (performance.now() - started) / 1000;
+  if (cli.status !== 0) throw new Error(`pwcca pairwise failed: ${cli.stderr}`);
+  const pairs = cli.stdout.trim().split('\n').slice(1);
+  if (pairs.length !== (count * (count - 1)) / 2) throw new Error(`pwcca pairwise wrote ${pairs.length} pairs`);
   log('B2: numpy (120 pairs, both sides recomputed per pair) ...');
   const numpy = baseline({ task: 'b2', paths: files, pairs: quick ? 12 : undefined });
   rows.push(['B2', `pairwise ${count} nets x 10000x512, ${pairs.length} pairs (${jobs} threads)`, fmt(ours), fmt(numpy?.seconds), numpy ? `${(numpy.seconds / ours).toFixed(2)}x faster (goal >= 4x)` : 'skipped']);
