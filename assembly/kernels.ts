@@ -60,23 +60,24 @@ function addTo(ptr: usize, value: f64): void {
  * does 12 vector multiply-adds into 12 accumulators, reusing every loaded
  * value 3-4 times. Edges use 1 x 4 and 3 x 1 / 1 x 1 tiles.
  */
-function microTiles(pa: usize, p: i32, pb: usize, q: i32, len2: i32, stride: i32, out: usize, symmetric: bool): void {
-  const step = <usize>stride << 3;
+function microTiles(pa: usize, p: i32, pb: usize, q: i32, len2: i32, strideA: i32, strideB: i32, out: usize, symmetric: bool): void {
+  const stepA = <usize>strideA << 3;
+  const stepB = <usize>strideB << 3;
   const bytes = <usize>len2 << 3;
   for (let j0 = 0; j0 < q; j0 += BLOCK_COLS) {
     const j1 = min(q, j0 + BLOCK_COLS);
     const iEnd = symmetric ? min(p, j1) : p;
     let i = 0;
     for (; i + 3 <= iEnd; i += 3) {
-      const a0 = pa + <usize>i * step;
-      const a1 = a0 + step;
-      const a2 = a1 + step;
+      const a0 = pa + <usize>i * stepA;
+      const a1 = a0 + stepA;
+      const a2 = a1 + stepA;
       let j = symmetric ? max(j0, i & ~3) : j0;
       for (; j + 4 <= j1; j += 4) {
-        const b0 = pb + <usize>j * step;
-        const b1 = b0 + step;
-        const b2 = b1 + step;
-        const b3 = b2 + step;
+        const b0 = pb + <usize>j * stepB;
+        const b1 = b0 + stepB;
+        const b2 = b1 + stepB;
+        const b3 = b2 + stepB;
         let s00 = f64x2.splat(0), s01 = f64x2.splat(0), s02 = f64x2.splat(0), s03 = f64x2.splat(0);
         let s10 = f64x2.splat(0), s11 = f64x2.splat(0), s12 = f64x2.splat(0), s13 = f64x2.splat(0);
         let s20 = f64x2.splat(0), s21 = f64x2.splat(0), s22 = f64x2.splat(0), s23 = f64x2.splat(0);
@@ -109,7 +110,7 @@ function microTiles(pa: usize, p: i32, pb: usize, q: i32, len2: i32, stride: i32
         addTo(o, hsum(s20)); addTo(o + 8, hsum(s21)); addTo(o + 16, hsum(s22)); addTo(o + 24, hsum(s23));
       }
       for (; j < j1; j++) {
-        const b0 = pb + <usize>j * step;
+        const b0 = pb + <usize>j * stepB;
         let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0);
         for (let o: usize = 0; o < bytes; o += 16) {
           const y = v128.load(b0 + o);
@@ -124,13 +125,13 @@ function microTiles(pa: usize, p: i32, pb: usize, q: i32, len2: i32, stride: i32
       }
     }
     for (; i < iEnd; i++) {
-      const a0 = pa + <usize>i * step;
+      const a0 = pa + <usize>i * stepA;
       let j = symmetric ? max(j0, i & ~3) : j0;
       for (; j + 4 <= j1; j += 4) {
-        const b0 = pb + <usize>j * step;
-        const b1 = b0 + step;
-        const b2 = b1 + step;
-        const b3 = b2 + step;
+        const b0 = pb + <usize>j * stepB;
+        const b1 = b0 + stepB;
+        const b2 = b1 + stepB;
+        const b3 = b2 + stepB;
         let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
         for (let o: usize = 0; o < bytes; o += 16) {
           const x0 = v128.load(a0 + o);
@@ -143,7 +144,7 @@ function microTiles(pa: usize, p: i32, pb: usize, q: i32, len2: i32, stride: i32
         addTo(o, hsum(s0)); addTo(o + 8, hsum(s1)); addTo(o + 16, hsum(s2)); addTo(o + 24, hsum(s3));
       }
       for (; j < j1; j++) {
-        const b0 = pb + <usize>j * step;
+        const b0 = pb + <usize>j * stepB;
         let s0 = f64x2.splat(0);
         for (let o: usize = 0; o < bytes; o += 16) {
           s0 = f64x2.add(s0, f64x2.mul(v128.load(a0 + o), v128.load(b0 + o)));
@@ -172,7 +173,143 @@ export function crossChunk(
     const len = min(BLOCK, rows - r0);
     pack(a, meanA, p, r0, len, pa, stride);
     if (!symmetric) pack(b, meanB, q, r0, len, pb, stride);
-    microTiles(pa, p, symmetric ? pa : pb, q, (len + 1) & ~1, stride, out, symmetric != 0);
+    microTiles(pa, p, symmetric ? pa : pb, q, (len + 1) & ~1, stride, stride, out, symmetric != 0);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// One level of Strassen-Winograd on the cross product (driven by
+// src/linalg/strassen.ts). C = A^T B is split as 2 x 2 blocks: the output
+// columns of A and of B into halves (hp = ceil(p / 2), hq = ceil(q / 2), an odd
+// width padded with a zero column) and the summed-over rows into halves. The
+// row halves may pair ANY rows, so each packed block of BLOCK rows pairs its
+// first half with its second: the block sums are formed in L2 from the packed
+// (already centred) block, and the 7 half-size products of the block are added
+// into 7 accumulators P1..P7 (hp x hq each), combined once at the end by
+// strassenCombine. Means are subtracted while packing, before any sum or
+// product, exactly as in crossChunk.
+// ---------------------------------------------------------------------------
+
+/** As {@link pack}, times a power-of-two scale per column: dst = (src - mean) * scale, exactly the scaled centred value. */
+function packScaled(src: usize, mean: usize, scale: usize, cols: i32, r0: i32, len: i32, dst: usize, stride: i32): void {
+  for (let r = 0; r < len; r++) {
+    const row = src + (<usize>(r0 + r) * <usize>cols << 3);
+    const col = dst + (<usize>r << 3);
+    let c = 0;
+    for (; c + 2 <= cols; c += 2) {
+      const o = <usize>c << 3;
+      const v = f64x2.mul(f64x2.sub(v128.load(row + o), v128.load(mean + o)), v128.load(scale + o));
+      store<f64>(col + (<usize>c * <usize>stride << 3), f64x2.extract_lane(v, 0));
+      store<f64>(col + (<usize>(c + 1) * <usize>stride << 3), f64x2.extract_lane(v, 1));
+    }
+    if (c < cols) {
+      const o = <usize>c << 3;
+      store<f64>(col + (<usize>c * <usize>stride << 3), (load<f64>(row + o) - load<f64>(mean + o)) * load<f64>(scale + o));
+    }
+  }
+}
+
+/** Zeroes rows len .. lenPad of `cols` packed columns, and whole columns cols .. colsPad (rows 0 .. lenPad). */
+function padPacked(dst: usize, cols: i32, colsPad: i32, len: i32, lenPad: i32, stride: i32): void {
+  for (let c = 0; c < cols; c++) {
+    for (let r = len; r < lenPad; r++) store<f64>(dst + (<usize>(c * stride + r) << 3), 0.0);
+  }
+  for (let c = cols; c < colsPad; c++) {
+    for (let r = 0; r < lenPad; r++) store<f64>(dst + (<usize>(c * stride + r) << 3), 0.0);
+  }
+}
+
+/** dst column c = x column c + sign * y column c, for `cols` packed columns of h (even) rows. */
+function combineColumns(dst: usize, ds: i32, x: usize, xs: i32, y: usize, ys: i32, cols: i32, h: i32, subtract: bool): void {
+  const bytes = <usize>h << 3;
+  for (let c = 0; c < cols; c++) {
+    const d = dst + (<usize>c * <usize>ds << 3);
+    const u = x + (<usize>c * <usize>xs << 3);
+    const v = y + (<usize>c * <usize>ys << 3);
+    if (subtract) {
+      for (let o: usize = 0; o < bytes; o += 16) v128.store(d + o, f64x2.sub(v128.load(u + o), v128.load(v + o)));
+    } else {
+      for (let o: usize = 0; o < bytes; o += 16) v128.store(d + o, f64x2.add(v128.load(u + o), v128.load(v + o)));
+    }
+  }
+}
+
+/**
+ * acc (7 blocks of hp x hq, row-major, consecutive) += the 7 Strassen-Winograd
+ * products of `rows` rows of the chunks a (rows x p) and b (rows x q), each
+ * centred column times its power-of-two scale (scaleA: p doubles, scaleB: q).
+ * Scratch: pa 2 hp (BLOCK + 2) doubles, pb 2 hq (BLOCK + 2), sa 4 hp BLOCK / 2,
+ * sb 4 hq BLOCK / 2. All pointers 16-byte aligned.
+ */
+export function strassenChunk(
+  a: usize, meanA: usize, scaleA: usize, p: i32,
+  b: usize, meanB: usize, scaleB: usize, q: i32,
+  rows: i32, acc: usize, pa: usize, pb: usize, sa: usize, sb: usize,
+): void {
+  const stride = BLOCK + 2;
+  const hs = BLOCK >> 1;
+  const hp = (p + 1) >> 1;
+  const hq = (q + 1) >> 1;
+  const colA = <usize>stride << 3;
+  const blockA = <usize>hp * <usize>hs << 3;
+  const blockB = <usize>hq * <usize>hs << 3;
+  const accBlock = <usize>hp * <usize>hq << 3;
+  for (let r0 = 0; r0 < rows; r0 += BLOCK) {
+    const len = min(BLOCK, rows - r0);
+    // Both row halves must have an even length for the f64x2 lanes: pad to a multiple of 4 with zero rows (exact).
+    const lenPad = (len + 3) & ~3;
+    const h = lenPad >> 1;
+    const hb = <usize>h << 3;
+    packScaled(a, meanA, scaleA, p, r0, len, pa, stride);
+    padPacked(pa, p, 2 * hp, len, lenPad, stride);
+    packScaled(b, meanB, scaleB, q, r0, len, pb, stride);
+    padPacked(pb, q, 2 * hq, len, lenPad, stride);
+    // Blocks of A^T (M) and B (N) as packed column runs: Mik / Nkj, k the row half.
+    const m11 = pa, m12 = pa + hb, m21 = pa + <usize>hp * colA, m22 = m21 + hb;
+    const n11 = pb, n21 = pb + hb, n12 = pb + <usize>hq * colA, n22 = n12 + hb;
+    const s1 = sa, s2 = sa + blockA, s3 = s2 + blockA, s4 = s3 + blockA;
+    const t1 = sb, t2 = sb + blockB, t3 = t2 + blockB, t4 = t3 + blockB;
+    combineColumns(s1, hs, m21, stride, m22, stride, hp, h, false);
+    combineColumns(s2, hs, s1, hs, m11, stride, hp, h, true);
+    combineColumns(s3, hs, m11, stride, m21, stride, hp, h, true);
+    combineColumns(s4, hs, m12, stride, s2, hs, hp, h, true);
+    combineColumns(t1, hs, n12, stride, n11, stride, hq, h, true);
+    combineColumns(t2, hs, n22, stride, t1, hs, hq, h, true);
+    combineColumns(t3, hs, n22, stride, n12, stride, hq, h, true);
+    combineColumns(t4, hs, t2, hs, n21, stride, hq, h, true);
+    microTiles(m11, hp, n11, hq, h, stride, stride, acc, false);
+    microTiles(m12, hp, n21, hq, h, stride, stride, acc + accBlock, false);
+    microTiles(s4, hp, n22, hq, h, hs, stride, acc + 2 * accBlock, false);
+    microTiles(m22, hp, t4, hq, h, stride, hs, acc + 3 * accBlock, false);
+    microTiles(s1, hp, t1, hq, h, hs, hs, acc + 4 * accBlock, false);
+    microTiles(s2, hp, t2, hq, h, hs, hs, acc + 5 * accBlock, false);
+    microTiles(s3, hp, t3, hq, h, hs, hs, acc + 6 * accBlock, false);
+  }
+}
+
+/**
+ * out (p x q row-major) += the Strassen-Winograd combination of the 7
+ * accumulators at acc (hp x hq each): C11 = P1 + P2, C12 = P1 + P6 + P5 + P3,
+ * C21 = P1 + P6 + P7 - P4, C22 = P1 + P6 + P7 + P5, dropping a padded row or column.
+ */
+export function strassenCombine(acc: usize, p: i32, q: i32, out: usize): void {
+  const hp = (p + 1) >> 1;
+  const hq = (q + 1) >> 1;
+  const n = hp * hq;
+  for (let i = 0; i < hp; i++) {
+    for (let j = 0; j < hq; j++) {
+      const k = i * hq + j;
+      const p1 = ld(acc, k), p2 = ld(acc, k + n), p3 = ld(acc, k + 2 * n), p4 = ld(acc, k + 3 * n);
+      const p5 = ld(acc, k + 4 * n), p6 = ld(acc, k + 5 * n), p7 = ld(acc, k + 6 * n);
+      const u2 = p1 + p6;
+      const u3 = u2 + p7;
+      const lower = hp + i < p;
+      const right = hq + j < q;
+      addTo(out + (<usize>(i * q + j) << 3), p1 + p2);
+      if (right) addTo(out + (<usize>(i * q + hq + j) << 3), u2 + p5 + p3);
+      if (lower) addTo(out + (<usize>((hp + i) * q + j) << 3), u3 - p4);
+      if (lower && right) addTo(out + (<usize>((hp + i) * q + hq + j) << 3), u3 + p5);
+    }
   }
 }
 

@@ -28,6 +28,7 @@
  */
 
 import { NumericError } from '../errors.js';
+import { checkBuffer } from './checks.js';
 import {
   type DecomposeKernels,
   PANEL,
@@ -130,15 +131,6 @@ export interface SingularValueDecomposition {
   readonly v: Float64Array;
 }
 
-function checkShape(name: string, a: Float64Array, rows: number, cols: number): void {
-  if (!(a instanceof Float64Array)) throw new TypeError(`${name}: expected a Float64Array`);
-  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
-    throw new RangeError(`${name}: shape must be non-negative integers, got ${rows} x ${cols}`);
-  }
-  if (a.length !== rows * cols) {
-    throw new RangeError(`${name}: buffer has ${a.length} values, expected ${rows} x ${cols} = ${rows * cols}`);
-  }
-}
 
 function checkFinite(name: string, a: Float64Array, cols: number): void {
   for (let i = 0; i < a.length; i++) {
@@ -182,7 +174,7 @@ function hypot(a: number, b: number): number {
  *   eigenvector of values[i].
  */
 export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
-  checkShape('symmetricEigen', a, n, n);
+  checkBuffer('symmetricEigen', a, n, n);
   checkFinite('symmetricEigen', a, n);
   const kernels = kernelsFor(n);
   // v[j * n + k] holds V(k, j) (column-major). Because a is symmetric, its
@@ -426,7 +418,7 @@ function panelsToRowMajor(
  *   row-major); column i of u and of v are the singular vectors of s[i].
  */
 export function svd(a: Float64Array, rows: number, cols: number): SingularValueDecomposition {
-  checkShape('svd', a, rows, cols);
+  checkBuffer('svd', a, rows, cols);
   checkFinite('svd', a, cols);
   const k = Math.min(rows, cols);
   if (k === 0) {

@@ -17,6 +17,8 @@
  * rounding.
  */
 
+import { checkBuffer } from './checks.js';
+import { strassenCrossProductInto, useStrassen } from './strassen.js';
 import { activeEngine } from './wasm.js';
 
 /** Rows per packed block: 2 x (128 rows x 512 cols x 8 B) = 1 MiB of scratch stays in L2. */
@@ -29,15 +31,6 @@ const BLOCK_ROWS = 128;
  */
 const WASM_MIN_WORK = 1 << 15;
 
-function checkBuffer(name: string, a: Float64Array, rows: number, cols: number): void {
-  if (!(a instanceof Float64Array)) throw new TypeError(`${name}: expected a Float64Array`);
-  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
-    throw new RangeError(`${name}: shape must be non-negative integers, got ${rows} x ${cols}`);
-  }
-  if (a.length !== rows * cols) {
-    throw new RangeError(`${name}: buffer has ${a.length} values, expected ${rows} x ${cols} = ${rows * cols}`);
-  }
-}
 
 function checkMean(name: string, mean: Float64Array, cols: number): void {
   if (!(mean instanceof Float64Array)) throw new TypeError(`${name}: expected a Float64Array of means`);
@@ -93,7 +86,10 @@ export function centredCrossProduct(
   checkMean('centredCrossProduct (x)', meanX, dx);
   checkMean('centredCrossProduct (y)', meanY, dy);
   const out = new Float64Array(dx * dy);
-  crossProductInto(x, meanX, dx, y, meanY, dy, rows, out, x === y && meanX === meanY && dx === dy);
+  const symmetric = x === y && meanX === meanY && dx === dy;
+  // Large products take one level of Strassen-Winograd (./strassen.ts): 7/8 of the multiply-adds.
+  if (!symmetric && useStrassen(dx, dy, rows) && strassenCrossProductInto(x, meanX, dx, y, meanY, dy, rows, out)) return out;
+  crossProductInto(x, meanX, dx, y, meanY, dy, rows, out, symmetric);
   return out;
 }
 

@@ -224,9 +224,19 @@ interface DecomposeExports {
  * Instantiating the already compiled module takes microseconds.
  */
 export function createWasmDecomposeKernels(): DecomposeKernels | null {
+  const exports = instantiateKernelModule();
+  return exports === null ? null : new WasmDecomposeKernels(exports as DecomposeExports);
+}
+
+/**
+ * The exports of a fresh instance (own linear memory) of the compiled kernel
+ * module, or null when the TypeScript kernels are in use. For kernels that
+ * keep their own memory layout (decompositions, Strassen products); the file
+ * is read and compiled once, here.
+ */
+export function instantiateKernelModule(): unknown {
   if (activeEngine() === null || compiled === undefined) return null;
-  const instance = new WebAssembly.Instance(compiled, {});
-  return new WasmDecomposeKernels(instance.exports as unknown as DecomposeExports);
+  return new WebAssembly.Instance(compiled, {}).exports;
 }
 
 /** Pointers passed to the module are the byte offsets of views on its memory (see alloc). */

@@ -1,0 +1,164 @@
+/**
+ * One level of Strassen-Winograd for large centred cross products, in
+ * WebAssembly SIMD (assembly/kernels.ts: strassenChunk, strassenCombine).
+ *
+ * C = (A - 1 meanA^T)^T (B - 1 meanB^T) is split into 2 x 2 blocks: the
+ * columns of A and of B into halves, and the summed-over rows into halves.
+ * Seven half-size products instead of eight: 12.5% fewer multiply-adds. The
+ * row halves can pair any rows, so each packed block of 256 rows pairs its first
+ * 128 rows with its last 128: the block sums (S1..S4 from A, T1..T4 from B) are
+ * formed from the packed, already centred block while it is in cache, and the
+ * seven products are accumulated over all rows before one final combination.
+ * Means are subtracted while packing, before any sum or product, so a large
+ * common offset costs no accuracy.
+ *
+ * Accuracy: Strassen-Winograd's error bound is normwise, not per entry. The sums
+ * mix columns of A (and of B), so an entry's rounding error scales with the
+ * largest columns, not its own. To keep columns of very different scales from
+ * polluting each other, every column is scaled by a power of two (exact) to a
+ * comparable size before the sums, and the result is scaled back (exact).
+ *
+ * The module instance here is separate from the product engine of ./wasm.ts,
+ * which owns a different memory layout; ./wasm.ts instantiates it from the
+ * same compiled module, at the first product big enough to need it.
+ */
+
+import { activeEngine, instantiateKernelModule } from './wasm.js';
+
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+interface StrassenExports {
+  readonly memory: WasmMemory;
+  strassenChunk(
+    a: number, meanA: number, scaleA: number, p: number,
+    b: number, meanB: number, scaleB: number, q: number,
+    rows: number, acc: number, pa: number, pb: number, sa: number, sb: number,
+  ): void;
+  strassenCombine(acc: number, p: number, q: number, out: number): void;
+  blockRows(): number;
+}
+
+const CHUNK_BYTES = 4 << 20;
+const PAGE = 65536;
+
+/**
+ * Smallest sizes that take the Strassen route (scripts/linalg-strassen-timing.mjs):
+ * below them the block sums and the shorter dot products cost more than the
+ * eighth of the multiply-adds saved.
+ */
+export const STRASSEN_MIN_COLS = 384;
+export const STRASSEN_MIN_ROWS = 2048;
+
+let kernels: StrassenExports | null | undefined;
+
+function loadKernels(): StrassenExports | null {
+  if (kernels !== undefined) return kernels;
+  const exports = instantiateKernelModule() as StrassenExports | null;
+  kernels = exports !== null && typeof exports.strassenChunk === 'function' ? exports : null;
+  return kernels;
+}
+
+/** Whether {@link strassenCrossProductInto} would handle a rows x p by rows x q product. */
+export function useStrassen(p: number, q: number, rows: number): boolean {
+  return p >= STRASSEN_MIN_COLS && q >= STRASSEN_MIN_COLS && rows >= STRASSEN_MIN_ROWS && activeEngine() !== null && loadKernels() !== null;
+}
+
+/**
+ * out (p x q row-major) += (A - 1 meanA^T)^T (B - 1 meanB^T) by one level of
+ * Strassen-Winograd; A is rows x p and B rows x q, row-major. Returns false
+ * (and leaves out untouched) when the WebAssembly kernels are unavailable.
+ */
+export function strassenCrossProductInto(
+  a: Float64Array,
+  meanA: Float64Array,
+  p: number,
+  b: Float64Array,
+  meanB: Float64Array,
+  q: number,
+  rows: number,
+  out: Float64Array,
+): boolean {
+  const k = loadKernels();
+  if (k === null) return false;
+  const block = k.blockRows();
+  const hp = (p + 1) >> 1;
+  const hq = (q + 1) >> 1;
+  const chunkRows = Math.max(block, Math.floor(CHUNK_BYTES / (8 * (p + q)) / block) * block);
+
+  // Power-of-two column scales: each centred column is brought to a maximum
+  // magnitude in [0.5, 1) before it meets other columns in the block sums.
+  const scaleA = powerOfTwoScales(a, meanA, p, rows);
+  const scaleB = powerOfTwoScales(b, meanB, q, rows);
+
+  let offset = 1024; // clear of the module's own (empty) data segment
+  const take = (doubles: number): number => {
+    const at = offset;
+    offset = (offset + doubles * 8 + 63) & ~63;
+    return at;
+  };
+  const acc = take(7 * hp * hq);
+  const outAt = take(p * q);
+  const mA = take(p);
+  const mB = take(q);
+  const sA = take(p);
+  const sB = take(q);
+  const pa = take(2 * hp * (block + 2));
+  const pb = take(2 * hq * (block + 2));
+  const sa = take(4 * hp * (block >> 1));
+  const sb = take(4 * hq * (block >> 1));
+  const chunkA = take(chunkRows * p);
+  const chunkB = take(chunkRows * q);
+  const memory = k.memory;
+  if (offset > memory.buffer.byteLength) memory.grow(Math.ceil((offset - memory.buffer.byteLength) / PAGE));
+  const view = new Float64Array(memory.buffer);
+  view.fill(0, acc / 8, acc / 8 + 7 * hp * hq);
+  view.fill(0, outAt / 8, outAt / 8 + p * q);
+  view.set(meanA, mA / 8);
+  view.set(meanB, mB / 8);
+  view.set(scaleA, sA / 8);
+  view.set(scaleB, sB / 8);
+
+  for (let r0 = 0; r0 < rows; r0 += chunkRows) {
+    const len = Math.min(chunkRows, rows - r0);
+    view.set(a.subarray(r0 * p, (r0 + len) * p), chunkA / 8);
+    view.set(b.subarray(r0 * q, (r0 + len) * q), chunkB / 8);
+    k.strassenChunk(chunkA, mA, sA, p, chunkB, mB, sB, q, len, acc, pa, pb, sa, sb);
+  }
+  k.strassenCombine(acc, p, q, outAt);
+  const result = view.subarray(outAt / 8, outAt / 8 + p * q);
+  for (let i = 0; i < p; i++) {
+    const si = 1 / scaleA[i];
+    const off = i * q;
+    for (let j = 0; j < q; j++) out[off + j] += result[off + j] * si / scaleB[j];
+  }
+  return true;
+}
+
+/** Rows between the rows sampled for the column scales. */
+const SCALE_SAMPLE_STEP = 16;
+
+/**
+ * Per column, a power of two s with max |x_c - mean_c| s near 1, from every
+ * SCALE_SAMPLE_STEP-th row (the scales only balance the columns; any power of
+ * two is exact, so a rough one costs no accuracy); 1 for a constant column.
+ */
+function powerOfTwoScales(x: Float64Array, mean: Float64Array, cols: number, rows: number): Float64Array {
+  const peak = new Float64Array(cols);
+  for (let r = 0; r < rows; r += SCALE_SAMPLE_STEP) {
+    const off = r * cols;
+    for (let c = 0; c < cols; c++) {
+      const v = Math.abs(x[off + c] - mean[c]);
+      if (v > peak[c]) peak[c] = v;
+    }
+  }
+  const scale = new Float64Array(cols);
+  for (let c = 0; c < cols; c++) {
+    const m = peak[c];
+    // Exponents clamped well inside the double range, so neither the scaling nor its undoing can overflow or go subnormal.
+    scale[c] = m > 0 && Number.isFinite(m) ? 2 ** Math.max(-500, Math.min(500, -Math.floor(Math.log2(m)))) : 1;
+  }
+  return scale;
+}
