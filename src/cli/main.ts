@@ -29,7 +29,9 @@ function reportError(error: unknown, context: CliContext, colorFlag: boolean | u
     return ExitCode.usage;
   }
   if (error instanceof PwccaError) {
-    const where = error.where !== undefined && !error.message.includes(error.where) ? ` (${error.where})` : '';
+    // A pair's location is "a vs b"; the message often names both files already.
+    const named = error.where === undefined || error.where.split(' vs ').every((part) => error.message.includes(part));
+    const where = named ? '' : ` (${error.where})`;
     context.stderr.write(`${paint.error('pwcca:')} ${error.message}${where}\n`);
     if (error.hint) context.stderr.write(`${paint.hint('hint:')} ${error.hint}\n`);
     return error.exitCode;
