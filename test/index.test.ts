@@ -30,6 +30,14 @@ describe('public API', () => {
         'runPairs',
         'symmetricPwcca',
         'thresholdedMean',
+        'discoverActivations',
+        'buildPairwisePlan',
+        'runPairwise',
+        'analysePairwise',
+        'buildDistanceMatrices',
+        'discoverCheckpoints',
+        'planConvergence',
+        'runConvergence',
       ].sort(),
     );
   });
