@@ -293,8 +293,11 @@ export function strassenChunk(
  * C21 = P1 + P6 + P7 - P4, C22 = P1 + P6 + P7 + P5, dropping a padded row or column.
  */
 export function strassenCombine(acc: usize, p: i32, q: i32, out: usize): void {
-  const hp = (p + 1) >> 1;
-  const hq = (q + 1) >> 1;
+  combineProducts(acc, (p + 1) >> 1, (q + 1) >> 1, p, q, out);
+}
+
+/** As {@link strassenCombine}, for halves hp x hq given explicitly (2 hp >= p, 2 hq >= q). */
+function combineProducts(acc: usize, hp: i32, hq: i32, p: i32, q: i32, out: usize): void {
   const n = hp * hq;
   for (let i = 0; i < hp; i++) {
     for (let j = 0; j < hq; j++) {
@@ -305,12 +308,136 @@ export function strassenCombine(acc: usize, p: i32, q: i32, out: usize): void {
       const u3 = u2 + p7;
       const lower = hp + i < p;
       const right = hq + j < q;
-      addTo(out + (<usize>(i * q + j) << 3), p1 + p2);
-      if (right) addTo(out + (<usize>(i * q + hq + j) << 3), u2 + p5 + p3);
-      if (lower) addTo(out + (<usize>((hp + i) * q + j) << 3), u3 - p4);
+      if (i < p && j < q) addTo(out + (<usize>(i * q + j) << 3), p1 + p2);
+      if (right && i < p) addTo(out + (<usize>(i * q + hq + j) << 3), u2 + p5 + p3);
+      if (lower && j < q) addTo(out + (<usize>((hp + i) * q + j) << 3), u3 - p4);
       if (lower && right) addTo(out + (<usize>((hp + i) * q + hq + j) << 3), u3 + p5);
     }
   }
+}
+
+// ---------------------------------------------------------------------------
+// Two levels of Strassen-Winograd (49 quarter-size products instead of 64).
+// Columns of A are padded with zero columns to 4 qp (qp = ceil(p / 4)), of B to
+// 4 qq; a packed block of BLOCK2 rows (padded with zero rows to a multiple of
+// 8) is split as in strassenChunk into two row halves and two column halves,
+// and each of the 7 resulting half-size products is itself split the same way
+// (its rows into quarters of the block, its columns into quarters) by
+// {@link winograd}. Accumulators: 7 x 7 blocks of qp x qq; strassen2Combine
+// undoes the inner level into 7 blocks of 2 qp x 2 qq, then the outer one.
+// ---------------------------------------------------------------------------
+
+/** Rows per packed block of the two-level route: a quarter of it (128) is the dot-product length, as for one level. */
+const BLOCK2: i32 = 512;
+
+/**
+ * acc (7 blocks of qp x qq) += the 7 Strassen-Winograd products of X^T Y, X
+ * being 2 qp packed columns (column stride xs doubles) of h rows (h a multiple
+ * of 4) and Y 2 qq packed columns (stride ys). Scratch sa 4 qp h / 2 doubles,
+ * sb 4 qq h / 2.
+ */
+function winograd(x: usize, xs: i32, y: usize, ys: i32, qp: i32, qq: i32, h: i32, acc: usize, sa: usize, sb: usize): void {
+  const g = h >> 1;
+  const gb = <usize>g << 3;
+  const blockA = <usize>qp * <usize>g << 3;
+  const blockB = <usize>qq * <usize>g << 3;
+  const accBlock = <usize>qp * <usize>qq << 3;
+  const m11 = x, m12 = x + gb, m21 = x + (<usize>qp * <usize>xs << 3), m22 = m21 + gb;
+  const n11 = y, n21 = y + gb, n12 = y + (<usize>qq * <usize>ys << 3), n22 = n12 + gb;
+  const s1 = sa, s2 = sa + blockA, s3 = s2 + blockA, s4 = s3 + blockA;
+  const t1 = sb, t2 = sb + blockB, t3 = t2 + blockB, t4 = t3 + blockB;
+  combineColumns(s1, g, m21, xs, m22, xs, qp, g, false);
+  combineColumns(s2, g, s1, g, m11, xs, qp, g, true);
+  combineColumns(s3, g, m11, xs, m21, xs, qp, g, true);
+  combineColumns(s4, g, m12, xs, s2, g, qp, g, true);
+  combineColumns(t1, g, n12, ys, n11, ys, qq, g, true);
+  combineColumns(t2, g, n22, ys, t1, g, qq, g, true);
+  combineColumns(t3, g, n22, ys, n12, ys, qq, g, true);
+  combineColumns(t4, g, t2, g, n21, ys, qq, g, true);
+  microTiles(m11, qp, n11, qq, g, xs, ys, acc, false);
+  microTiles(m12, qp, n21, qq, g, xs, ys, acc + accBlock, false);
+  microTiles(s4, qp, n22, qq, g, g, ys, acc + 2 * accBlock, false);
+  microTiles(m22, qp, t4, qq, g, xs, g, acc + 3 * accBlock, false);
+  microTiles(s1, qp, t1, qq, g, g, g, acc + 4 * accBlock, false);
+  microTiles(s2, qp, t2, qq, g, g, g, acc + 5 * accBlock, false);
+  microTiles(s3, qp, t3, qq, g, g, g, acc + 6 * accBlock, false);
+}
+
+/**
+ * acc (49 blocks of qp x qq, qp = ceil(p / 4), qq = ceil(q / 4)) += the two-level
+ * Strassen-Winograd products of `rows` rows of the chunks a and b, centred and
+ * scaled as in strassenChunk. Scratch: pa 4 qp (BLOCK2 + 2) doubles, pb
+ * 4 qq (BLOCK2 + 2), sa 8 qp BLOCK2 / 2, sb 8 qq BLOCK2 / 2, sa2 4 qp BLOCK2 / 4,
+ * sb2 4 qq BLOCK2 / 4. All pointers 16-byte aligned.
+ */
+export function strassen2Chunk(
+  a: usize, meanA: usize, scaleA: usize, p: i32,
+  b: usize, meanB: usize, scaleB: usize, q: i32,
+  rows: i32, acc: usize, pa: usize, pb: usize, sa: usize, sb: usize, sa2: usize, sb2: usize,
+): void {
+  const stride = BLOCK2 + 2;
+  const hs = BLOCK2 >> 1;
+  const qp = (p + 3) >> 2;
+  const qq = (q + 3) >> 2;
+  const hp = 2 * qp;
+  const hq = 2 * qq;
+  const colA = <usize>stride << 3;
+  const blockA = <usize>hp * <usize>hs << 3;
+  const blockB = <usize>hq * <usize>hs << 3;
+  const acc7 = 7 * (<usize>qp * <usize>qq << 3);
+  for (let r0 = 0; r0 < rows; r0 += BLOCK2) {
+    const len = min(BLOCK2, rows - r0);
+    // Every row quarter must have an even length for the f64x2 lanes: pad to a multiple of 8 with zero rows (exact).
+    const lenPad = (len + 7) & ~7;
+    const h = lenPad >> 1;
+    const hb = <usize>h << 3;
+    packScaled(a, meanA, scaleA, p, r0, len, pa, stride);
+    padPacked(pa, p, 2 * hp, len, lenPad, stride);
+    packScaled(b, meanB, scaleB, q, r0, len, pb, stride);
+    padPacked(pb, q, 2 * hq, len, lenPad, stride);
+    const m11 = pa, m12 = pa + hb, m21 = pa + <usize>hp * colA, m22 = m21 + hb;
+    const n11 = pb, n21 = pb + hb, n12 = pb + <usize>hq * colA, n22 = n12 + hb;
+    const s1 = sa, s2 = sa + blockA, s3 = s2 + blockA, s4 = s3 + blockA;
+    const t1 = sb, t2 = sb + blockB, t3 = t2 + blockB, t4 = t3 + blockB;
+    combineColumns(s1, hs, m21, stride, m22, stride, hp, h, false);
+    combineColumns(s2, hs, s1, hs, m11, stride, hp, h, true);
+    combineColumns(s3, hs, m11, stride, m21, stride, hp, h, true);
+    combineColumns(s4, hs, m12, stride, s2, hs, hp, h, true);
+    combineColumns(t1, hs, n12, stride, n11, stride, hq, h, true);
+    combineColumns(t2, hs, n22, stride, t1, hs, hq, h, true);
+    combineColumns(t3, hs, n22, stride, n12, stride, hq, h, true);
+    combineColumns(t4, hs, t2, hs, n21, stride, hq, h, true);
+    winograd(m11, stride, n11, stride, qp, qq, h, acc, sa2, sb2);
+    winograd(m12, stride, n21, stride, qp, qq, h, acc + acc7, sa2, sb2);
+    winograd(s4, hs, n22, stride, qp, qq, h, acc + 2 * acc7, sa2, sb2);
+    winograd(m22, stride, t4, hs, qp, qq, h, acc + 3 * acc7, sa2, sb2);
+    winograd(s1, hs, t1, hs, qp, qq, h, acc + 4 * acc7, sa2, sb2);
+    winograd(s2, hs, t2, hs, qp, qq, h, acc + 5 * acc7, sa2, sb2);
+    winograd(s3, hs, t3, hs, qp, qq, h, acc + 6 * acc7, sa2, sb2);
+  }
+}
+
+/**
+ * out (p x q row-major) += the two-level combination of the 49 accumulators at
+ * acc (qp x qq each): each group of 7 into one of 7 blocks of 2 qp x 2 qq at
+ * tmp (zeroed here), then those as in strassenCombine, dropping padding.
+ */
+export function strassen2Combine(acc: usize, p: i32, q: i32, tmp: usize, out: usize): void {
+  const qp = (p + 3) >> 2;
+  const qq = (q + 3) >> 2;
+  const hp = 2 * qp;
+  const hq = 2 * qq;
+  const n = hp * hq;
+  memory.fill(tmp, 0, <usize>(7 * n) << 3);
+  for (let k = 0; k < 7; k++) {
+    combineProducts(acc + (<usize>(7 * k * qp * qq) << 3), qp, qq, hp, hq, tmp + (<usize>(k * n) << 3));
+  }
+  combineProducts(tmp, hp, hq, p, q, out);
+}
+
+/** Rows per packed block of the two-level route. */
+export function blockRows2(): i32 {
+  return BLOCK2;
 }
 
 /** Copies the upper triangle of the n x n row-major matrix at out onto its lower triangle. */
