@@ -186,7 +186,8 @@ export function crossChunk(
 // first half with its second: the block sums are formed in L2 from the packed
 // (already centred) block, and the 7 half-size products of the block are added
 // into 7 accumulators P1..P7 (hp x hq each), combined once at the end by
-// strassenCombine. Means are subtracted while packing, before any sum or
+// combineProducts. The product uses this scheme two levels deep (below).
+// Means are subtracted while packing, before any sum or
 // product, exactly as in crossChunk.
 // ---------------------------------------------------------------------------
 
@@ -235,68 +236,11 @@ function combineColumns(dst: usize, ds: i32, x: usize, xs: i32, y: usize, ys: i3
 }
 
 /**
- * acc (7 blocks of hp x hq, row-major, consecutive) += the 7 Strassen-Winograd
- * products of `rows` rows of the chunks a (rows x p) and b (rows x q), each
- * centred column times its power-of-two scale (scaleA: p doubles, scaleB: q).
- * Scratch: pa 2 hp (BLOCK + 2) doubles, pb 2 hq (BLOCK + 2), sa 4 hp BLOCK / 2,
- * sb 4 hq BLOCK / 2. All pointers 16-byte aligned.
- */
-export function strassenChunk(
-  a: usize, meanA: usize, scaleA: usize, p: i32,
-  b: usize, meanB: usize, scaleB: usize, q: i32,
-  rows: i32, acc: usize, pa: usize, pb: usize, sa: usize, sb: usize,
-): void {
-  const stride = BLOCK + 2;
-  const hs = BLOCK >> 1;
-  const hp = (p + 1) >> 1;
-  const hq = (q + 1) >> 1;
-  const colA = <usize>stride << 3;
-  const blockA = <usize>hp * <usize>hs << 3;
-  const blockB = <usize>hq * <usize>hs << 3;
-  const accBlock = <usize>hp * <usize>hq << 3;
-  for (let r0 = 0; r0 < rows; r0 += BLOCK) {
-    const len = min(BLOCK, rows - r0);
-    // Both row halves must have an even length for the f64x2 lanes: pad to a multiple of 4 with zero rows (exact).
-    const lenPad = (len + 3) & ~3;
-    const h = lenPad >> 1;
-    const hb = <usize>h << 3;
-    packScaled(a, meanA, scaleA, p, r0, len, pa, stride);
-    padPacked(pa, p, 2 * hp, len, lenPad, stride);
-    packScaled(b, meanB, scaleB, q, r0, len, pb, stride);
-    padPacked(pb, q, 2 * hq, len, lenPad, stride);
-    // Blocks of A^T (M) and B (N) as packed column runs: Mik / Nkj, k the row half.
-    const m11 = pa, m12 = pa + hb, m21 = pa + <usize>hp * colA, m22 = m21 + hb;
-    const n11 = pb, n21 = pb + hb, n12 = pb + <usize>hq * colA, n22 = n12 + hb;
-    const s1 = sa, s2 = sa + blockA, s3 = s2 + blockA, s4 = s3 + blockA;
-    const t1 = sb, t2 = sb + blockB, t3 = t2 + blockB, t4 = t3 + blockB;
-    combineColumns(s1, hs, m21, stride, m22, stride, hp, h, false);
-    combineColumns(s2, hs, s1, hs, m11, stride, hp, h, true);
-    combineColumns(s3, hs, m11, stride, m21, stride, hp, h, true);
-    combineColumns(s4, hs, m12, stride, s2, hs, hp, h, true);
-    combineColumns(t1, hs, n12, stride, n11, stride, hq, h, true);
-    combineColumns(t2, hs, n22, stride, t1, hs, hq, h, true);
-    combineColumns(t3, hs, n22, stride, n12, stride, hq, h, true);
-    combineColumns(t4, hs, t2, hs, n21, stride, hq, h, true);
-    microTiles(m11, hp, n11, hq, h, stride, stride, acc, false);
-    microTiles(m12, hp, n21, hq, h, stride, stride, acc + accBlock, false);
-    microTiles(s4, hp, n22, hq, h, hs, stride, acc + 2 * accBlock, false);
-    microTiles(m22, hp, t4, hq, h, stride, hs, acc + 3 * accBlock, false);
-    microTiles(s1, hp, t1, hq, h, hs, hs, acc + 4 * accBlock, false);
-    microTiles(s2, hp, t2, hq, h, hs, hs, acc + 5 * accBlock, false);
-    microTiles(s3, hp, t3, hq, h, hs, hs, acc + 6 * accBlock, false);
-  }
-}
-
-/**
  * out (p x q row-major) += the Strassen-Winograd combination of the 7
- * accumulators at acc (hp x hq each): C11 = P1 + P2, C12 = P1 + P6 + P5 + P3,
- * C21 = P1 + P6 + P7 - P4, C22 = P1 + P6 + P7 + P5, dropping a padded row or column.
+ * accumulators at acc (hp x hq each, 2 hp >= p, 2 hq >= q): C11 = P1 + P2,
+ * C12 = P1 + P6 + P5 + P3, C21 = P1 + P6 + P7 - P4, C22 = P1 + P6 + P7 + P5,
+ * dropping a padded row or column.
  */
-export function strassenCombine(acc: usize, p: i32, q: i32, out: usize): void {
-  combineProducts(acc, (p + 1) >> 1, (q + 1) >> 1, p, q, out);
-}
-
-/** As {@link strassenCombine}, for halves hp x hq given explicitly (2 hp >= p, 2 hq >= q). */
 function combineProducts(acc: usize, hp: i32, hq: i32, p: i32, q: i32, out: usize): void {
   const n = hp * hq;
   for (let i = 0; i < hp; i++) {
@@ -320,7 +264,7 @@ function combineProducts(acc: usize, hp: i32, hq: i32, p: i32, q: i32, out: usiz
 // Two levels of Strassen-Winograd (49 quarter-size products instead of 64).
 // Columns of A are padded with zero columns to 4 qp (qp = ceil(p / 4)), of B to
 // 4 qq; a packed block of BLOCK2 rows (padded with zero rows to a multiple of
-// 8) is split as in strassenChunk into two row halves and two column halves,
+// 8) is split as described above into two row halves and two column halves,
 // and each of the 7 resulting half-size products is itself split the same way
 // (its rows into quarters of the block, its columns into quarters) by
 // {@link winograd}. Accumulators: 7 x 7 blocks of qp x qq; strassen2Combine
@@ -366,7 +310,7 @@ function winograd(x: usize, xs: i32, y: usize, ys: i32, qp: i32, qq: i32, h: i32
 /**
  * acc (49 blocks of qp x qq, qp = ceil(p / 4), qq = ceil(q / 4)) += the two-level
  * Strassen-Winograd products of `rows` rows of the chunks a and b, centred and
- * scaled as in strassenChunk. Scratch: pa 4 qp (BLOCK2 + 2) doubles, pb
+ * scaled by packScaled. Scratch: pa 4 qp (BLOCK2 + 2) doubles, pb
  * 4 qq (BLOCK2 + 2), sa 8 qp BLOCK2 / 2, sb 8 qq BLOCK2 / 2, sa2 4 qp BLOCK2 / 4,
  * sb2 4 qq BLOCK2 / 4. All pointers 16-byte aligned.
  */
@@ -420,7 +364,7 @@ export function strassen2Chunk(
 /**
  * out (p x q row-major) += the two-level combination of the 49 accumulators at
  * acc (qp x qq each): each group of 7 into one of 7 blocks of 2 qp x 2 qq at
- * tmp (zeroed here), then those as in strassenCombine, dropping padding.
+ * tmp (zeroed here), then those by combineProducts, dropping padding.
  */
 export function strassen2Combine(acc: usize, p: i32, q: i32, tmp: usize, out: usize): void {
   const qp = (p + 3) >> 2;

@@ -3,8 +3,6 @@
 //   ROWS (10000), D (512): shape of both operands. BEFORE_DIST: a copy of dist/
 //   built before the change (its linalg/kernels.js is timed as well; keep it at
 //   <dir>/dist so that it finds its own ../../dist/linalg/kernels.wasm).
-// Strassen-Winograd is timed with one level and with two levels forced
-// (setStrassenLevels), whatever the size-based choice.
 // The plain kernel is reached through centredCrossProductInto, which never takes
 // the Strassen route; centredCrossProduct does for large products.
 import path from 'node:path';
@@ -12,7 +10,6 @@ import { pathToFileURL } from 'node:url';
 
 const load = (dir) => import(pathToFileURL(path.resolve(dir, 'linalg/kernels.js')).href);
 const { centredCrossProduct, centredCrossProductInto, columnMeans } = await load('dist');
-const { setStrassenLevels } = await import(pathToFileURL(path.resolve('dist', 'linalg/strassen.js')).href);
 const before = process.env.BEFORE_DIST ? await load(process.env.BEFORE_DIST) : null;
 
 function random(n, seed) {
@@ -54,30 +51,16 @@ const plain = () => {
   return out;
 };
 const strassen = () => centredCrossProduct(x, mx, d, y, my, d, rows);
-const withLevels = (levels) => () => {
-  setStrassenLevels(levels);
-  try {
-    return strassen();
-  } finally {
-    setStrassenLevels(undefined);
-  }
-};
 const gf = (s) => ((2 * rows * d * d) / s / 1e9).toFixed(2);
 for (let round = 0; round < 2; round++) {
   const tPlain = best(plain, reps);
   const tStrassen = best(strassen, reps);
-  const t1 = best(withLevels(1), reps);
-  const t2 = best(withLevels(2), reps);
   const tBefore = before ? best(() => before.centredCrossProduct(x, mx, d, y, my, d, rows), reps) : NaN;
   console.log(
     `${rows}x${d} by ${rows}x${d}: plain ${tPlain.toFixed(3)} s (${gf(tPlain)} GFLOP/s eq.)  ` +
       `strassen ${tStrassen.toFixed(3)} s (${gf(tStrassen)})  speed-up ${((tPlain / tStrassen - 1) * 100).toFixed(1)}%` +
-      `  [one level ${t1.toFixed(3)} s, two levels ${t2.toFixed(3)} s: ${((t1 / t2 - 1) * 100).toFixed(1)}% faster]` +
       (before ? `  pre-change dist ${tBefore.toFixed(3)} s` : ''),
   );
 }
 const reference = plain();
-console.log(
-  `max |strassen - plain| / max |plain| = ${rel(strassen(), reference).toExponential(2)}` +
-    ` (one level ${rel(withLevels(1)(), reference).toExponential(2)}, two levels ${rel(withLevels(2)(), reference).toExponential(2)})`,
-);
+console.log(`max |strassen - plain| / max |plain| = ${rel(strassen(), reference).toExponential(2)}`);

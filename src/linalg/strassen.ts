@@ -1,10 +1,11 @@
 /**
- * Strassen-Winograd for large centred cross products, in WebAssembly SIMD:
- * one level (assembly/kernels.ts: strassenChunk, strassenCombine) or two
- * (strassen2Chunk, strassen2Combine: each of the seven half-size products below
- * is itself split the same way, over quarters of the columns and of each packed
- * row block, for 49 quarter-size products instead of 64: 23% fewer
- * multiply-adds than the plain kernel). The description below is of one level.
+ * Strassen-Winograd for large centred cross products, in WebAssembly SIMD
+ * (assembly/kernels.ts: strassen2Chunk, strassen2Combine), two levels deep:
+ * each of the seven half-size products below is itself split the same way,
+ * over quarters of the columns and of each packed row block, for 49
+ * quarter-size products instead of 64 (23% fewer multiply-adds than the plain
+ * kernel; measured against one level, 8-11% faster from 384 columns on, so one
+ * level is not kept). The description below is of one level.
  *
  * C = (A - 1 meanA^T)^T (B - 1 meanB^T) is split into 2 x 2 blocks: the
  * columns of A and of B into halves, and the summed-over rows into halves.
@@ -36,13 +37,6 @@ interface WasmMemory {
 
 interface StrassenExports {
   readonly memory: WasmMemory;
-  strassenChunk(
-    a: number, meanA: number, scaleA: number, p: number,
-    b: number, meanB: number, scaleB: number, q: number,
-    rows: number, acc: number, pa: number, pb: number, sa: number, sb: number,
-  ): void;
-  strassenCombine(acc: number, p: number, q: number, out: number): void;
-  blockRows(): number;
   strassen2Chunk(
     a: number, meanA: number, scaleA: number, p: number,
     b: number, meanB: number, scaleB: number, q: number,
@@ -62,33 +56,12 @@ const PAGE = 65536;
  */
 export const STRASSEN_MIN_COLS = 384;
 export const STRASSEN_MIN_ROWS = 2048;
-/**
- * Smallest output sizes that take two levels (49 quarter-size products instead
- * of 64). Measured with scripts/linalg-strassen-timing.mjs (one core), two
- * levels against one: 10000 rows, 384 / 448 / 512 columns 10% / 11% / 10%
- * faster; 2048 rows, 384 / 512 columns 9% / 8% faster. So every product that
- * takes the Strassen route takes both levels.
- */
-export const STRASSEN2_MIN_COLS = STRASSEN_MIN_COLS;
-
-/** Test hook: forces the number of Strassen-Winograd levels (1 or 2) on products that take the route; undefined for the size-based choice. */
-let forcedLevels: 1 | 2 | undefined;
-export function setStrassenLevels(levels: 1 | 2 | undefined): void {
-  forcedLevels = levels;
-}
-
-/** Levels {@link strassenCrossProductInto} uses for a p x q product that takes the Strassen route. */
-export function strassenLevels(p: number, q: number): 1 | 2 {
-  if (forcedLevels !== undefined) return forcedLevels;
-  return p >= STRASSEN2_MIN_COLS && q >= STRASSEN2_MIN_COLS ? 2 : 1;
-}
-
 let kernels: StrassenExports | null | undefined;
 
 function loadKernels(): StrassenExports | null {
   if (kernels !== undefined) return kernels;
   const exports = instantiateKernelModule() as StrassenExports | null;
-  kernels = exports !== null && typeof exports.strassenChunk === 'function' && typeof exports.strassen2Chunk === 'function' ? exports : null;
+  kernels = exports !== null && typeof exports.strassen2Chunk === 'function' ? exports : null;
   return kernels;
 }
 
@@ -98,8 +71,8 @@ export function useStrassen(p: number, q: number, rows: number): boolean {
 }
 
 /**
- * out (p x q row-major) += (A - 1 meanA^T)^T (B - 1 meanB^T) by one or two
- * levels of Strassen-Winograd ({@link strassenLevels}); A is rows x p and B rows x q, row-major. Returns false
+ * out (p x q row-major) += (A - 1 meanA^T)^T (B - 1 meanB^T) by two levels of
+ * Strassen-Winograd; A is rows x p and B rows x q, row-major. Returns false
  * (and leaves out untouched) when the WebAssembly kernels are unavailable.
  */
 export function strassenCrossProductInto(
@@ -114,59 +87,7 @@ export function strassenCrossProductInto(
 ): boolean {
   const k = loadKernels();
   if (k === null) return false;
-  if (strassenLevels(p, q) === 2) return strassen2(k, a, meanA, p, b, meanB, q, rows, out);
-  const block = k.blockRows();
-  const hp = (p + 1) >> 1;
-  const hq = (q + 1) >> 1;
-  const chunkRows = Math.max(block, Math.floor(CHUNK_BYTES / (8 * (p + q)) / block) * block);
-
-  // Power-of-two column scales: each centred column is brought to a maximum
-  // magnitude in [0.5, 1) before it meets other columns in the block sums.
-  const scaleA = powerOfTwoScales(a, meanA, p, rows);
-  const scaleB = powerOfTwoScales(b, meanB, q, rows);
-
-  let offset = 1024; // clear of the module's own (empty) data segment
-  const take = (doubles: number): number => {
-    const at = offset;
-    offset = (offset + doubles * 8 + 63) & ~63;
-    return at;
-  };
-  const acc = take(7 * hp * hq);
-  const outAt = take(p * q);
-  const mA = take(p);
-  const mB = take(q);
-  const sA = take(p);
-  const sB = take(q);
-  const pa = take(2 * hp * (block + 2));
-  const pb = take(2 * hq * (block + 2));
-  const sa = take(4 * hp * (block >> 1));
-  const sb = take(4 * hq * (block >> 1));
-  const chunkA = take(chunkRows * p);
-  const chunkB = take(chunkRows * q);
-  const memory = k.memory;
-  if (offset > memory.buffer.byteLength) memory.grow(Math.ceil((offset - memory.buffer.byteLength) / PAGE));
-  const view = new Float64Array(memory.buffer);
-  view.fill(0, acc / 8, acc / 8 + 7 * hp * hq);
-  view.fill(0, outAt / 8, outAt / 8 + p * q);
-  view.set(meanA, mA / 8);
-  view.set(meanB, mB / 8);
-  view.set(scaleA, sA / 8);
-  view.set(scaleB, sB / 8);
-
-  for (let r0 = 0; r0 < rows; r0 += chunkRows) {
-    const len = Math.min(chunkRows, rows - r0);
-    view.set(a.subarray(r0 * p, (r0 + len) * p), chunkA / 8);
-    view.set(b.subarray(r0 * q, (r0 + len) * q), chunkB / 8);
-    k.strassenChunk(chunkA, mA, sA, p, chunkB, mB, sB, q, len, acc, pa, pb, sa, sb);
-  }
-  k.strassenCombine(acc, p, q, outAt);
-  const result = view.subarray(outAt / 8, outAt / 8 + p * q);
-  for (let i = 0; i < p; i++) {
-    const si = 1 / scaleA[i];
-    const off = i * q;
-    for (let j = 0; j < q; j++) out[off + j] += result[off + j] * si / scaleB[j];
-  }
-  return true;
+  return strassen2(k, a, meanA, p, b, meanB, q, rows, out);
 }
 
 /** {@link strassenCrossProductInto} by two levels of Strassen-Winograd (assembly/kernels.ts: strassen2Chunk). */

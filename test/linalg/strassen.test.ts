@@ -1,24 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { centredCrossProduct, centredCrossProductInto, columnMeans } from '../../src/linalg/kernels.js';
-import {
-  STRASSEN2_MIN_COLS,
-  STRASSEN_MIN_COLS,
-  STRASSEN_MIN_ROWS,
-  setStrassenLevels,
-  strassenLevels,
-  useStrassen,
-} from '../../src/linalg/strassen.js';
+import { STRASSEN_MIN_COLS, STRASSEN_MIN_ROWS, useStrassen } from '../../src/linalg/strassen.js';
 import { setKernelBackend } from '../../src/linalg/wasm.js';
 import { randomMatrix } from '../helpers/random.js';
 import { maxAbs, maxAbsDiff } from './linalg-helpers.js';
 
 /**
- * Large cross products take one or two levels of Strassen-Winograd
+ * Large cross products take two levels of Strassen-Winograd
  * (src/linalg/strassen.ts) on the WebAssembly backend. centredCrossProductInto
  * never does, so it is the reference: both must agree to 1e-13 of the largest
  * entry, on plain random data, with a +1000 offset on every column, and with
- * column scales from 1e-3 to 1e3, with each number of levels forced; sizes that
- * are not multiples of 2 / 4 (columns) or 4 / 8 (rows) pad zero rows / columns.
+ * column scales from 1e-3 to 1e3; sizes that are not multiples of 4 (columns)
+ * or 8 (rows) pad zero rows / columns.
  */
 const ROWS = STRASSEN_MIN_ROWS + 1;
 const SHAPES: readonly [rows: number, dx: number, dy: number][] = [
@@ -53,10 +46,7 @@ function check(rows: number, dx: number, dy: number, seed: number, variant: Vari
 
 for (const backend of ['wasm', 'js'] as const) {
   describe(`centredCrossProduct on large products (${backend} backend)`, () => {
-    afterEach(() => {
-      setKernelBackend(undefined);
-      setStrassenLevels(undefined);
-    });
+    afterEach(() => setKernelBackend(undefined));
 
     it(backend === 'wasm' ? 'takes the Strassen route above the thresholds only' : 'never takes the Strassen route', () => {
       setKernelBackend(backend);
@@ -65,32 +55,13 @@ for (const backend of ['wasm', 'js'] as const) {
       expect(useStrassen(STRASSEN_MIN_COLS, STRASSEN_MIN_COLS, STRASSEN_MIN_ROWS - 1)).toBe(false);
     });
 
-    it('takes two levels from STRASSEN2_MIN_COLS on', () => {
-      expect(STRASSEN2_MIN_COLS).toBeGreaterThanOrEqual(STRASSEN_MIN_COLS);
-      expect(strassenLevels(STRASSEN2_MIN_COLS, STRASSEN2_MIN_COLS)).toBe(2);
-      if (STRASSEN2_MIN_COLS > STRASSEN_MIN_COLS) expect(strassenLevels(STRASSEN2_MIN_COLS - 1, STRASSEN2_MIN_COLS)).toBe(1);
-      setStrassenLevels(1);
-      expect(strassenLevels(STRASSEN2_MIN_COLS, STRASSEN2_MIN_COLS)).toBe(1);
-    });
-
-    for (const levels of [1, 2] as const) {
-      for (const variant of ['random', 'offset', 'scales'] as const) {
-        it(`agrees with the plain kernel to 1e-13 (${levels} level${levels > 1 ? 's' : ''}, ${variant} data, odd and even sizes)`, () => {
-          setKernelBackend(backend);
-          setStrassenLevels(levels);
-          for (const [i, [rows, dx, dy]] of SHAPES.entries()) {
-            const err = check(rows, dx, dy, 11 + i, variant);
-            if (process.env.PWCCA_STRASSEN_ERRORS) console.log(backend, levels, variant, rows, dx, dy, err.toExponential(2));
-            expect(err).toBeLessThan(1e-13);
-          }
-        });
-      }
+    for (const variant of ['random', 'offset', 'scales'] as const) {
+      it(`agrees with the plain kernel to 1e-13 (${variant} data, odd and even sizes)`, () => {
+        setKernelBackend(backend);
+        for (const [i, [rows, dx, dy]] of SHAPES.entries()) {
+          expect(check(rows, dx, dy, 11 + i, variant)).toBeLessThan(1e-13);
+        }
+      });
     }
-
-    it('agrees with the plain kernel to 1e-13 at the default level choice', () => {
-      setKernelBackend(backend);
-      const [rows, dx, dy] = [STRASSEN_MIN_ROWS + 3, STRASSEN2_MIN_COLS + 1, STRASSEN2_MIN_COLS + 2];
-      for (const variant of ['random', 'scales'] as const) expect(check(rows, dx, dy, 31, variant)).toBeLessThan(1e-13);
-    });
   });
 }
