@@ -37,6 +37,23 @@ function checkMean(name: string, mean: Float64Array, cols: number): void {
   if (mean.length !== cols) throw new RangeError(`${name}: ${mean.length} means for ${cols} columns`);
 }
 
+/** The operand checks of the centred cross products: x rows x dx and y rows x dy with one mean per column. */
+function checkCrossArguments(
+  name: string,
+  x: Float64Array,
+  meanX: Float64Array,
+  dx: number,
+  y: Float64Array,
+  meanY: Float64Array,
+  dy: number,
+  rows: number,
+): void {
+  checkBuffer(`${name} (x)`, x, rows, dx);
+  checkBuffer(`${name} (y)`, y, rows, dy);
+  checkMean(`${name} (x)`, meanX, dx);
+  checkMean(`${name} (y)`, meanY, dy);
+}
+
 /**
  * Column means of a rows x cols row-major matrix.
  *
@@ -48,17 +65,8 @@ function checkMean(name: string, mean: Float64Array, cols: number): void {
 export function columnMeans(x: Float64Array, rows: number, cols: number): Float64Array {
   checkBuffer('columnMeans', x, rows, cols);
   const total = new Float64Array(cols);
+  columnSumsInto(x, rows, cols, total);
   if (rows === 0) return total.fill(Number.NaN);
-  const partial = new Float64Array(cols);
-  for (let r0 = 0; r0 < rows; r0 += BLOCK_ROWS) {
-    const r1 = Math.min(rows, r0 + BLOCK_ROWS);
-    partial.fill(0);
-    for (let r = r0; r < r1; r++) {
-      const off = r * cols;
-      for (let c = 0; c < cols; c++) partial[c] += x[off + c];
-    }
-    for (let c = 0; c < cols; c++) total[c] += partial[c];
-  }
   for (let c = 0; c < cols; c++) total[c] /= rows;
   return total;
 }
@@ -81,10 +89,7 @@ export function centredCrossProduct(
   dy: number,
   rows: number,
 ): Float64Array {
-  checkBuffer('centredCrossProduct (x)', x, rows, dx);
-  checkBuffer('centredCrossProduct (y)', y, rows, dy);
-  checkMean('centredCrossProduct (x)', meanX, dx);
-  checkMean('centredCrossProduct (y)', meanY, dy);
+  checkCrossArguments('centredCrossProduct', x, meanX, dx, y, meanY, dy, rows);
   const out = new Float64Array(dx * dy);
   const symmetric = x === y && meanX === meanY && dx === dy;
   // Large products take two levels of Strassen-Winograd (./strassen.ts): 49/64 of the multiply-adds.
@@ -110,10 +115,7 @@ export function centredCrossProductInto(
   rows: number,
   out: Float64Array,
 ): void {
-  checkBuffer('centredCrossProductInto (x)', x, rows, dx);
-  checkBuffer('centredCrossProductInto (y)', y, rows, dy);
-  checkMean('centredCrossProductInto (x)', meanX, dx);
-  checkMean('centredCrossProductInto (y)', meanY, dy);
+  checkCrossArguments('centredCrossProductInto', x, meanX, dx, y, meanY, dy, rows);
   checkBuffer('centredCrossProductInto (out)', out, dx, dy);
   crossProductInto(x, meanX, dx, y, meanY, dy, rows, out, false);
 }

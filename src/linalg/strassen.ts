@@ -87,21 +87,6 @@ export function strassenCrossProductInto(
 ): boolean {
   const k = loadKernels();
   if (k === null) return false;
-  return strassen2(k, a, meanA, p, b, meanB, q, rows, out);
-}
-
-/** {@link strassenCrossProductInto} by two levels of Strassen-Winograd (assembly/kernels.ts: strassen2Chunk). */
-function strassen2(
-  k: StrassenExports,
-  a: Float64Array,
-  meanA: Float64Array,
-  p: number,
-  b: Float64Array,
-  meanB: Float64Array,
-  q: number,
-  rows: number,
-  out: Float64Array,
-): boolean {
   const block = k.blockRows2();
   const qp = (p + 3) >> 2;
   const qq = (q + 3) >> 2;

@@ -85,7 +85,8 @@ export async function runCompare(pathA: string, pathB: string, options: CompareR
     throw new InputError('both inputs are standard input', { hint: 'pass at most one file as -' });
   }
   const method = options.method ?? 'pwcca';
-  const headers = await streamableHeaders(pathA, pathB, options);
+  const largestBytes = await largestFileBytes(pathA, pathB);
+  const headers = await streamableHeaders(pathA, pathB, options, largestBytes);
   let a: { info: InputInfo };
   let b: { info: InputInfo };
   let px: PreparedSide;
@@ -100,9 +101,9 @@ export async function runCompare(pathA: string, pathB: string, options: CompareR
     py = prepareOrExplain(() => prepareFromMoments(moments.y), pathB);
     cross = moments.crossCovariance;
   } else {
-    // Threads start while the files load; small pairs stay on this thread.
+    // Threads start before the files load; small pairs stay on this thread.
     const wanted = Math.min(options.jobs ?? defaultJobs(), 2);
-    const jobs = wanted > 1 && (await largestFileBytes(pathA, pathB)) >= PARALLEL_FILE_BYTES ? wanted : 1;
+    const jobs = wanted > 1 && largestBytes >= PARALLEL_FILE_BYTES ? wanted : 1;
     const executor = jobs > 1 ? createExecutor(jobs) : new InlineExecutor();
     try {
       const loadedA = await loadMatrix(pathA, options);
@@ -174,14 +175,12 @@ async function streamableHeaders(
   pathA: string,
   pathB: string,
   options: CompareRunOptions,
+  largestBytes: number,
 ): Promise<{ a: NpyHeader; b: NpyHeader } | null> {
   const mode = options.stream ?? 'auto';
   if (mode === false || pathA === '-' || pathB === '-') return null;
   if ((options.layout ?? 'auto') !== 'auto') return null;
-  if (mode === 'auto') {
-    const sizes = await Promise.all([pathA, pathB].map((path) => stat(path).then((s) => s.size, () => 0)));
-    if (Math.max(...sizes) < STREAM_FILE_BYTES) return null;
-  }
+  if (mode === 'auto' && largestBytes < STREAM_FILE_BYTES) return null;
   try {
     const [a, b] = await Promise.all([loadNpyHeader(pathA), loadNpyHeader(pathB)]);
     return isRowStreamable(a) && isRowStreamable(b) ? { a, b } : null;
