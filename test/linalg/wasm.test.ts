@@ -7,7 +7,7 @@ import { maxAbs, maxAbsDiff } from './linalg-helpers.js';
 /**
  * The WebAssembly SIMD kernels and the plain-TypeScript fallback must give the
  * same products to rounding. Shapes straddle the kernels' block sizes (256 rows,
- * 256 output columns, 3 x 4 tiles) and odd counts (the SIMD kernel pads rows
+ * 256 output columns, 2 x 4 tiles) and odd counts (the SIMD kernel pads rows
  * to pairs).
  */
 const SHAPES: readonly [rows: number, dx: number, dy: number][] = [
@@ -16,6 +16,7 @@ const SHAPES: readonly [rows: number, dx: number, dy: number][] = [
   [513, 300, 5],
   [3, 260, 259],
   [1531, 31, 31],
+  [700, 517, 259],
 ];
 
 function both<T>(fn: () => T): { wasm: T; js: T } {
