@@ -133,13 +133,16 @@ export interface RunFlags {
   jobs: number;
   maxMemory?: number;
   resume?: boolean;
+  stream?: boolean;
 }
 
-/** --jobs, --max-memory and --resume; `items` names what the journal holds (pairs, comparisons). */
+/** --jobs, --max-memory, --stream and --resume; `items` names what the journal holds (pairs, comparisons). */
 export function addRunOptions(command: Command, items: string): Command {
   return command
     .addOption(new Option('-j, --jobs <n>', 'worker threads').argParser(parsePositiveInteger('--jobs')).default(defaultJobs(), 'the number of cores'))
-    .addOption(new Option('--max-memory <size>', 'cap on memory held by loaded and prepared files, e.g. 512M, 2G').argParser(parseByteSize))
+    .addOption(new Option('--max-memory <size>', 'cap on memory held by loaded and prepared files (streamed: by one pass\'s sums), e.g. 512M, 2G').argParser(parseByteSize))
+    .option('--stream', 'read 2-D .npy files in row chunks, all pairs\' products in one pass (memory independent of the number of datapoints); default: when a file is 1 GiB or more')
+    .option('--no-stream', 'always load the files into memory')
     .option('--resume', `with --out FILE.ndjson: skip the ${items} already in FILE (same inputs and options only)`);
 }
 

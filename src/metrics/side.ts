@@ -1,12 +1,5 @@
 import { symmetricEigen } from '../linalg/decompose.js';
-import {
-  centredCrossProduct,
-  centredCrossProductInto,
-  centredGram,
-  centredGramInto,
-  columnMeans,
-  columnSumsInto,
-} from '../linalg/kernels.js';
+import { centredCrossProduct, centredGram, columnMeans } from '../linalg/kernels.js';
 import { NumericError } from '../errors.js';
 import type { Matrix } from '../types.js';
 
@@ -86,72 +79,6 @@ export function prepareFromMoments(moments: SideMoments): PreparedSide {
 export function crossCovariance(x: Matrix, px: SideMoments, y: Matrix, py: SideMoments): Float64Array {
   const product = centredCrossProduct(x.data, px.mean, x.cols, y.data, py.mean, y.cols, x.rows);
   return scaleInPlace(product, 1 / (x.rows - 1));
-}
-
-/** The same rows of both sides: x is rows x dx and y rows x dy, row-major. */
-export interface PairChunk {
-  readonly rows: number;
-  readonly x: Float64Array;
-  readonly y: Float64Array;
-}
-
-/** Both sides' moments and their cross-covariance: all that {@link prepareFromMoments} and comparePrepared need. */
-export interface PairMoments {
-  readonly x: SideMoments;
-  readonly y: SideMoments;
-  /** Xc^T Yc / (n - 1), dx x dy row-major. */
-  readonly crossCovariance: Float64Array;
-}
-
-/**
- * Moments of two sides whose rows arrive in aligned chunks (e.g. streamed from
- * two files), in memory that depends on dx and dy only, never on the number of
- * rows.
- *
- * Exact two-pass centring, as {@link computeMoments}: `pass()` is called twice
- * and must yield the same rows in the same order each time. The first pass
- * sums the columns; the second subtracts the final means from every chunk
- * before any product and accumulates X^T X, Y^T Y and X^T Y together, so each
- * row is read once per pass and a large common offset costs no accuracy.
- * The result equals the in-memory route to rounding (about 1e-15 relative).
- */
-export async function streamPairMoments(
-  dx: number,
-  dy: number,
-  pass: () => AsyncIterable<PairChunk>,
-): Promise<PairMoments> {
-  const sumX = new Float64Array(dx);
-  const sumY = new Float64Array(dy);
-  let n = 0;
-  for await (const chunk of pass()) {
-    columnSumsInto(chunk.x, chunk.rows, dx, sumX);
-    columnSumsInto(chunk.y, chunk.rows, dy, sumY);
-    n += chunk.rows;
-  }
-  if (n < 2) {
-    throw new NumericError(`too few datapoints: ${n} row(s)`, {
-      hint: 'CCA needs more datapoints (rows) than neurons; save activations for more probe inputs',
-    });
-  }
-  const meanX = sumX.map((sum) => sum / n);
-  const meanY = sumY.map((sum) => sum / n);
-  const xx = new Float64Array(dx * dx);
-  const yy = new Float64Array(dy * dy);
-  const xy = new Float64Array(dx * dy);
-  let seen = 0;
-  for await (const chunk of pass()) {
-    centredGramInto(chunk.x, meanX, dx, chunk.rows, xx);
-    centredGramInto(chunk.y, meanY, dy, chunk.rows, yy);
-    centredCrossProductInto(chunk.x, meanX, dx, chunk.y, meanY, dy, chunk.rows, xy);
-    seen += chunk.rows;
-  }
-  if (seen !== n) throw new RangeError(`the second pass gave ${seen} rows, the first ${n}`);
-  const scale = 1 / (n - 1);
-  return {
-    x: { n, d: dx, mean: meanX, covariance: scaleInPlace(xx, scale) },
-    y: { n, d: dy, mean: meanY, covariance: scaleInPlace(yy, scale) },
-    crossCovariance: scaleInPlace(xy, scale),
-  };
 }
 
 function scaleInPlace(values: Float64Array, factor: number): Float64Array {

@@ -2,16 +2,11 @@ import { stat } from 'node:fs/promises';
 import { InputError, withWhere, PwccaError } from '../errors.js';
 import { loadMatrix, type InputInfo, type LoadedMatrix } from '../io/load.js';
 import type { NpyHeader } from '../io/npy.js';
-import { isRowStreamable, loadNpyHeader, openNpyRows, type NpyRowReader, type RowChunk } from '../io/npy-stream.js';
+import { isRowStreamable, loadNpyHeader } from '../io/npy-stream.js';
 import { comparePrepared, type PairComparison, type PwccaVariant } from '../metrics/compare.js';
-import { createExecutor, defaultJobs, InlineExecutor, splitCrossCovariance } from './executor.js';
-import {
-  prepareFromMoments,
-  streamPairMoments,
-  type PairChunk,
-  type PairMoments,
-  type PreparedSide,
-} from '../metrics/side.js';
+import { createExecutor, defaultJobs, InlineExecutor, splitCrossCovariance, type Executor } from './executor.js';
+import { prepareFromMoments, type PreparedSide, type SideMoments } from '../metrics/side.js';
+import { streamCentredProducts, streamColumnMeans } from './stream-moments.js';
 import type { SvccaOptions } from '../metrics/svcca.js';
 
 /** Version of the JSON documents pwcca writes; bumped on any incompatible change. */
@@ -47,13 +42,14 @@ export interface CompareRunOptions extends ReadOptions {
    * rounding.
    */
   readonly stream?: boolean | 'auto';
-  /** Threads for a large in-memory pair (at most 2 are used); default: the number of cores. */
+  /** Threads for a large pair, in memory or streamed (at most 2 are used); default: the number of cores. */
   readonly jobs?: number;
 }
 
 /**
- * In-memory pairs with a file this big or bigger (8 MiB) prepare their two
- * sides and split the cross-covariance on worker threads; below it, starting
+ * Pairs with a file this big or bigger (8 MiB) run on worker threads: in
+ * memory they prepare their two sides and split the cross-covariance there,
+ * streamed they compute the chunks' products there. Below it, starting
  * threads costs more than it saves.
  */
 export const PARALLEL_FILE_BYTES = 8 * 2 ** 20;
@@ -92,20 +88,20 @@ export async function runCompare(pathA: string, pathB: string, options: CompareR
   let px: PreparedSide;
   let py: PreparedSide;
   let cross: Float64Array;
-  if (headers !== null) {
-    a = { info: streamedInfo(pathA, headers.a, options) };
-    b = { info: streamedInfo(pathB, headers.b, options) };
-    checkPairInfos(a.info, b.info);
-    const moments = await streamFilePairMoments(pathA, pathB);
-    px = prepareOrExplain(() => prepareFromMoments(moments.x), pathA);
-    py = prepareOrExplain(() => prepareFromMoments(moments.y), pathB);
-    cross = moments.crossCovariance;
-  } else {
-    // Threads start before the files load; small pairs stay on this thread.
-    const wanted = Math.min(options.jobs ?? defaultJobs(), 2);
-    const jobs = wanted > 1 && largestBytes >= PARALLEL_FILE_BYTES ? wanted : 1;
-    const executor = jobs > 1 ? createExecutor(jobs) : new InlineExecutor();
-    try {
+  // Threads start before the files are read; small pairs stay on this thread.
+  const wanted = Math.min(options.jobs ?? defaultJobs(), 2);
+  const jobs = wanted > 1 && largestBytes >= PARALLEL_FILE_BYTES ? wanted : 1;
+  const executor = jobs > 1 ? createExecutor(jobs) : new InlineExecutor();
+  try {
+    if (headers !== null) {
+      a = { info: streamedInfo(pathA, headers.a, options) };
+      b = { info: streamedInfo(pathB, headers.b, options) };
+      checkPairInfos(a.info, b.info);
+      const moments = await streamPairMoments(pathA, pathB, executor);
+      px = prepareOrExplain(() => prepareFromMoments(moments.x), pathA);
+      py = prepareOrExplain(() => prepareFromMoments(moments.y), pathB);
+      cross = moments.cross;
+    } else {
       const loadedA = await loadMatrix(pathA, options);
       const loadedB = await loadMatrix(pathB, options);
       checkPairShapes(loadedA, loadedB);
@@ -117,9 +113,9 @@ export async function runCompare(pathA: string, pathB: string, options: CompareR
         executor.prepare(y).catch(explainFor(loadedB.info.path)),
       ]);
       cross = await splitCrossCovariance(executor, x, px, y, py, jobs);
-    } finally {
-      await executor.close();
     }
+  } finally {
+    await executor.close();
   }
   const labels = { a: a.info.path, b: b.info.path };
   const comparison = comparePrepared(px, py, cross, {
@@ -189,7 +185,8 @@ async function streamableHeaders(
   }
 }
 
-function streamedInfo(path: string, header: NpyHeader, options: CompareRunOptions): InputInfo {
+/** How a streamed file is reported: what its header says (streamed files are 2-D, one row per datapoint). */
+export function streamedInfo(path: string, header: NpyHeader, options: ReadOptions): InputInfo {
   const [rows, cols] = header.shape;
   return {
     path,
@@ -205,52 +202,32 @@ function streamedInfo(path: string, header: NpyHeader, options: CompareRunOption
   } as InputInfo;
 }
 
-/** Bytes of float64 per side and chunk: 16 MiB keeps the products efficient and the memory small. */
-const STREAM_CHUNK_BYTES = 16 << 20;
-
 /**
- * Streams two 2-D .npy files in aligned row chunks through
- * {@link streamPairMoments} (two passes; the first also checks every value
- * for NaN and Inf).
+ * Both sides' moments and their cross-covariance from two streamed files:
+ * one pass per file for the means, then one pass over both for the three
+ * products, on the executor's threads.
  */
-async function streamFilePairMoments(pathA: string, pathB: string): Promise<PairMoments> {
-  const ra = await openNpyRows(pathA);
-  let rb: NpyRowReader;
-  try {
-    rb = await openNpyRows(pathB);
-  } catch (error) {
-    await ra.close();
-    throw error;
-  }
-  try {
-    const widest = Math.max(ra.cols, rb.cols);
-    // Multiples of 256 rows, the SIMD kernel's block, so the blocks are those of the in-memory route.
-    const chunkRows = Math.max(256, Math.floor(STREAM_CHUNK_BYTES / (8 * widest) / 256) * 256);
-    let firstPass = true;
-    const pass = (): AsyncIterable<PairChunk> => {
-      const checkFinite = firstPass;
-      firstPass = false;
-      return zipChunks(ra.chunks(chunkRows, { checkFinite }), rb.chunks(chunkRows, { checkFinite }));
-    };
-    return await streamPairMoments(ra.cols, rb.cols, pass);
-  } finally {
-    await Promise.all([ra.close(), rb.close()]);
-  }
-}
-
-async function* zipChunks(xs: AsyncGenerator<RowChunk>, ys: AsyncGenerator<RowChunk>): AsyncGenerator<PairChunk> {
-  try {
-    while (true) {
-      const [x, y] = await Promise.all([xs.next(), ys.next()]);
-      if (x.done || y.done) {
-        if (!x.done || !y.done) throw new RangeError('streamed files ended at different rows');
-        return;
-      }
-      yield { rows: x.value.rows, x: x.value.data, y: y.value.data };
-    }
-  } finally {
-    await Promise.all([xs.return(undefined), ys.return(undefined)]);
-  }
+async function streamPairMoments(
+  pathA: string,
+  pathB: string,
+  executor: Executor,
+): Promise<{ x: SideMoments; y: SideMoments; cross: Float64Array }> {
+  const ma = await streamColumnMeans(pathA);
+  const mb = await streamColumnMeans(pathB);
+  const [xx, yy, xy] = await streamCentredProducts(
+    [pathA, pathB],
+    [ma.mean, mb.mean],
+    [{ a: 0, b: 0 }, { a: 1, b: 1 }, { a: 0, b: 1 }],
+    executor,
+  );
+  const n = ma.n;
+  const scale = 1 / (n - 1);
+  const scaled = (values: Float64Array) => values.map((value) => value * scale);
+  return {
+    x: { n, d: ma.mean.length, mean: ma.mean, covariance: scaled(xx) },
+    y: { n, d: mb.mean.length, mean: mb.mean, covariance: scaled(yy) },
+    cross: scaled(xy),
+  };
 }
 
 /**
@@ -263,7 +240,7 @@ export function checkPairShapes(a: LoadedMatrix, b: LoadedMatrix): void {
 }
 
 /** {@link checkPairShapes} on the files' descriptions alone (the streamed route has no matrices). */
-function checkPairInfos(ia: InputInfo, ib: InputInfo): void {
+export function checkPairInfos(ia: InputInfo, ib: InputInfo): void {
   if (ia.datapoints === ib.datapoints) return;
   const where = `${ia.path} vs ${ib.path}`;
   const seen = `${ia.path} has shape [${ia.shape.join(', ')}] -> ${ia.datapoints} datapoints, ${ib.path} has shape [${ib.shape.join(', ')}] -> ${ib.datapoints} datapoints`;

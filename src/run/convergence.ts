@@ -98,6 +98,8 @@ export interface ConvergenceRunOptions {
   readonly directions?: number;
   readonly jobs?: number;
   readonly maxMemoryBytes?: number;
+  /** Stream the files instead of loading them (see RunPairsOptions.stream). */
+  readonly stream?: boolean | 'auto';
   /** Cells of an interrupted run (journal records); their comparisons are not run again. */
   readonly previous?: readonly Record<string, unknown>[];
   /** Called with the cells of each comparison as it finishes (e.g. to append them to a journal). */
@@ -144,6 +146,8 @@ export interface ConvergenceReport {
     readonly loads: number;
     readonly prepares: number;
     readonly evictions: number;
+    /** Whether the checkpoints were streamed in row chunks rather than loaded. */
+    readonly streamed: boolean;
   };
 }
 
@@ -235,6 +239,7 @@ export async function runConvergence(
       },
       jobs: options.jobs,
       maxMemoryBytes: options.maxMemoryBytes,
+      stream: options.stream,
       onOutcome: (outcome) => {
         const cells = cellsOf(taskByKey.get(outcome.task.key)!, outcome, methods);
         for (const warning of outcome.comparison?.warnings ?? []) comparisonWarnings.set(warning, (comparisonWarnings.get(warning) ?? 0) + 1);
@@ -295,6 +300,7 @@ export async function runConvergence(
       loads: stats.loads,
       prepares: stats.prepares,
       evictions: stats.evictions,
+      streamed: stats.streamed,
     },
   };
 }

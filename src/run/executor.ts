@@ -3,8 +3,8 @@ import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { InputError, InternalError, NumericError, UsageError, type PwccaError } from '../errors.js';
 import { comparePrepared, type CompareOptions, type PairComparison } from '../metrics/compare.js';
-import { centredCrossProduct } from '../linalg/kernels.js';
-import { crossCovariance, prepareSide, type PreparedSide } from '../metrics/side.js';
+import { centredCrossProduct, centredCrossProductInto, centredGramInto } from '../linalg/kernels.js';
+import { crossCovariance, prepareFromMoments, prepareSide, type PreparedSide, type SideMoments } from '../metrics/side.js';
 import type { Matrix } from '../types.js';
 
 /**
@@ -17,8 +17,21 @@ import type { Matrix } from '../types.js';
 export interface Executor {
   prepare(matrix: Matrix): Promise<PreparedSide>;
   compare(x: Matrix, px: PreparedSide, y: Matrix, py: PreparedSide, options: CompareOptions): Promise<PairComparison>;
+  /** Prepares a side from moments summed elsewhere (streamed files). */
+  prepareMoments(moments: SideMoments): Promise<PreparedSide>;
+  /** Compares two prepared sides whose cross-covariance is already known (streamed files). */
+  compareMoments(px: PreparedSide, py: PreparedSide, crossCovariance: Float64Array, options: CompareOptions): Promise<PairComparison>;
   /** sum over rows [start, end) of (x_r - meanX)(y_r - meanY)^T: one share of a cross-covariance. */
   crossProduct(x: Matrix, meanX: Float64Array, y: Matrix, meanY: Float64Array, start: number, end: number): Promise<Float64Array>;
+  /**
+   * Adds the centred products of one chunk of rows into `into`: X^T X when
+   * `y` is null, else X^T Y. For a worker executor `into` and the chunks
+   * must live in shared memory ({@link Executor.allocate}); the caller runs
+   * one accumulation per `into` at a time.
+   */
+  accumulate(x: Matrix, meanX: Float64Array, y: Matrix | null, meanY: Float64Array | null, into: Float64Array): Promise<void>;
+  /** A zeroed array that this executor's threads can fill and the caller read (shared memory for workers). */
+  allocate(length: number): Float64Array;
   /** Makes a matrix cheap to hand to this executor (shared memory for workers). */
   adopt(matrix: Matrix): Matrix;
   /** Likewise for a prepared side's big arrays. */
@@ -69,9 +82,26 @@ export class InlineExecutor implements Executor {
     return comparePrepared(px, py, crossCovariance(x, px, y, py), options);
   }
 
+  async prepareMoments(moments: SideMoments): Promise<PreparedSide> {
+    return prepareFromMoments(moments);
+  }
+
+  async compareMoments(px: PreparedSide, py: PreparedSide, cross: Float64Array, options: CompareOptions): Promise<PairComparison> {
+    return comparePrepared(px, py, cross, options);
+  }
+
   async crossProduct(x: Matrix, meanX: Float64Array, y: Matrix, meanY: Float64Array, start: number, end: number): Promise<Float64Array> {
     const rowsOf = (m: Matrix) => m.data.subarray(start * m.cols, end * m.cols);
     return centredCrossProduct(rowsOf(x), meanX, x.cols, rowsOf(y), meanY, y.cols, end - start);
+  }
+
+  async accumulate(x: Matrix, meanX: Float64Array, y: Matrix | null, meanY: Float64Array | null, into: Float64Array): Promise<void> {
+    if (y === null) centredGramInto(x.data, meanX, x.cols, x.rows, into);
+    else centredCrossProductInto(x.data, meanX, x.cols, y.data, meanY!, y.cols, x.rows, into);
+  }
+
+  allocate(length: number): Float64Array {
+    return new Float64Array(length);
   }
 
   adopt(matrix: Matrix): Matrix {
@@ -89,7 +119,10 @@ export class InlineExecutor implements Executor {
 export type WorkerRequest =
   | { id: number; type: 'prepare'; matrix: Matrix }
   | { id: number; type: 'compare'; x: Matrix; px: PreparedSide; y: Matrix; py: PreparedSide; options: CompareOptions }
-  | { id: number; type: 'cross'; x: Matrix; meanX: Float64Array; y: Matrix; meanY: Float64Array; start: number; end: number };
+  | { id: number; type: 'prepareMoments'; moments: SideMoments }
+  | { id: number; type: 'compareMoments'; px: PreparedSide; py: PreparedSide; cross: Float64Array; options: CompareOptions }
+  | { id: number; type: 'cross'; x: Matrix; meanX: Float64Array; y: Matrix; meanY: Float64Array; start: number; end: number }
+  | { id: number; type: 'accumulate'; x: Matrix; meanX: Float64Array; y: Matrix | null; meanY: Float64Array | null; into: Float64Array };
 
 /** Replies from a pair worker: a value, or a serialised error. */
 export type WorkerReply =
@@ -131,8 +164,24 @@ export class WorkerExecutor implements Executor {
     return this.submit({ id: this.nextId++, type: 'compare', x, px, y, py, options }) as Promise<PairComparison>;
   }
 
+  prepareMoments(moments: SideMoments): Promise<PreparedSide> {
+    return this.submit({ id: this.nextId++, type: 'prepareMoments', moments }) as Promise<PreparedSide>;
+  }
+
+  compareMoments(px: PreparedSide, py: PreparedSide, cross: Float64Array, options: CompareOptions): Promise<PairComparison> {
+    return this.submit({ id: this.nextId++, type: 'compareMoments', px, py, cross, options }) as Promise<PairComparison>;
+  }
+
   crossProduct(x: Matrix, meanX: Float64Array, y: Matrix, meanY: Float64Array, start: number, end: number): Promise<Float64Array> {
     return this.submit({ id: this.nextId++, type: 'cross', x, meanX, y, meanY, start, end }) as Promise<Float64Array>;
+  }
+
+  async accumulate(x: Matrix, meanX: Float64Array, y: Matrix | null, meanY: Float64Array | null, into: Float64Array): Promise<void> {
+    await this.submit({ id: this.nextId++, type: 'accumulate', x, meanX, y, meanY, into });
+  }
+
+  allocate(length: number): Float64Array {
+    return new Float64Array(new SharedArrayBuffer(length * 8));
   }
 
   adopt(matrix: Matrix): Matrix {

@@ -1,6 +1,7 @@
 /**
- * Worker thread of {@link WorkerExecutor}: prepares sides and compares pairs
- * on request. Errors go back serialised, with their type, hint and location.
+ * Worker thread of {@link WorkerExecutor}: prepares sides, compares pairs and
+ * computes shares of products on request. Errors go back serialised, with
+ * their type, hint and location.
  */
 import { parentPort } from 'node:worker_threads';
 import { PwccaError } from '../errors.js';
@@ -11,13 +12,7 @@ const inline = new InlineExecutor();
 parentPort!.on('message', async (request: WorkerRequest) => {
   let reply: WorkerReply;
   try {
-    const value =
-      request.type === 'prepare'
-        ? await inline.prepare(request.matrix)
-        : request.type === 'cross'
-          ? await inline.crossProduct(request.x, request.meanX, request.y, request.meanY, request.start, request.end)
-          : await inline.compare(request.x, request.px, request.y, request.py, request.options);
-    reply = { id: request.id, ok: true, value };
+    reply = { id: request.id, ok: true, value: await run(request) };
   } catch (error) {
     const e = error as Error;
     reply = {
@@ -34,3 +29,20 @@ parentPort!.on('message', async (request: WorkerRequest) => {
   }
   parentPort!.postMessage(reply);
 });
+
+function run(request: WorkerRequest): Promise<unknown> {
+  switch (request.type) {
+    case 'prepare':
+      return inline.prepare(request.matrix);
+    case 'compare':
+      return inline.compare(request.x, request.px, request.y, request.py, request.options);
+    case 'prepareMoments':
+      return inline.prepareMoments(request.moments);
+    case 'compareMoments':
+      return inline.compareMoments(request.px, request.py, request.cross, request.options);
+    case 'cross':
+      return inline.crossProduct(request.x, request.meanX, request.y, request.meanY, request.start, request.end);
+    case 'accumulate':
+      return inline.accumulate(request.x, request.meanX, request.y, request.meanY, request.into);
+  }
+}

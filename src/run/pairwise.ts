@@ -53,6 +53,8 @@ export interface RunPairwiseOptions {
   readonly compare?: Omit<CompareOptions, 'labels'>;
   readonly jobs?: number;
   readonly maxMemoryBytes?: number;
+  /** Stream the files instead of loading them (see RunPairsOptions.stream). */
+  readonly stream?: boolean | 'auto';
   /** Records of pairs already done (from a journal): these pairs are not run again. */
   readonly previous?: readonly PairwiseRecord[];
   /** Called as each new pair finishes (e.g. to append it to the journal). */
@@ -85,6 +87,7 @@ export async function runPairwise(plan: PairwisePlan, options: RunPairwiseOption
     // No more threads than pairs left to run.
     jobs: Math.max(1, Math.min(options.jobs ?? 1, todo.length)),
     maxMemoryBytes: options.maxMemoryBytes,
+    stream: options.stream,
     onOutcome: (outcome) => {
       const task = byKey.get(outcome.task.key)!;
       const record = outcome.error

@@ -5,6 +5,7 @@ import type { PreparedSide } from '../metrics/side.js';
 import type { Matrix } from '../types.js';
 import { checkPairShapes, type ReadOptions } from './compare.js';
 import { createExecutor, type Executor } from './executor.js';
+import { runStreamedPairs, streamableHeaders } from './streamed-pairs.js';
 
 /** One activation file taking part in a multi-pair run. */
 export interface SourceFile {
@@ -38,8 +39,17 @@ export interface RunPairsOptions {
   readonly compare?: Omit<CompareOptions, 'labels'>;
   /** Worker threads; 1 runs on the calling thread. */
   readonly jobs?: number;
-  /** Soft cap on the memory held by loaded matrices and prepared sides (bytes). */
+  /**
+   * Soft cap on the memory held by loaded matrices and prepared sides
+   * (bytes); on the streamed route, on the sums of one pass.
+   */
   readonly maxMemoryBytes?: number;
+  /**
+   * Read the files in row chunks instead of loading them (see
+   * streamed-pairs.ts): `true` when every file is a 2-D C-ordered .npy file,
+   * `auto` (default) when one of them is also 1 GiB or more, `false` never.
+   */
+  readonly stream?: boolean | 'auto';
   /** Called as each pair finishes, in completion order (e.g. to append it to a file). */
   readonly onOutcome?: (outcome: PairOutcome) => void | Promise<void>;
   /** Called after each pair with the number done so far and the total. */
@@ -53,6 +63,8 @@ export interface RunStats {
   readonly loads: number;
   readonly prepares: number;
   readonly evictions: number;
+  /** Whether the files were streamed in row chunks rather than loaded (see RunPairsOptions.stream). */
+  readonly streamed: boolean;
   /** Input description of every file that loaded, by id. */
   readonly inputs: ReadonlyMap<string, InputInfo & { rank: number }>;
 }
@@ -87,6 +99,14 @@ export async function runPairs(
     }
   }
   const executor = options.executor ?? createExecutor(options.jobs ?? 1);
+  const headers = await streamableHeaders(files, options);
+  if (headers !== null) {
+    try {
+      return await runStreamedPairs(files, tasks, headers, options, executor);
+    } finally {
+      if (!options.executor) await executor.close();
+    }
+  }
   const concurrency = Math.max(1, options.jobs ?? 1);
   const maxMemory = options.maxMemoryBytes ?? Infinity;
   const cache = new Map<string, Promise<CachedSide>>();
@@ -191,14 +211,14 @@ export async function runPairs(
   } finally {
     if (!options.executor) await executor.close();
   }
-  return { outcomes, stats: { loads, prepares, evictions, inputs } };
+  return { outcomes, stats: { loads, prepares, evictions, streamed: false, inputs } };
 }
 
 /**
  * Turns an error into a pair's failure record. Unexpected errors are recorded
  * as internal (exit code 1) rather than ending the whole run.
  */
-function describeFailure(error: unknown, pair: string): PairFailure {
+export function describeFailure(error: unknown, pair: string): PairFailure {
   if (error instanceof PwccaError) {
     return { kind: error.kind, message: error.message, hint: error.hint, where: error.where ?? pair, exitCode: error.exitCode };
   }

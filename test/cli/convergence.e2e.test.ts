@@ -57,6 +57,24 @@ describe('pwcca convergence (binary)', () => {
     expect(two.stdout).toBe(one.stdout);
   });
 
+  it('--stream gives the same table as loading the checkpoints', () => {
+    const args = ['convergence', fixture, '--format', 'csv', '--jobs', '1'];
+    const loaded = pwcca([...args, '--no-stream']);
+    const streamed = pwcca([...args, '--stream']);
+    expect(streamed.code).toBe(0);
+    expect(loaded.stderr).toMatch(/15 comparisons: 15 ok, 0 failed\n/);
+    expect(streamed.stderr).toMatch(/15 comparisons: 15 ok, 0 failed, files streamed in row chunks\n/);
+    const rows = (stdout: string) => stdout.trimEnd().split('\n').map((line) => line.split(','));
+    const [want, got] = [rows(loaded.stdout), rows(streamed.stdout)];
+    expect(got).toHaveLength(want.length);
+    got.forEach((row, i) =>
+      row.forEach((cell, j) => {
+        if (/^-?\d/.test(cell) && !Number.isInteger(Number(cell))) expect(Math.abs(Number(cell) - Number(want[i][j]))).toBeLessThan(1e-12);
+        else expect(cell).toBe(want[i][j]);
+      }),
+    );
+  });
+
   it('reports a failed cell in the output, finishes the rest and exits 5', () => {
     const ckpt = writeRun(join(folder, 'bad'), { steps: [1, 2, 3], layers: 2 });
     writeMatrixNpy(join(ckpt, 'step_00002'), 'l1.npy', randomMatrix(40, 6, 9));

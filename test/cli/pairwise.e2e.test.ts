@@ -41,6 +41,24 @@ describe('pwcca pairwise (binary)', () => {
     expect(lines[1]).toMatch(/^fc1,random\/s1,random\/s2,random,random,pwcca,0\.\d+,0\.\d+,/);
   });
 
+  it('--stream sums every pair in one pass over the files and prints the same matrices', () => {
+    const args = ['pairwise', runs, '--format', 'csv', '--method', 'pwcca,cca'];
+    const loaded = pwcca([...args, '--no-stream', '--jobs', '1']);
+    const streamed = pwcca([...args, '--stream', '--jobs', '2']);
+    expect(streamed.code).toBe(0);
+    expect(loaded.stderr).toMatch(/30 pairs: 30 ok, 0 failed\n/);
+    expect(streamed.stderr).toMatch(/30 pairs: 30 ok, 0 failed, files streamed in row chunks\n/);
+    const rows = (stdout: string) => stdout.trim().split('\n').map((line) => line.split(','));
+    const [want, got] = [rows(loaded.stdout), rows(streamed.stdout)];
+    expect(got).toHaveLength(want.length);
+    got.forEach((row, i) =>
+      row.forEach((cell, j) => {
+        if (/^-?\d/.test(cell) && !Number.isInteger(Number(cell))) expect(Math.abs(Number(cell) - Number(want[i][j]))).toBeLessThan(1e-12);
+        else expect(cell).toBe(want[i][j]);
+      }),
+    );
+  });
+
   it('--format json with clusters and metadata parses and carries the documented fields', () => {
     const run = pwcca(['pairwise', runs, '--format', 'json', '--clusters', '2', '--meta', join(runs, 'meta.csv'), '--jobs', '2']);
     expect(run.code).toBe(0);

@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { loadNpyHeader, openNpyRows } from '../../src/io/npy-stream.js';
-import { computeMoments, crossCovariance, streamPairMoments, type PairChunk } from '../../src/metrics/side.js';
-import { buildMatrix, type Matrix } from '../../src/types.js';
+import { computeMoments, crossCovariance } from '../../src/metrics/side.js';
+import { createExecutor, InlineExecutor, type Executor } from '../../src/run/executor.js';
+import { streamCentredProducts, streamColumnMeans } from '../../src/run/stream-moments.js';
+import { buildMatrix } from '../../src/types.js';
 import { randomMatrix } from '../helpers/random.js';
 import { npyBytes, temporaryFolder, writeMatrixNpy } from '../helpers/npy-file.js';
 
@@ -96,14 +98,20 @@ describe('openNpyRows', () => {
   });
 });
 
-describe('streamPairMoments', () => {
-  function chunked(x: Matrix, y: Matrix, chunkRows: number): () => AsyncIterable<PairChunk> {
-    return async function* () {
-      for (let r0 = 0; r0 < x.rows; r0 += chunkRows) {
-        const rows = Math.min(chunkRows, x.rows - r0);
-        yield { rows, x: x.data.slice(r0 * x.cols, (r0 + rows) * x.cols), y: y.data.slice(r0 * y.cols, (r0 + rows) * y.cols) };
-      }
-    };
+describe('streamed moments', () => {
+  const inline = new InlineExecutor();
+  const requests = [
+    { a: 0, b: 0 },
+    { a: 1, b: 1 },
+    { a: 0, b: 1 },
+  ];
+
+  async function streamed(a: string, b: string, chunkRows: number, executor: Executor = inline) {
+    const ma = await streamColumnMeans(a, { chunkRows });
+    const mb = await streamColumnMeans(b, { chunkRows });
+    const [xx, yy, xy] = await streamCentredProducts([a, b], [ma.mean, mb.mean], requests, executor, { chunkRows });
+    const scale = (values: Float64Array) => values.map((v) => v / (ma.n - 1));
+    return { n: ma.n, meanX: ma.mean, meanY: mb.mean, xx: scale(xx), yy: scale(yy), xy: scale(xy) };
   }
 
   for (const [seed, offset] of [[1, 0], [2, 1000], [3, -1e6]] as const) {
@@ -111,17 +119,19 @@ describe('streamPairMoments', () => {
       const x = randomMatrix(700, 23, seed);
       const base = randomMatrix(700, 41, seed + 10);
       const y = buildMatrix(700, 41, base.data.map((v, i) => v + 0.3 * x.data[Math.floor(i / 41) * 23 + (i % 23)] + offset));
+      const a = writeMatrixNpy(folder, `moments-a-${seed}.npy`, x, '<f8');
+      const b = writeMatrixNpy(folder, `moments-b-${seed}.npy`, y, '<f8');
       const mx = computeMoments(x);
       const my = computeMoments(y);
       const cross = crossCovariance(x, mx, y, my);
       for (const chunkRows of [256, 99, 700]) {
-        const streamed = await streamPairMoments(23, 41, chunked(x, y, chunkRows));
-        expect(streamed.x.n).toBe(700);
-        expect(relativeDiff(streamed.x.mean, mx.mean)).toBeLessThan(1e-12);
-        expect(relativeDiff(streamed.y.mean, my.mean)).toBeLessThan(1e-12);
-        expect(relativeDiff(streamed.x.covariance, mx.covariance)).toBeLessThan(1e-12);
-        expect(relativeDiff(streamed.y.covariance, my.covariance)).toBeLessThan(1e-12);
-        expect(relativeDiff(streamed.crossCovariance, cross)).toBeLessThan(1e-12);
+        const s = await streamed(a, b, chunkRows);
+        expect(s.n).toBe(700);
+        expect(relativeDiff(s.meanX, mx.mean)).toBeLessThan(1e-12);
+        expect(relativeDiff(s.meanY, my.mean)).toBeLessThan(1e-12);
+        expect(relativeDiff(s.xx, mx.covariance)).toBeLessThan(1e-12);
+        expect(relativeDiff(s.yy, my.covariance)).toBeLessThan(1e-12);
+        expect(relativeDiff(s.xy, cross)).toBeLessThan(1e-12);
       }
     });
   }
@@ -129,11 +139,51 @@ describe('streamPairMoments', () => {
   it('is unaffected by a +1000 offset beyond 1e-9', async () => {
     const x = randomMatrix(500, 12, 5);
     const y = randomMatrix(500, 9, 6);
-    const shifted = buildMatrix(500, 12, x.data.map((v) => v + 1000));
-    const plain = await streamPairMoments(12, 9, chunked(x, y, 128));
-    const moved = await streamPairMoments(12, 9, chunked(shifted, y, 128));
-    expect(relativeDiff(moved.x.covariance, plain.x.covariance)).toBeLessThan(1e-9);
-    expect(relativeDiff(moved.crossCovariance, plain.crossCovariance)).toBeLessThan(1e-9);
+    const a = writeMatrixNpy(folder, 'offset-x.npy', x, '<f8');
+    const moved = writeMatrixNpy(folder, 'offset-x-moved.npy', buildMatrix(500, 12, x.data.map((v) => v + 1000)), '<f8');
+    const b = writeMatrixNpy(folder, 'offset-y.npy', y, '<f8');
+    const plain = await streamed(a, b, 128);
+    const shifted = await streamed(moved, b, 128);
+    expect(relativeDiff(shifted.xx, plain.xx)).toBeLessThan(1e-9);
+    expect(relativeDiff(shifted.xy, plain.xy)).toBeLessThan(1e-9);
+  });
+
+  it('gives the same sums, bit for bit, on worker threads as on this one', async () => {
+    const x = randomMatrix(1300, 37, 7);
+    const y = randomMatrix(1300, 29, 8);
+    const a = writeMatrixNpy(folder, 'threads-x.npy', x, '<f8');
+    const b = writeMatrixNpy(folder, 'threads-y.npy', y, '<f8');
+    const workers = createExecutor(2);
+    try {
+      const threaded = await streamed(a, b, 128, workers);
+      const here = await streamed(a, b, 128);
+      expect(threaded.xx).toEqual(here.xx);
+      expect(threaded.yy).toEqual(here.yy);
+      expect(threaded.xy).toEqual(here.xy);
+    } finally {
+      await workers.close();
+    }
+  });
+
+  it('reports a product that fails instead of returning its partial sums', async () => {
+    const a = writeMatrixNpy(folder, 'fail-x.npy', randomMatrix(600, 6, 9), '<f8');
+    const b = writeMatrixNpy(folder, 'fail-y.npy', randomMatrix(600, 5, 10), '<f8');
+    const ma = await streamColumnMeans(a);
+    // A mean of the wrong length makes every product with b fail, while the Gram matrix of a goes on.
+    const bad = [ma.mean, new Float64Array(3)];
+    await expect(streamCentredProducts([a, b], bad, requests, inline, { chunkRows: 100 })).rejects.toThrow(/mean/);
+  });
+
+  it('refuses files that end at different rows', async () => {
+    const a = writeMatrixNpy(folder, 'rows-x.npy', randomMatrix(300, 4, 11), '<f8');
+    const b = writeMatrixNpy(folder, 'rows-y.npy', randomMatrix(260, 4, 12), '<f8');
+    const means = [new Float64Array(4), new Float64Array(4)];
+    await expect(streamCentredProducts([a, b], means, requests, inline, { chunkRows: 100 })).rejects.toThrow(/different rows/);
+  });
+
+  it('names the file with too few rows', async () => {
+    const a = writeMatrixNpy(folder, 'one-row.npy', randomMatrix(1, 4, 13), '<f8');
+    await expect(streamColumnMeans(a)).rejects.toThrow(/too few datapoints: 1 row\(s\) in .*one-row\.npy/);
   });
 });
 
@@ -160,6 +210,25 @@ describe('runCompare on the streamed route', () => {
       expect(streamed.comparison.datapoints).toBe(900);
     });
   }
+
+  it('computes the products on two threads for a file of 8 MiB or more, to the one-thread results', async () => {
+    const rows = 4200; // x 512 float32 columns: 8.2 MiB, over the threshold for threads
+    const x = randomMatrix(rows, 512, 41);
+    const noise = randomMatrix(rows, 300, 42);
+    const y = buildMatrix(rows, 300, noise.data.map((v, i) => v + 0.5 * x.data[Math.floor(i / 300) * 512 + (i % 300)] + 1000));
+    const a = writeMatrixNpy(folder, 'big-a.npy', x, '<f4');
+    const b = writeMatrixNpy(folder, 'big-b.npy', y, '<f4');
+    const { runCompare: run } = await import('../../src/run/compare.js');
+    const one = await run(a, b, { method: 'all', stream: true, jobs: 1 });
+    const two = await run(a, b, { method: 'all', stream: true, jobs: 2 });
+    const memory = await run(a, b, { method: 'all', stream: false, jobs: 1 });
+    expect(two.comparison.cca.coefficients).toEqual(one.comparison.cca.coefficients);
+    expect(two.comparison.pwcca.similarity).toBe(one.comparison.pwcca.similarity);
+    expect(Math.abs(two.comparison.pwcca.similarity - memory.comparison.pwcca.similarity)).toBeLessThan(1e-12);
+    expect(Math.abs(two.comparison.svcca!.similarity - memory.comparison.svcca!.similarity)).toBeLessThan(1e-12);
+    expect(relativeDiff(two.comparison.cca.coefficients, memory.comparison.cca.coefficients)).toBeLessThan(1e-11);
+    expect(two.inputs.b.rank).toBe(300);
+  }, 60_000);
 
   it('reports the first NaN of a streamed file with its row and column', async () => {
     const x = randomMatrix(300, 6, 21);

@@ -76,7 +76,7 @@ function sampleReport(): ConvergenceReport {
       ],
     },
     warnings: ['run ckpt has no checkpoint for 1 step(s)'],
-    stats: { comparisons: 4, resumed: 0, failed: 1, loads: 6, prepares: 6, evictions: 0 },
+    stats: { comparisons: 4, resumed: 0, failed: 1, loads: 6, prepares: 6, evictions: 0, streamed: false },
   };
 }
 

@@ -116,6 +116,7 @@ async function runConvergenceCommand(root: string, flags: ConvergenceFlags, cont
     directions: flags.directions,
     jobs: Math.max(1, Math.min(flags.jobs, plan.tasks.length)),
     maxMemoryBytes: flags.maxMemory,
+    stream: flags.stream ?? 'auto',
   };
   printWarnings([...set.warnings, ...plan.warnings], context, quiet, flags.color);
 
@@ -180,11 +181,12 @@ async function runConvergenceCommand(root: string, flags: ConvergenceFlags, cont
 
 /** Counts on stderr, the failed comparisons with their errors, and exit code 5 when some failed. */
 function reportFailures(report: ConvergenceReport, journalPath: string | undefined, context: CliContext, quiet: boolean, color: boolean | undefined): void {
-  const { comparisons, failed, resumed } = report.stats;
+  const { comparisons, failed, resumed, streamed } = report.stats;
   if (!quiet || failed > 0) {
     const where = journalPath !== undefined ? ` (in ${journalPath})` : '';
     const resumedText = resumed > 0 ? `, ${resumed} from the earlier run` : '';
-    context.stderr.write(`pwcca: ${comparisons} comparisons: ${comparisons - failed} ok, ${failed} failed${resumedText}${where}\n`);
+    const streamedText = streamed ? ', files streamed in row chunks' : '';
+    context.stderr.write(`pwcca: ${comparisons} comparisons: ${comparisons - failed} ok, ${failed} failed${resumedText}${streamedText}${where}\n`);
   }
   const failures = new Map<string, NonNullable<ConvergenceReport['cells'][number]['error']>>();
   for (const cell of report.cells) if (cell.error) failures.set(taskKey(cell.run, cell.layer, cell.step), cell.error);

@@ -146,6 +146,7 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
       compare,
       jobs: flags.jobs,
       maxMemoryBytes: flags.maxMemory,
+      stream: flags.stream ?? 'auto',
       previous,
       onRecord: (record) => journal?.append(toJournalRecord(record, plan.scopeKind)),
       onProgress: (done, total) => progress.update(done, total),
@@ -201,7 +202,7 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
     }
     await writeData(text, out, context);
   }
-  reportSummary(run.records, run.resumed, journalPath, context, quiet, flags.color);
+  reportSummary(run.records, run.resumed, run.stats.streamed, journalPath, context, quiet, flags.color);
 }
 
 /** `80 files, 20 networks, 4 layers, 760 pairs` (and what the matrices are). */
@@ -268,6 +269,7 @@ function printPairWarnings(records: readonly PairwiseRecord[], context: CliConte
 function reportSummary(
   records: readonly PairwiseRecord[],
   resumed: number,
+  streamed: boolean,
   journalPath: string | undefined,
   context: CliContext,
   quiet: boolean,
@@ -278,7 +280,8 @@ function reportSummary(
   if (!quiet || failed.length > 0) {
     const where = journalPath !== undefined ? ` (in ${journalPath})` : '';
     const resumedText = resumed > 0 ? `, ${resumed} from the earlier run` : '';
-    context.stderr.write(`pwcca: ${records.length} pairs: ${records.length - failed.length} ok, ${failed.length} failed${resumedText}${where}\n`);
+    const streamedText = streamed ? ', files streamed in row chunks' : '';
+    context.stderr.write(`pwcca: ${records.length} pairs: ${records.length - failed.length} ok, ${failed.length} failed${resumedText}${streamedText}${where}\n`);
   }
   if (failed.length === 0) return;
   for (const record of failed.slice(0, 10)) {
