@@ -14,6 +14,7 @@ import { PwccaError, withWhere } from '../errors.js';
 import type { InputInfo } from '../io/load.js';
 import type { NpyHeader } from '../io/npy.js';
 import { isRowStreamable, loadNpyHeader } from '../io/npy-stream.js';
+import type { PairComparison } from '../metrics/compare.js';
 import type { PreparedSide } from '../metrics/side.js';
 import { checkPairInfos, STREAM_FILE_BYTES, streamedInfo } from './compare.js';
 import type { Executor } from './executor.js';
@@ -202,16 +203,17 @@ export async function runStreamedPairs(
         group.map(async (task, k) => {
           const error = fileErrors.get(task.a) ?? fileErrors.get(task.b);
           if (error !== undefined) return fail(task, error);
+          let comparison: PairComparison;
           try {
             const cross = scaled(sums[newSides.length + k]);
-            const comparison = await executor.compareMoments(sides.get(task.a)!, sides.get(task.b)!, cross, {
+            comparison = await executor.compareMoments(sides.get(task.a)!, sides.get(task.b)!, cross, {
               ...options.compare,
               labels: { a: pathOf(task.a), b: pathOf(task.b) },
             });
-            await finish({ task, comparison });
           } catch (failure) {
-            await fail(task, failure);
+            return fail(task, failure);
           }
+          await finish({ task, comparison });
         }),
       );
     }
