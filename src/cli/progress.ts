@@ -1,42 +1,49 @@
 import cliProgress from 'cli-progress';
 import type { CliContext } from './context.js';
 
-/** Reports how far a multi-pair run has come. */
+/** Reports how far a run has come. */
 export interface Progress {
-  update(done: number, total: number): void;
+  /** Shows done / total; `label` (default: the one given at creation) names what is counted, e.g. `rows read` while files are streamed. */
+  update(done: number, total: number, label?: string): void;
   stop(): void;
 }
 
 /**
  * A progress bar (done / total, rate, ETA) on stderr, only when stderr is a
  * terminal and --quiet is off; otherwise nothing at all, so pipes and logs
- * stay clean.
+ * stay clean. An update with another label replaces the bar with a new one
+ * (a streamed run counts rows while it reads, then pairs).
  */
 export function createProgress(context: CliContext, options: { quiet?: boolean; label: string }): Progress {
   if (options.quiet || context.stderr.isTTY !== true) return { update: () => {}, stop: () => {} };
-  const bar = new cliProgress.SingleBar(
-    {
-      stream: context.stderr as NodeJS.WritableStream,
-      format: `${options.label} [{bar}] {value}/{total} | {rate}/s | ETA {eta_formatted}`,
-      hideCursor: true,
-      clearOnComplete: true,
-      etaBuffer: 20,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  const startedAt = Date.now();
+  let current: { label: string; bar: cliProgress.SingleBar; startedAt: number } | null = null;
+  const start = (label: string, total: number) => {
+    const bar = new cliProgress.SingleBar(
+      {
+        stream: context.stderr as NodeJS.WritableStream,
+        format: `${label} [{bar}] {value}/{total} | {rate}/s | ETA {eta_formatted}`,
+        hideCursor: true,
+        clearOnComplete: true,
+        etaBuffer: 20,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(total, 0, { rate: '0.0' });
+    return { label, bar, startedAt: Date.now() };
+  };
   return {
-    update(done, total) {
-      if (!started) {
-        bar.start(total, 0, { rate: '0.0' });
-        started = true;
+    update(done, total, label = options.label) {
+      if (current?.label !== label) {
+        current?.bar.stop();
+        current = start(label, total);
       }
-      const seconds = Math.max((Date.now() - startedAt) / 1000, 1e-3);
-      bar.update(done, { rate: (done / seconds).toFixed(1) });
+      const seconds = Math.max((Date.now() - current.startedAt) / 1000, 1e-3);
+      current.bar.setTotal(total);
+      current.bar.update(done, { rate: (done / seconds).toFixed(1) });
     },
     stop() {
-      if (started) bar.stop();
+      current?.bar.stop();
+      current = null;
     },
   };
 }

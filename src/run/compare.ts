@@ -44,6 +44,8 @@ export interface CompareRunOptions extends ReadOptions {
   readonly stream?: boolean | 'auto';
   /** Threads for a large pair, in memory or streamed (at most 2 are used); default: the number of cores. */
   readonly jobs?: number;
+  /** On the streamed route, called as rows are read: rows read so far over all passes, and the total. */
+  readonly onRowsRead?: (read: number, total: number) => void;
 }
 
 /**
@@ -97,7 +99,7 @@ export async function runCompare(pathA: string, pathB: string, options: CompareR
       a = { info: streamedInfo(pathA, headers.a, options) };
       b = { info: streamedInfo(pathB, headers.b, options) };
       checkPairInfos(a.info, b.info);
-      const moments = await streamPairMoments(pathA, pathB, executor);
+      const moments = await streamPairMoments(pathA, pathB, a.info.datapoints, executor, options.onRowsRead);
       px = prepareOrExplain(() => prepareFromMoments(moments.x), pathA);
       py = prepareOrExplain(() => prepareFromMoments(moments.y), pathB);
       cross = moments.cross;
@@ -210,15 +212,20 @@ export function streamedInfo(path: string, header: NpyHeader, options: ReadOptio
 async function streamPairMoments(
   pathA: string,
   pathB: string,
+  rows: number,
   executor: Executor,
+  onRowsRead?: (read: number, total: number) => void,
 ): Promise<{ x: SideMoments; y: SideMoments; cross: Float64Array }> {
-  const ma = await streamColumnMeans(pathA);
-  const mb = await streamColumnMeans(pathB);
+  let read = 0;
+  const onRows = (count: number) => onRowsRead?.((read += count), 3 * rows);
+  const ma = await streamColumnMeans(pathA, { onRows });
+  const mb = await streamColumnMeans(pathB, { onRows });
   const [xx, yy, xy] = await streamCentredProducts(
     [pathA, pathB],
     [ma.mean, mb.mean],
     [{ a: 0, b: 0 }, { a: 1, b: 1 }, { a: 0, b: 1 }],
     executor,
+    { onRows },
   );
   const n = ma.n;
   const scale = 1 / (n - 1);

@@ -100,6 +100,8 @@ export interface ConvergenceRunOptions {
   readonly maxMemoryBytes?: number;
   /** Stream the files instead of loading them (see RunPairsOptions.stream). */
   readonly stream?: boolean | 'auto';
+  /** Rows read so far and in all, when the files are streamed. */
+  readonly onRowsRead?: (read: number, total: number) => void;
   /** Cells of an interrupted run (journal records); their comparisons are not run again. */
   readonly previous?: readonly Record<string, unknown>[];
   /** Called with the cells of each comparison as it finishes (e.g. to append them to a journal). */
@@ -240,6 +242,7 @@ export async function runConvergence(
       jobs: options.jobs,
       maxMemoryBytes: options.maxMemoryBytes,
       stream: options.stream,
+      onRowsRead: options.onRowsRead,
       onOutcome: (outcome) => {
         const cells = cellsOf(taskByKey.get(outcome.task.key)!, outcome, methods);
         for (const warning of outcome.comparison?.warnings ?? []) comparisonWarnings.set(warning, (comparisonWarnings.get(warning) ?? 0) + 1);

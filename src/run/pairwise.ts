@@ -55,6 +55,8 @@ export interface RunPairwiseOptions {
   readonly maxMemoryBytes?: number;
   /** Stream the files instead of loading them (see RunPairsOptions.stream). */
   readonly stream?: boolean | 'auto';
+  /** Rows read so far and in all, when the files are streamed. */
+  readonly onRowsRead?: (read: number, total: number) => void;
   /** Records of pairs already done (from a journal): these pairs are not run again. */
   readonly previous?: readonly PairwiseRecord[];
   /** Called as each new pair finishes (e.g. to append it to the journal). */
@@ -88,6 +90,7 @@ export async function runPairwise(plan: PairwisePlan, options: RunPairwiseOption
     jobs: Math.max(1, Math.min(options.jobs ?? 1, todo.length)),
     maxMemoryBytes: options.maxMemoryBytes,
     stream: options.stream,
+    onRowsRead: options.onRowsRead,
     onOutcome: (outcome) => {
       const task = byKey.get(outcome.task.key)!;
       const record = outcome.error

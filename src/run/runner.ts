@@ -52,6 +52,8 @@ export interface RunPairsOptions {
   readonly stream?: boolean | 'auto';
   /** Called as each pair finishes, in completion order (e.g. to append it to a file). */
   readonly onOutcome?: (outcome: PairOutcome) => void | Promise<void>;
+  /** On the streamed route, called as rows are read: rows read so far over all passes, and the total. */
+  readonly onRowsRead?: (read: number, total: number) => void;
   /** Called after each pair with the number done so far and the total. */
   readonly onProgress?: (done: number, total: number) => void;
   /** Pluggable for tests; by default created from `jobs` and closed at the end. */

@@ -1,7 +1,8 @@
 /**
  * Exact centred moments of activation files read in row chunks, so that
  * memory depends on the numbers of neurons, never on the number of
- * datapoints: the route of `compare` for files larger than memory.
+ * datapoints: how `compare`, `pairwise` and `convergence` handle files larger
+ * than memory.
  *
  * Two passes, as the in-memory route: {@link streamColumnMeans} reads a file
  * once for its means (and checks every value), then
@@ -23,6 +24,8 @@ const STREAM_CHUNK_BYTES = 8 << 20;
 export interface StreamOptions {
   /** Rows per chunk (default: about 8 MiB of float64 per file, a multiple of 256 rows). */
   readonly chunkRows?: number;
+  /** Called with the number of rows of each chunk read (of all the files at once in pass two): for progress. */
+  readonly onRows?: (rows: number) => void;
 }
 
 /** Rows per chunk for files `cols` wide: a multiple of 256 rows, the SIMD kernel's block, so the blocks are those of the in-memory route. */
@@ -49,6 +52,7 @@ export async function streamColumnMeans(path: string, options: StreamOptions = {
     for await (const chunk of reader.chunks(chunkRowsFor(reader.cols, options), { checkFinite: true })) {
       columnSumsInto(chunk.data, chunk.rows, reader.cols, sums);
       n += chunk.rows;
+      options.onRows?.(chunk.rows);
     }
     if (n < 2) {
       throw new NumericError(`too few datapoints: ${n} row(s) in ${path}`, {
@@ -73,7 +77,7 @@ export interface ProductRequest {
  * returns the centred products asked for, unscaled, in request order.
  *
  * The products run on the executor's threads while this thread reads and
- * decodes the next chunk. A product gets its chunks in file order, one at a
+ * decodes the next chunk. A product gets its chunks in row order, one at a
  * time, so the sums do not depend on which thread finished first; each chunk
  * is copied into one of two staging buffers per file (the reader reuses its
  * own), so at most two chunks per file are held at once.
@@ -115,6 +119,7 @@ export async function streamCentredProducts(
           return record(job);
         });
         slotFree[slot] = Promise.all(jobs);
+        options.onRows?.(chunks[0].rows);
       }
     } finally {
       // Whatever ended the loop, no product may still be writing when this returns.

@@ -143,12 +143,20 @@ export async function runStreamedPairs(
     fileErrors.set(id, error instanceof PwccaError ? withWhere(error, pathOf(id)) : error);
 
   const budget = options.maxMemoryBytes ?? defaultBudget();
-  for (const batch of planBatches(tasks, colsOf, budget)) {
+  const batches = planBatches(tasks, colsOf, budget);
+  // Progress in rows: every file once for its means, then each batch's pass(es) over its files.
+  const rowsOf = (id: string) => infos.get(id)!.datapoints;
+  const totalRows =
+    files.reduce((sum, file) => sum + (remaining.has(file.id) ? rowsOf(file.id) : 0), 0) +
+    batches.reduce((sum, batch) => sum + [...new Set(batch.map((task) => rowsOf(task.a)))].reduce((a, b) => a + b, 0), 0);
+  let rowsRead = 0;
+  const onRows = (count: number) => options.onRowsRead?.((rowsRead += count), totalRows);
+  for (const batch of batches) {
     // Pass one, once per file: means, and every value checked.
     for (const id of new Set(batch.flatMap((task) => [task.a, task.b]))) {
       if (means.has(id) || fileErrors.has(id)) continue;
       try {
-        means.set(id, await streamColumnMeans(pathOf(id)));
+        means.set(id, await streamColumnMeans(pathOf(id), { onRows }));
       } catch (error) {
         fileError(id, error);
       }
@@ -179,7 +187,7 @@ export async function runStreamedPairs(
       let sums: Float64Array[];
       try {
         const chunkRows = chunkRowsWithin(budget, ids.length, Math.max(...ids.map(colsOf)));
-        sums = await streamCentredProducts(ids.map(pathOf), ids.map((id) => means.get(id)!.mean), requests, executor, { chunkRows });
+        sums = await streamCentredProducts(ids.map(pathOf), ids.map((id) => means.get(id)!.mean), requests, executor, { chunkRows, onRows });
       } catch (error) {
         for (const task of group) await fail(task, error);
         continue;

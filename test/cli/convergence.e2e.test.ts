@@ -4,7 +4,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repositoryRoot, runPwcca } from '../helpers/cli.js';
+import { expectSameCsv, repositoryRoot, runPwcca } from '../helpers/cli.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { temporaryFolder, writeMatrixNpy } from '../helpers/npy-file.js';
 import { randomMatrix } from '../helpers/random.js';
@@ -64,15 +64,7 @@ describe('pwcca convergence (binary)', () => {
     expect(streamed.code).toBe(0);
     expect(loaded.stderr).toMatch(/15 comparisons: 15 ok, 0 failed\n/);
     expect(streamed.stderr).toMatch(/15 comparisons: 15 ok, 0 failed, files streamed in row chunks\n/);
-    const rows = (stdout: string) => stdout.trimEnd().split('\n').map((line) => line.split(','));
-    const [want, got] = [rows(loaded.stdout), rows(streamed.stdout)];
-    expect(got).toHaveLength(want.length);
-    got.forEach((row, i) =>
-      row.forEach((cell, j) => {
-        if (/^-?\d/.test(cell) && !Number.isInteger(Number(cell))) expect(Math.abs(Number(cell) - Number(want[i][j]))).toBeLessThan(1e-12);
-        else expect(cell).toBe(want[i][j]);
-      }),
-    );
+    expectSameCsv(streamed.stdout, loaded.stdout, 1e-12);
   });
 
   it('reports a failed cell in the output, finishes the rest and exits 5', () => {

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pwccaBin, repositoryRoot, runPwcca } from '../helpers/cli.js';
+import { expectSameCsv, pwccaBin, repositoryRoot, runPwcca } from '../helpers/cli.js';
 import { writeTree } from '../run/pairwise-npy.js';
 
 const root = repositoryRoot;
@@ -48,15 +48,7 @@ describe('pwcca pairwise (binary)', () => {
     expect(streamed.code).toBe(0);
     expect(loaded.stderr).toMatch(/30 pairs: 30 ok, 0 failed\n/);
     expect(streamed.stderr).toMatch(/30 pairs: 30 ok, 0 failed, files streamed in row chunks\n/);
-    const rows = (stdout: string) => stdout.trim().split('\n').map((line) => line.split(','));
-    const [want, got] = [rows(loaded.stdout), rows(streamed.stdout)];
-    expect(got).toHaveLength(want.length);
-    got.forEach((row, i) =>
-      row.forEach((cell, j) => {
-        if (/^-?\d/.test(cell) && !Number.isInteger(Number(cell))) expect(Math.abs(Number(cell) - Number(want[i][j]))).toBeLessThan(1e-12);
-        else expect(cell).toBe(want[i][j]);
-      }),
-    );
+    expectSameCsv(streamed.stdout, loaded.stdout, 1e-12);
   });
 
   it('--format json with clusters and metadata parses and carries the documented fields', () => {

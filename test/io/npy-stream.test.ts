@@ -219,7 +219,9 @@ describe('runCompare on the streamed route', () => {
     const a = writeMatrixNpy(folder, 'big-a.npy', x, '<f4');
     const b = writeMatrixNpy(folder, 'big-b.npy', y, '<f4');
     const { runCompare: run } = await import('../../src/run/compare.js');
-    const one = await run(a, b, { method: 'all', stream: true, jobs: 1 });
+    const rowsRead: number[] = [];
+    const one = await run(a, b, { method: 'all', stream: true, jobs: 1, onRowsRead: (read, total) => rowsRead.push(read / total) });
+    expect(rowsRead.at(-1)).toBe(1);
     const two = await run(a, b, { method: 'all', stream: true, jobs: 2 });
     const memory = await run(a, b, { method: 'all', stream: false, jobs: 1 });
     expect(two.comparison.cca.coefficients).toEqual(one.comparison.cca.coefficients);

@@ -50,7 +50,15 @@ function expectSameValues(records: readonly PairwiseRecord[], reference: readonl
 
 describe('the streamed route of runPairs', () => {
   it('gives the in-memory values to 1e-12, reading and preparing each file once', async () => {
-    const run = await runPairwise(plan, { jobs: 1, stream: true, compare: { svcca: { dims: 3 } } });
+    const rows: [number, number][] = [];
+    const run = await runPairwise(plan, {
+      jobs: 1,
+      stream: true,
+      compare: { svcca: { dims: 3 } },
+      onRowsRead: (read, total) => rows.push([read, total]),
+    });
+    // Each of the 10 files once for its means, then all 10 side by side (one batch, 700 datapoints each).
+    expect(rows.at(-1)).toEqual([7700, 7700]);
     expectSameValues(run.records, inMemory);
     expect(run.stats.streamed).toBe(true);
     expect(run.stats.loads).toBe(10);

@@ -17,6 +17,7 @@ import {
   type ReadFlags,
 } from '../options.js';
 import { buildPaint, printWarnings, shouldColor, writeData } from '../output.js';
+import { createProgress } from '../progress.js';
 
 interface CompareFlags extends ReadFlags, MetricFlags, OutputFlags {
   method: CompareMethod;
@@ -58,15 +59,23 @@ export function registerCompare(program: Command, context: CliContext): void {
   addMetricOptions(command);
   addOutputOptions(command, ['table', 'json', 'csv'], 'table');
   command.addHelpText('after', EXAMPLES).action(async (a: string, b: string, flags: CompareFlags) => {
-    const report = await runCompare(a, b, {
-      ...readOptionsFrom(flags, context.stdin),
-      method: flags.method,
-      variant: flags.variant,
-      epsilon: flags.epsilon,
-      svcca: svccaOptionsFrom(flags),
-      stream: flags.stream ?? 'auto',
-      jobs: flags.jobs,
-    });
+    // Only streamed files report progress: a pair in memory takes seconds at most.
+    const progress = createProgress(context, { quiet: flags.quiet, label: 'rows read' });
+    let report;
+    try {
+      report = await runCompare(a, b, {
+        ...readOptionsFrom(flags, context.stdin),
+        method: flags.method,
+        variant: flags.variant,
+        epsilon: flags.epsilon,
+        svcca: svccaOptionsFrom(flags),
+        stream: flags.stream ?? 'auto',
+        jobs: flags.jobs,
+        onRowsRead: (read, total) => progress.update(read, total),
+      });
+    } finally {
+      progress.stop();
+    }
     printWarnings(report.comparison.warnings, context, flags.quiet === true, flags.color);
     let text: string;
     if (flags.format === 'json') text = toCompareJson(report);

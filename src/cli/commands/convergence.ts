@@ -148,6 +148,7 @@ async function runConvergenceCommand(root: string, flags: ConvergenceFlags, cont
           for (const cell of cells) journal?.append(cellRecord(cell));
         },
         onProgress: (count, total) => progress.update(count, total),
+        onRowsRead: (read, total) => progress.update(read, total, 'rows read'),
         onDirectionsProgress: (count, total) => {
           if (comparing) progress.stop();
           comparing = false;

@@ -150,6 +150,7 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
       previous,
       onRecord: (record) => journal?.append(toJournalRecord(record, plan.scopeKind)),
       onProgress: (done, total) => progress.update(done, total),
+      onRowsRead: (read, total) => progress.update(read, total, 'rows read'),
     });
   } finally {
     progress.stop();
