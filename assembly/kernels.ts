@@ -583,19 +583,75 @@ export function bidiagColumns(
   }
 }
 
-export function reflectColumns(buf: usize, ldim: i32, k: i32, off: i32, len: i32, j0: i32, j1: i32, pivot: f64): void {
-  const ck = col(buf, k, ldim) + (<usize>off << 3);
-  for (let j = j0; j < j1; j++) {
-    const cj = col(buf, j, ldim) + (<usize>off << 3);
-    const t = -dot4(ck, cj, len) / pivot;
-    const tv = f64x2.splat(t);
-    let i = 0;
-    for (; i + 2 <= len; i += 2) {
-      const o = <usize>i << 3;
-      v128.store(cj + o, f64x2.add(v128.load(cj + o), f64x2.mul(tv, v128.load(ck + o))));
+/**
+ * Applies `count` reflectors to columns j0 .. j1-1 of the column-major buf,
+ * each column through all of them while it is in cache: reflector t is
+ * stored in column k = ks[t] (doubles), rows k+shift .. ldim-1, with pivot
+ * pivots[t] (see DecomposeKernels.reflectColumns).
+ *
+ * Columns go in pairs: the two dot products with a reflector are
+ * independent chains of additions, so interleaving them keeps the adder
+ * busy, and the reflector is loaded once for both. Each column's sums are
+ * those of {@link dot4} (same partial sums, same order), so the result is
+ * that of one column at a time, bit for bit.
+ */
+export function reflectColumns(buf: usize, ldim: i32, shift: i32, ks: usize, pivots: usize, count: i32, j0: i32, j1: i32): void {
+  let j = j0;
+  for (; j + 2 <= j1; j += 2) {
+    for (let t = 0; t < count; t++) {
+      const k = <i32>ld(ks, t);
+      const off = k + shift;
+      const len = ldim - off;
+      const ck = col(buf, k, ldim) + (<usize>off << 3);
+      const c0 = col(buf, j, ldim) + (<usize>off << 3);
+      const c1 = col(buf, j + 1, ldim) + (<usize>off << 3);
+      let a0 = f64x2.splat(0), b0 = f64x2.splat(0), a1 = f64x2.splat(0), b1 = f64x2.splat(0);
+      let i = 0;
+      for (; i + 4 <= len; i += 4) {
+        const o = <usize>i << 3;
+        const x = v128.load(ck + o);
+        const y = v128.load(ck + o + 16);
+        a0 = f64x2.add(a0, f64x2.mul(x, v128.load(c0 + o)));
+        b0 = f64x2.add(b0, f64x2.mul(y, v128.load(c0 + o + 16)));
+        a1 = f64x2.add(a1, f64x2.mul(x, v128.load(c1 + o)));
+        b1 = f64x2.add(b1, f64x2.mul(y, v128.load(c1 + o + 16)));
+      }
+      let s0 = f64x2.extract_lane(a0, 0);
+      let s1 = f64x2.extract_lane(a1, 0);
+      for (; i < len; i++) {
+        const x = ld(ck, i);
+        s0 += x * ld(c0, i);
+        s1 += x * ld(c1, i);
+      }
+      const pivot = ld(pivots, t);
+      const tau0 = -(s0 + f64x2.extract_lane(a0, 1) + (f64x2.extract_lane(b0, 0) + f64x2.extract_lane(b0, 1))) / pivot;
+      const tau1 = -(s1 + f64x2.extract_lane(a1, 1) + (f64x2.extract_lane(b1, 0) + f64x2.extract_lane(b1, 1))) / pivot;
+      axpy(c0, tau0, ck, len);
+      axpy(c1, tau1, ck, len);
     }
-    if (i < len) st(cj, i, ld(cj, i) + t * ld(ck, i));
   }
+  for (; j < j1; j++) {
+    for (let t = 0; t < count; t++) {
+      const k = <i32>ld(ks, t);
+      const off = k + shift;
+      const len = ldim - off;
+      const ck = col(buf, k, ldim) + (<usize>off << 3);
+      const cj = col(buf, j, ldim) + (<usize>off << 3);
+      axpy(cj, -dot4(ck, cj, len) / ld(pivots, t), ck, len);
+    }
+  }
+}
+
+/** y[0 .. len) += a x[0 .. len), element by element (one multiply, one add each). */
+@inline
+function axpy(y: usize, a: f64, x: usize, len: i32): void {
+  const av = f64x2.splat(a);
+  let i = 0;
+  for (; i + 2 <= len; i += 2) {
+    const o = <usize>i << 3;
+    v128.store(y + o, f64x2.add(v128.load(y + o), f64x2.mul(av, v128.load(x + o))));
+  }
+  if (i < len) st(y, i, ld(y, i) + a * ld(x, i));
 }
 
 /** Bytes per column of one 8-row panel. */

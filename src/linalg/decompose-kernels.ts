@@ -76,12 +76,14 @@ export interface DecomposeKernels {
     applyLeft: boolean, pending: boolean, wantRight: boolean,
   ): void;
   /**
-   * For columns j = j0 .. j1-1 of the column-major buf (leading dimension ld):
-   * x_j += t x_k with t = -(x_k . x_j) / pivot, on rows off .. off+len (the
-   * application of the reflector stored in column k).
+   * Applies `count` reflectors to columns j = j0 .. j1-1 of the column-major
+   * buf (leading dimension ld), each column through all of them in turn
+   * while it is in cache: for t = 0 .. count-1, with k = ks[t] and rows
+   * k+shift .. ld-1, x_j += tau x_k where tau = -(x_k . x_j) / pivots[t]
+   * (the reflector stored in column k).
    */
   reflectColumns(
-    buf: Float64Array, ld: number, k: number, off: number, len: number, j0: number, j1: number, pivot: number,
+    buf: Float64Array, ld: number, shift: number, ks: Float64Array, pivots: Float64Array, count: number, j0: number, j1: number,
   ): void;
 
   /**
@@ -229,12 +231,17 @@ export const jsKernels: DecomposeKernels = {
     }
   },
 
-  reflectColumns(buf, ld, k, off, len, j0, j1, pivot) {
-    const ck = k * ld + off;
+  reflectColumns(buf, ld, shift, ks, pivots, count, j0, j1) {
     for (let j = j0; j < j1; j++) {
-      const cj = j * ld + off;
-      const t = -dot4(buf, ck, buf, cj, len) / pivot;
-      for (let i = 0; i < len; i++) buf[cj + i] += t * buf[ck + i];
+      for (let t = 0; t < count; t++) {
+        const k = ks[t] | 0;
+        const off = k + shift;
+        const len = ld - off;
+        const ck = k * ld + off;
+        const cj = j * ld + off;
+        const tau = -dot4(buf, ck, buf, cj, len) / pivots[t];
+        for (let i = 0; i < len; i++) buf[cj + i] += tau * buf[ck + i];
+      }
     }
   },
 

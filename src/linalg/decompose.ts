@@ -429,9 +429,9 @@ export function svd(a: Float64Array, rows: number, cols: number): SingularValueD
   const n = transposed ? rows : cols;
   const kernels = kernelsFor(n);
   const chains = QUEUE_CHAINS * n;
-  const [b, s, e, uc, vc, up, vp, work, coef, be, cosU, sinU, boundsU, cosV, sinV, boundsV] = kernels.alloc([
+  const [b, s, e, uc, vc, up, vp, work, coef, be, cosU, sinU, boundsU, cosV, sinV, boundsV, ks, pivots] = kernels.alloc([
     m * n, n, n, m * n, n * n, panelLength(m, n), panelLength(n, n), m, n, m,
-    chains, chains, 2 * QUEUE_CHAINS, chains, chains, 2 * QUEUE_CHAINS,
+    chains, chains, 2 * QUEUE_CHAINS, chains, chains, 2 * QUEUE_CHAINS, REFLECT_BLOCK, REFLECT_BLOCK,
   ]);
   // Column-major copy of the m x n matrix B (B = a, or a^T when transposed).
   // The column-major buffer of a^T is the row-major buffer of a: a plain copy.
@@ -448,8 +448,8 @@ export function svd(a: Float64Array, rows: number, cols: number): SingularValueD
   if (m < p) s[p - 1] = 0;
   if (nrt + 1 < p) e[nrt] = b[(p - 1) * m + nrt];
   e[p - 1] = 0;
-  generateU(kernels, uc, s, m, n, nct);
-  generateV(kernels, vc, e, n, nrt);
+  generateU(kernels, uc, s, m, n, nct, ks, pivots);
+  generateV(kernels, vc, e, n, nrt, ks, pivots);
 
   // Rotation phase on the panel layout, then copy out (row-major) of the kernels' buffers.
   columnMajorToPanels(uc, m, n, up);
@@ -591,36 +591,87 @@ function columnNorm(buf: Float64Array, from: number, to: number): number {
   return big * Math.sqrt(sum);
 }
 
-/** Forms the m x n column-major U from the left Householder vectors stored in uc. */
-function generateU(kernels: DecomposeKernels, uc: Float64Array, s: Float64Array, m: number, n: number, nct: number): void {
+/**
+ * Reflectors applied together to the columns right of their block (see
+ * generateU): 16 reflector columns of up to 2048 rows (256 KiB) stay in L2
+ * while each trailing column passes through all of them.
+ */
+const REFLECT_BLOCK = 16;
+
+/**
+ * Forms the m x n column-major U from the left Householder vectors stored in
+ * uc: U = H_0 H_1 ... applied to the identity, the last reflector first.
+ *
+ * Blocked by REFLECT_BLOCK reflectors: the columns right of a block take the
+ * block's reflectors in one sweep (each column through all of them while it
+ * is in cache, instead of the whole trailing matrix streaming from memory
+ * once per reflector), then the block's own columns are formed one by one.
+ * Every column still sees the same reflectors in the same order, so the
+ * result is the unblocked one, bit for bit. `ks` and `pivots` hold a block's
+ * reflector columns and pivots.
+ */
+function generateU(
+  kernels: DecomposeKernels, uc: Float64Array, s: Float64Array, m: number, n: number, nct: number,
+  ks: Float64Array, pivots: Float64Array,
+): void {
   for (let j = nct; j < n; j++) {
     const cj = j * m;
     for (let i = 0; i < m; i++) uc[cj + i] = 0;
     uc[cj + j] = 1;
   }
-  for (let k = nct - 1; k >= 0; k--) {
-    const ck = k * m;
-    if (s[k] !== 0) {
-      kernels.reflectColumns(uc, m, k, k, m - k, k + 1, n, uc[ck + k]);
-      for (let i = k; i < m; i++) uc[ck + i] = -uc[ck + i];
-      uc[ck + k] += 1;
-      for (let i = 0; i < k; i++) uc[ck + i] = 0;
-    } else {
-      for (let i = 0; i < m; i++) uc[ck + i] = 0;
-      uc[ck + k] = 1;
+  for (let k1 = nct; k1 > 0; k1 -= REFLECT_BLOCK) {
+    const k0 = Math.max(0, k1 - REFLECT_BLOCK);
+    let count = 0;
+    for (let k = k1 - 1; k >= k0; k--) {
+      if (s[k] !== 0) {
+        ks[count] = k;
+        pivots[count++] = uc[k * m + k];
+      }
+    }
+    kernels.reflectColumns(uc, m, 0, ks, pivots, count, k1, n);
+    for (let k = k1 - 1; k >= k0; k--) {
+      const ck = k * m;
+      if (s[k] !== 0) {
+        ks[0] = k;
+        pivots[0] = uc[ck + k];
+        kernels.reflectColumns(uc, m, 0, ks, pivots, 1, k + 1, k1);
+        for (let i = k; i < m; i++) uc[ck + i] = -uc[ck + i];
+        uc[ck + k] += 1;
+        for (let i = 0; i < k; i++) uc[ck + i] = 0;
+      } else {
+        for (let i = 0; i < m; i++) uc[ck + i] = 0;
+        uc[ck + k] = 1;
+      }
     }
   }
 }
 
-/** Forms the n x n column-major V from the right Householder vectors stored in vc. */
-function generateV(kernels: DecomposeKernels, vc: Float64Array, e: Float64Array, n: number, nrt: number): void {
-  for (let k = n - 1; k >= 0; k--) {
-    const ck = k * n;
-    if (k < nrt && e[k] !== 0) {
-      kernels.reflectColumns(vc, n, k, k + 1, n - k - 1, k + 1, n, vc[ck + k + 1]);
+/** Forms the n x n column-major V from the right Householder vectors stored in vc, blocked as generateU. */
+function generateV(
+  kernels: DecomposeKernels, vc: Float64Array, e: Float64Array, n: number, nrt: number,
+  ks: Float64Array, pivots: Float64Array,
+): void {
+  const reflects = (k: number) => k < nrt && e[k] !== 0;
+  for (let k1 = n; k1 > 0; k1 -= REFLECT_BLOCK) {
+    const k0 = Math.max(0, k1 - REFLECT_BLOCK);
+    let count = 0;
+    for (let k = k1 - 1; k >= k0; k--) {
+      if (reflects(k)) {
+        ks[count] = k;
+        pivots[count++] = vc[k * n + k + 1];
+      }
     }
-    for (let i = 0; i < n; i++) vc[ck + i] = 0;
-    vc[ck + k] = 1;
+    kernels.reflectColumns(vc, n, 1, ks, pivots, count, k1, n);
+    for (let k = k1 - 1; k >= k0; k--) {
+      const ck = k * n;
+      if (reflects(k)) {
+        ks[0] = k;
+        pivots[0] = vc[ck + k + 1];
+        kernels.reflectColumns(vc, n, 1, ks, pivots, 1, k + 1, k1);
+      }
+      for (let i = 0; i < n; i++) vc[ck + i] = 0;
+      vc[ck + k] = 1;
+    }
   }
 }
 

@@ -208,7 +208,7 @@ interface DecomposeExports {
     work: number, coef: number, be: number, e: number,
     applyLeft: number, pending: number, wantRight: number,
   ): void;
-  reflectColumns(buf: number, ld: number, k: number, off: number, len: number, j0: number, j1: number, pivot: number): void;
+  reflectColumns(buf: number, ld: number, shift: number, ks: number, pivots: number, count: number, j0: number, j1: number): void;
   rotAscending(w: number, panels: number, cols: number, count: number, bounds: number, cs: number, sn: number): void;
   rotDescending(w: number, panels: number, cols: number, count: number, bounds: number, cs: number, sn: number): void;
   rotPivot(w: number, panels: number, cols: number, pivot: number, from: number, to: number, cs: number, sn: number): void;
@@ -281,8 +281,10 @@ class WasmDecomposeKernels implements DecomposeKernels {
     );
   }
 
-  reflectColumns(buf: Float64Array, ld: number, k: number, off: number, len: number, j0: number, j1: number, pivot: number): void {
-    this.x.reflectColumns(buf.byteOffset, ld, k, off, len, j0, j1, pivot);
+  reflectColumns(
+    buf: Float64Array, ld: number, shift: number, ks: Float64Array, pivots: Float64Array, count: number, j0: number, j1: number,
+  ): void {
+    this.x.reflectColumns(buf.byteOffset, ld, shift, ks.byteOffset, pivots.byteOffset, count, j0, j1);
   }
 
   rotAscending(

@@ -78,9 +78,13 @@ describe('decomposition kernels: WebAssembly vs TypeScript', () => {
             ),
           );
         }
-        for (const off of [k, k + 1].filter((x) => x < m)) {
-          const inputs = [random(m * n, 20 + k)];
-          expectSame(onBoth(inputs, (kernels, [buf]) => kernels.reflectColumns(buf, m, k, off, m - off, k + 1, n, 1.7)));
+        for (const shift of [0, 1].filter((x) => k + x < m)) {
+          // The reflectors of columns k, k-1, k-2 (as many as exist), applied together to columns k+1 .. n-1.
+          const reflectors = [k, k - 1, k - 2].filter((x) => x >= 0);
+          const inputs = [random(m * n, 20 + k), Float64Array.from(reflectors), Float64Array.from([1.7, -0.9, 2.3])];
+          expectSame(
+            onBoth(inputs, (kernels, [buf, ks, pivots]) => kernels.reflectColumns(buf, m, shift, ks, pivots, reflectors.length, k + 1, n)),
+          );
         }
       }
     });
