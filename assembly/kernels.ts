@@ -596,14 +596,19 @@ export function bidiagColumns(
  * that of one column at a time, bit for bit.
  */
 export function reflectColumns(buf: usize, ldim: i32, shift: i32, ks: usize, pivots: usize, count: i32, j0: i32, j1: i32): void {
-  let j = j0;
-  for (; j + 2 <= j1; j += 2) {
+  for (let j = j0; j < j1; j += 2) {
+    const pair = j + 1 < j1;
     for (let t = 0; t < count; t++) {
       const k = <i32>ld(ks, t);
       const off = k + shift;
       const len = ldim - off;
+      const pivot = ld(pivots, t);
       const ck = col(buf, k, ldim) + (<usize>off << 3);
       const c0 = col(buf, j, ldim) + (<usize>off << 3);
+      if (!pair) {
+        axpy(c0, -dot4(ck, c0, len) / pivot, ck, len);
+        continue;
+      }
       const c1 = col(buf, j + 1, ldim) + (<usize>off << 3);
       let a0 = f64x2.splat(0), b0 = f64x2.splat(0), a1 = f64x2.splat(0), b1 = f64x2.splat(0);
       let i = 0;
@@ -623,21 +628,8 @@ export function reflectColumns(buf: usize, ldim: i32, shift: i32, ks: usize, piv
         s0 += x * ld(c0, i);
         s1 += x * ld(c1, i);
       }
-      const pivot = ld(pivots, t);
-      const tau0 = -(s0 + f64x2.extract_lane(a0, 1) + (f64x2.extract_lane(b0, 0) + f64x2.extract_lane(b0, 1))) / pivot;
-      const tau1 = -(s1 + f64x2.extract_lane(a1, 1) + (f64x2.extract_lane(b1, 0) + f64x2.extract_lane(b1, 1))) / pivot;
-      axpy(c0, tau0, ck, len);
-      axpy(c1, tau1, ck, len);
-    }
-  }
-  for (; j < j1; j++) {
-    for (let t = 0; t < count; t++) {
-      const k = <i32>ld(ks, t);
-      const off = k + shift;
-      const len = ldim - off;
-      const ck = col(buf, k, ldim) + (<usize>off << 3);
-      const cj = col(buf, j, ldim) + (<usize>off << 3);
-      axpy(cj, -dot4(ck, cj, len) / ld(pivots, t), ck, len);
+      axpy(c0, -(s0 + f64x2.extract_lane(a0, 1) + (f64x2.extract_lane(b0, 0) + f64x2.extract_lane(b0, 1))) / pivot, ck, len);
+      axpy(c1, -(s1 + f64x2.extract_lane(a1, 1) + (f64x2.extract_lane(b1, 0) + f64x2.extract_lane(b1, 1))) / pivot, ck, len);
     }
   }
 }
