@@ -6,7 +6,7 @@ import { isRowStreamable, loadNpyHeader } from '../io/npy-stream.js';
 import { comparePrepared, type PairComparison, type PwccaVariant } from '../metrics/compare.js';
 import { createExecutor, defaultJobs, InlineExecutor, splitCrossCovariance, type Executor } from './executor.js';
 import { prepareFromMoments, type PreparedSide, type SideMoments } from '../metrics/side.js';
-import { streamCentredProducts, streamColumnMeans } from './stream-moments.js';
+import { streamCentredProducts } from './stream-moments.js';
 import type { SvccaOptions } from '../metrics/svcca.js';
 
 /** Version of the JSON documents pwcca writes; bumped on any incompatible change. */
@@ -207,7 +207,7 @@ export function streamedInfo(path: string, header: NpyHeader, options: ReadOptio
 /**
  * Both sides' moments and their cross-covariance from two streamed files:
  * one pass per file for the means, then one pass over both for the three
- * products, on the executor's threads.
+ * products, all on the executor's threads.
  */
 async function streamPairMoments(
   pathA: string,
@@ -218,8 +218,15 @@ async function streamPairMoments(
 ): Promise<{ x: SideMoments; y: SideMoments; cross: Float64Array }> {
   let read = 0;
   const onRows = (count: number) => onRowsRead?.((read += count), 3 * rows);
-  const ma = await streamColumnMeans(pathA, { onRows });
-  const mb = await streamColumnMeans(pathB, { onRows });
+  // Pass one of both files at once, a file per thread (progress per file: another thread cannot report rows).
+  const [ma, mb] = await Promise.all(
+    [pathA, pathB].map((path) =>
+      executor.columnMeans(path).then((means) => {
+        onRows(means.n);
+        return means;
+      }),
+    ),
+  );
   const [xx, yy, xy] = await streamCentredProducts(
     [pathA, pathB],
     [ma.mean, mb.mean],

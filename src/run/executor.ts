@@ -6,6 +6,7 @@ import { comparePrepared, type CompareOptions, type PairComparison } from '../me
 import { centredCrossProduct, centredCrossProductInto, centredGramInto } from '../linalg/kernels.js';
 import { crossCovariance, prepareFromMoments, prepareSide, type PreparedSide, type SideMoments } from '../metrics/side.js';
 import type { Matrix } from '../types.js';
+import { streamColumnMeans, type StreamedMeans } from './stream-moments.js';
 
 /**
  * Where the heavy work of a multi-pair run happens: preparing a side
@@ -30,6 +31,8 @@ export interface Executor {
    * one accumulation per `into` at a time.
    */
   accumulate(x: Matrix, meanX: Float64Array, y: Matrix | null, meanY: Float64Array | null, into: Float64Array): Promise<void>;
+  /** Pass one of a streamed file (see streamColumnMeans), on a thread of this executor: files are read in parallel. */
+  columnMeans(path: string): Promise<StreamedMeans>;
   /** A zeroed array that this executor's threads can fill and the caller read (shared memory for workers). */
   allocate(length: number): Float64Array;
   /** Makes a matrix cheap to hand to this executor (shared memory for workers). */
@@ -100,6 +103,10 @@ export class InlineExecutor implements Executor {
     else centredCrossProductInto(x.data, meanX, x.cols, y.data, meanY!, y.cols, x.rows, into);
   }
 
+  columnMeans(path: string): Promise<StreamedMeans> {
+    return streamColumnMeans(path);
+  }
+
   allocate(length: number): Float64Array {
     return new Float64Array(length);
   }
@@ -122,7 +129,8 @@ export type WorkerRequest =
   | { id: number; type: 'prepareMoments'; moments: SideMoments }
   | { id: number; type: 'compareMoments'; px: PreparedSide; py: PreparedSide; cross: Float64Array; options: CompareOptions }
   | { id: number; type: 'cross'; x: Matrix; meanX: Float64Array; y: Matrix; meanY: Float64Array; start: number; end: number }
-  | { id: number; type: 'accumulate'; x: Matrix; meanX: Float64Array; y: Matrix | null; meanY: Float64Array | null; into: Float64Array };
+  | { id: number; type: 'accumulate'; x: Matrix; meanX: Float64Array; y: Matrix | null; meanY: Float64Array | null; into: Float64Array }
+  | { id: number; type: 'columnMeans'; path: string };
 
 /** Replies from a pair worker: a value, or a serialised error. */
 export type WorkerReply =
@@ -178,6 +186,10 @@ export class WorkerExecutor implements Executor {
 
   async accumulate(x: Matrix, meanX: Float64Array, y: Matrix | null, meanY: Float64Array | null, into: Float64Array): Promise<void> {
     await this.submit({ id: this.nextId++, type: 'accumulate', x, meanX, y, meanY, into });
+  }
+
+  columnMeans(path: string): Promise<StreamedMeans> {
+    return this.submit({ id: this.nextId++, type: 'columnMeans', path }) as Promise<StreamedMeans>;
   }
 
   allocate(length: number): Float64Array {

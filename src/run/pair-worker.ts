@@ -44,5 +44,7 @@ function run(request: WorkerRequest): Promise<unknown> {
       return inline.crossProduct(request.x, request.meanX, request.y, request.meanY, request.start, request.end);
     case 'accumulate':
       return inline.accumulate(request.x, request.meanX, request.y, request.meanY, request.into);
+    case 'columnMeans':
+      return inline.columnMeans(request.path);
   }
 }

@@ -19,7 +19,7 @@ import type { PreparedSide } from '../metrics/side.js';
 import { checkPairInfos, STREAM_FILE_BYTES, streamedInfo } from './compare.js';
 import type { Executor } from './executor.js';
 import { describeFailure, type PairOutcome, type PairTask, type RunPairsOptions, type RunStats, type SourceFile } from './runner.js';
-import { streamCentredProducts, streamColumnMeans, type StreamedMeans } from './stream-moments.js';
+import { streamCentredProducts, type StreamedMeans } from './stream-moments.js';
 
 /**
  * The files' headers when the run should be streamed, otherwise null.
@@ -152,15 +152,20 @@ export async function runStreamedPairs(
   let rowsRead = 0;
   const onRows = (count: number) => options.onRowsRead?.((rowsRead += count), totalRows);
   for (const batch of batches) {
-    // Pass one, once per file: means, and every value checked.
-    for (const id of new Set(batch.flatMap((task) => [task.a, task.b]))) {
-      if (means.has(id) || fileErrors.has(id)) continue;
-      try {
-        means.set(id, await streamColumnMeans(pathOf(id), { onRows }));
-      } catch (error) {
-        fileError(id, error);
+    // Pass one, once per file, a file per thread: means, and every value checked.
+    const unread = [...new Set(batch.flatMap((task) => [task.a, task.b]))].filter((id) => !means.has(id) && !fileErrors.has(id));
+    const lane = async () => {
+      for (let id = unread.shift(); id !== undefined; id = unread.shift()) {
+        try {
+          const result = await executor.columnMeans(pathOf(id));
+          means.set(id, result);
+          onRows(result.n);
+        } catch (error) {
+          fileError(id, error);
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, options.jobs ?? 1) }, lane));
     const runnable: PairTask[] = [];
     for (const task of batch) {
       const error = fileErrors.get(task.a) ?? fileErrors.get(task.b);
