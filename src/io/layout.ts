@@ -10,6 +10,7 @@
  * averaged over space.
  */
 import { InputError, UsageError } from '../errors.js';
+import { transpose } from '../linalg/kernels.js';
 import { buildMatrix, type Matrix } from '../types.js';
 import { countElements, type NdArray } from './ndarray.js';
 
@@ -123,22 +124,6 @@ function reduce2d(array: NdArray, layout: string, source: string): ReducedMatrix
     where: source,
     hint: 'for 2-D arrays pass --layout auto ((datapoints, neurons), the default) or --layout neurons-first',
   });
-}
-
-/** Row-major rows x cols -> cols x rows, in 64 x 64 tiles so both sides stay in cache. */
-function transpose(data: Float64Array, rows: number, cols: number): Float64Array {
-  const out = new Float64Array(data.length);
-  const tile = 64;
-  for (let r0 = 0; r0 < rows; r0 += tile) {
-    const r1 = Math.min(r0 + tile, rows);
-    for (let c0 = 0; c0 < cols; c0 += tile) {
-      const c1 = Math.min(c0 + tile, cols);
-      for (let r = r0; r < r1; r++) {
-        for (let c = c0; c < c1; c++) out[c * rows + r] = data[r * cols + c];
-      }
-    }
-  }
-  return out;
 }
 
 // ------------------------------------------------------------- conv arrays

@@ -35,6 +35,7 @@ import {
   jsKernels,
   panelLength,
 } from './decompose-kernels.js';
+import { transposeInto } from './kernels.js';
 import { createWasmDecomposeKernels } from './wasm.js';
 
 /**
@@ -467,21 +468,6 @@ export function svd(a: Float64Array, rows: number, cols: number): SingularValueD
   const u = panelsToRowMajor(up, m, n, order, null);
   const v = panelsToRowMajor(vp, n, n, order, signs);
   return transposed ? { s: sOut, u: v, v: u } : { s: sOut, u, v };
-}
-
-/** Writes the transpose of the rows x cols row-major a into out, in 32 x 32 tiles. */
-function transposeInto(a: Float64Array, rows: number, cols: number, out: Float64Array): void {
-  const T = 32;
-  for (let i0 = 0; i0 < rows; i0 += T) {
-    const i1 = Math.min(rows, i0 + T);
-    for (let j0 = 0; j0 < cols; j0 += T) {
-      const j1 = Math.min(cols, j0 + T);
-      for (let i = i0; i < i1; i++) {
-        const src = i * cols;
-        for (let j = j0; j < j1; j++) out[j * rows + i] = a[src + j];
-      }
-    }
-  }
 }
 
 /**

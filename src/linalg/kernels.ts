@@ -191,6 +191,12 @@ export function multiplyTransposeA(
 export function transpose(a: Float64Array, rows: number, cols: number): Float64Array {
   checkBuffer('transpose', a, rows, cols);
   const out = new Float64Array(rows * cols);
+  transposeInto(a, rows, cols, out);
+  return out;
+}
+
+/** Writes the transpose of the rows x cols row-major a into out (cols x rows row-major). */
+export function transposeInto(a: Float64Array, rows: number, cols: number, out: Float64Array): void {
   // Tiles of 32 x 32 so both the reads and the writes stay within a few cache lines per row.
   const T = 32;
   for (let i0 = 0; i0 < rows; i0 += T) {
@@ -203,7 +209,6 @@ export function transpose(a: Float64Array, rows: number, cols: number): Float64A
       }
     }
   }
-  return out;
 }
 
 /**
