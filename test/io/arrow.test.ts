@@ -12,19 +12,10 @@ import {
   vectorFromArray,
   type Codec,
 } from 'apache-arrow';
-import { InputError } from '../../src/errors.js';
 import { parseArrow } from '../../src/io/arrow.js';
 import { buildListTable, withMetadata } from './arrow-helpers.js';
+import { inputErrorOf } from '../helpers/errors.js';
 
-function inputErrorOf(run: () => unknown): InputError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('parseArrow, one column per neuron', () => {
   it('reads numeric columns of every kind as (rows, columns), from file and stream bytes', () => {

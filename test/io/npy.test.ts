@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { dump as npyjsDump, float16ToFloat32 } from 'npyjs';
-import { InputError } from '../../src/errors.js';
 import { decodeFloat16, float16Table } from '../../src/io/float16.js';
 import { MAX_ELEMENTS } from '../../src/io/ndarray.js';
 import { checkNpyHeader, decodeNpyData, parseNpy, parseNpyHeader } from '../../src/io/npy.js';
 import { buildNpy, halfBits, iota, type NpyDtype } from './helpers.js';
+import { inputErrorOf } from '../helpers/errors.js';
 
-/** The InputError a call throws (fails the test if it throws nothing or something else). */
-function inputErrorOf(run: () => unknown): InputError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('parseNpy dtypes', () => {
   const cases: Array<[NpyDtype, string, number[]]> = [

@@ -11,6 +11,7 @@ import { svd, symmetricEigen } from '../../src/linalg/decompose.js';
 import { createWasmDecomposeKernels, setKernelBackend } from '../../src/linalg/wasm.js';
 import { randomMatrix } from '../helpers/random.js';
 import { maxAbs, maxAbsDiff, orthonormalityError, randomSymmetric, toMl, withSpectrum } from './linalg-helpers.js';
+import { onBothBackends } from '../helpers/backends.js';
 
 /**
  * The decomposition kernels (decompose-kernels.ts) in WebAssembly SIMD and in
@@ -148,18 +149,10 @@ describe('decomposition kernels: WebAssembly vs TypeScript', () => {
 describe('decompositions: WebAssembly vs TypeScript kernels', () => {
   afterEach(() => setKernelBackend(undefined));
 
-  function both<T>(fn: () => T): { wasm: T; js: T } {
-    setKernelBackend('wasm');
-    const wasm = fn();
-    setKernelBackend('js');
-    const js = fn();
-    return { wasm, js };
-  }
-
   for (const n of [12, 13, 31, 67, 130]) {
     it(`symmetricEigen gives identical results (n = ${n})`, () => {
       const a = randomSymmetric(n, n);
-      const r = both(() => symmetricEigen(a, n));
+      const r = onBothBackends(() => symmetricEigen(a, n));
       expect(maxAbsDiff(r.wasm.values, r.js.values)).toBe(0);
       expect(maxAbsDiff(r.wasm.vectors, r.js.vectors)).toBe(0);
     });
@@ -168,7 +161,7 @@ describe('decompositions: WebAssembly vs TypeScript kernels', () => {
   for (const [rows, cols] of [[12, 12], [13, 13], [101, 37], [37, 101], [67, 67], [130, 129]] as const) {
     it(`svd gives identical results (${rows} x ${cols})`, () => {
       const a = randomMatrix(rows, cols, rows * cols).data;
-      const r = both(() => svd(a, rows, cols));
+      const r = onBothBackends(() => svd(a, rows, cols));
       expect(maxAbsDiff(r.wasm.s, r.js.s)).toBe(0);
       expect(maxAbsDiff(r.wasm.u, r.js.u)).toBe(0);
       expect(maxAbsDiff(r.wasm.v, r.js.v)).toBe(0);

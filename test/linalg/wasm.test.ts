@@ -3,6 +3,7 @@ import { centredCrossProduct, centredGram, columnMeans, multiply, multiplyTransp
 import { kernelBackend, setKernelBackend } from '../../src/linalg/wasm.js';
 import { randomMatrix } from '../helpers/random.js';
 import { maxAbs, maxAbsDiff } from './linalg-helpers.js';
+import { onBothBackends } from '../helpers/backends.js';
 
 /**
  * The WebAssembly SIMD kernels and the plain-TypeScript fallback must give the
@@ -18,14 +19,6 @@ const SHAPES: readonly [rows: number, dx: number, dy: number][] = [
   [1531, 31, 31],
   [700, 517, 259],
 ];
-
-function both<T>(fn: () => T): { wasm: T; js: T } {
-  setKernelBackend('wasm');
-  const wasm = fn();
-  setKernelBackend('js');
-  const js = fn();
-  return { wasm, js };
-}
 
 function relativeDiff(a: Float64Array, b: Float64Array): number {
   return maxAbsDiff(a, b) / Math.max(maxAbs(b), Number.MIN_VALUE);
@@ -61,9 +54,9 @@ describe('WebAssembly kernels vs the TypeScript fallback', () => {
       const y = randomMatrix(rows, dy, seed + 101).data;
       const mx = columnMeans(x, rows, dx);
       const my = columnMeans(y, rows, dy);
-      const cross = both(() => centredCrossProduct(x, mx, dx, y, my, dy, rows));
+      const cross = onBothBackends(() => centredCrossProduct(x, mx, dx, y, my, dy, rows));
       expect(relativeDiff(cross.wasm, cross.js)).toBeLessThan(1e-12);
-      const gram = both(() => centredGram(x, mx, dx, rows));
+      const gram = onBothBackends(() => centredGram(x, mx, dx, rows));
       expect(relativeDiff(gram.wasm, gram.js)).toBeLessThan(1e-12);
       for (let i = 0; i < dx; i++) {
         for (let j = 0; j < i; j++) expect(gram.wasm[i * dx + j]).toBe(gram.wasm[j * dx + i]);
@@ -75,9 +68,9 @@ describe('WebAssembly kernels vs the TypeScript fallback', () => {
     const a = randomMatrix(130, 97, 7).data;
     const b = randomMatrix(97, 61, 8).data;
     const c = randomMatrix(130, 61, 9).data;
-    const ab = both(() => multiply(a, 130, 97, b, 61));
+    const ab = onBothBackends(() => multiply(a, 130, 97, b, 61));
     expect(relativeDiff(ab.wasm, ab.js)).toBeLessThan(1e-12);
-    const atc = both(() => multiplyTransposeA(a, 130, 97, c, 61));
+    const atc = onBothBackends(() => multiplyTransposeA(a, 130, 97, c, 61));
     expect(relativeDiff(atc.wasm, atc.js)).toBeLessThan(1e-12);
   });
 
