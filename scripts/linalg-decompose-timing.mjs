@@ -9,21 +9,13 @@
 // singular vectors (products of random Householder reflectors).
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
+import { bestSeconds, random } from './timing-helpers.mjs';
 
 const load = async (dir) => import(pathToFileURL(path.join(path.resolve(dir), 'decompose.js')).href);
 const current = await load(process.env.LINALG_DIST ?? 'dist/linalg');
 const base = process.env.LINALG_BASE ? await load(process.env.LINALG_BASE) : null;
 const wasmMod = await import(pathToFileURL(path.resolve(process.env.LINALG_DIST ?? 'dist/linalg', 'wasm.js')).href);
 
-function random(n, seed) {
-  let s = seed >>> 0;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 4294967296 - 0.5;
-  }
-  return out;
-}
 
 /** Applies `count` random Householder reflectors to the rows (side 'left') or columns of the n x n row-major a. */
 function reflect(a, n, count, seed, side) {
@@ -62,15 +54,6 @@ function ccaLike(n) {
   return a;
 }
 
-function time(fn, reps) {
-  let best = Infinity;
-  for (let i = 0; i < reps; i++) {
-    const t = performance.now();
-    fn();
-    best = Math.min(best, performance.now() - t);
-  }
-  return best / 1000;
-}
 
 const sizes = process.argv.slice(2).map(Number);
 const withJs = process.env.KERNELS === 'js';
@@ -81,14 +64,14 @@ for (const n of sizes.length ? sizes : [256, 512, 1024]) {
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) sym[i * n + j] = g[i * n + j] + g[j * n + i];
   const m = ccaLike(n);
   const row = (label, f) => {
-    const cur = time(() => f(current), reps);
+    const cur = bestSeconds(() => f(current), reps, { warmUp: false });
     let js = NaN;
     if (withJs) {
       wasmMod.setKernelBackend('js');
-      js = time(() => f(current), reps);
+      js = bestSeconds(() => f(current), reps, { warmUp: false });
       wasmMod.setKernelBackend(undefined);
     }
-    const b = base ? time(() => f(base), reps) : NaN;
+    const b = base ? bestSeconds(() => f(base), reps, { warmUp: false }) : NaN;
     const parts = [`${label.padEnd(18)} now ${cur.toFixed(3)} s`];
     if (withJs) parts.push(`js ${js.toFixed(3)} s`);
     if (base) parts.push(`base ${b.toFixed(3)} s  speed-up ${(b / cur).toFixed(2)}x`);

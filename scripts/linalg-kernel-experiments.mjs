@@ -1,7 +1,7 @@
 // Experiments for the centred cross-product micro-kernel (not part of the build or tests).
 // node scripts/linalg-kernel-experiments.mjs
+import { random } from './timing-helpers.mjs';
 const rows = 10000, p = 512, q = 512;
-function random(n, seed) { let s = seed >>> 0; const o = new Float64Array(n); for (let i = 0; i < n; i++) { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; o[i] = s / 4294967296 - 0.5; } return o; }
 const x = random(rows * p, 1), y = random(rows * q, 2);
 const mx = new Float64Array(p), my = new Float64Array(q);
 

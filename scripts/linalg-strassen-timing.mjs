@@ -7,30 +7,12 @@
 // the Strassen route; centredCrossProduct does for large products.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { bestSeconds, random } from './timing-helpers.mjs';
 
 const load = (dir) => import(pathToFileURL(path.resolve(dir, 'linalg/kernels.js')).href);
 const { centredCrossProduct, centredCrossProductInto, columnMeans } = await load('dist');
 const before = process.env.BEFORE_DIST ? await load(process.env.BEFORE_DIST) : null;
 
-function random(n, seed) {
-  let s = seed >>> 0;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 4294967296 - 0.5;
-  }
-  return out;
-}
-function best(fn, reps) {
-  fn();
-  let t = Infinity;
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    fn();
-    t = Math.min(t, performance.now() - t0);
-  }
-  return t / 1000;
-}
 const maxAbs = (a) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 const rel = (a, b) => {
   let m = 0;
@@ -53,9 +35,9 @@ const plain = () => {
 const strassen = () => centredCrossProduct(x, mx, d, y, my, d, rows);
 const gf = (s) => ((2 * rows * d * d) / s / 1e9).toFixed(2);
 for (let round = 0; round < 2; round++) {
-  const tPlain = best(plain, reps);
-  const tStrassen = best(strassen, reps);
-  const tBefore = before ? best(() => before.centredCrossProduct(x, mx, d, y, my, d, rows), reps) : NaN;
+  const tPlain = bestSeconds(plain, reps);
+  const tStrassen = bestSeconds(strassen, reps);
+  const tBefore = before ? bestSeconds(() => before.centredCrossProduct(x, mx, d, y, my, d, rows), reps) : NaN;
   console.log(
     `${rows}x${d} by ${rows}x${d}: plain ${tPlain.toFixed(3)} s (${gf(tPlain)} GFLOP/s eq.)  ` +
       `strassen ${tStrassen.toFixed(3)} s (${gf(tStrassen)})  speed-up ${((tPlain / tStrassen - 1) * 100).toFixed(1)}%` +

@@ -5,6 +5,7 @@
 // ml-matrix runs are skipped with SKIP_ML=1.
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
+import { bestSeconds, random } from './timing-helpers.mjs';
 import { Matrix, EigenvalueDecomposition, SingularValueDecomposition } from 'ml-matrix';
 
 const dist = path.resolve(process.env.LINALG_DIST ?? 'dist/linalg');
@@ -16,25 +17,6 @@ const skipMl = process.env.SKIP_ML === '1';
 const what = process.argv.slice(2);
 const want = (name) => what.length === 0 || what.includes(name);
 
-function random(n, seed) {
-  let s = seed >>> 0;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 4294967296 - 0.5;
-  }
-  return out;
-}
-function time(fn, reps = 1) {
-  fn(); // warm-up
-  let best = Infinity;
-  for (let i = 0; i < reps; i++) {
-    const t = performance.now();
-    fn();
-    best = Math.min(best, performance.now() - t);
-  }
-  return best / 1000;
-}
 const toMl = (a, r, c) => new Matrix(Array.from({ length: r }, (_, i) => Array.from(a.subarray(i * c, (i + 1) * c))));
 const fmt = (s) => `${s.toFixed(3)} s`;
 
@@ -43,14 +25,14 @@ if (want('eigen')) {
   const g = random(n * n, 1);
   const a = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] = g[i * n + j] + g[j * n + i];
-  const ours = time(() => symmetricEigen(a, n), 3);
-  const ml = skipMl ? NaN : time(() => new EigenvalueDecomposition(toMl(a, n, n), { assumeSymmetric: true }), 1);
+  const ours = bestSeconds(() => symmetricEigen(a, n), 3);
+  const ml = skipMl ? NaN : bestSeconds(() => new EigenvalueDecomposition(toMl(a, n, n), { assumeSymmetric: true }), 1);
   console.log(`symmetricEigen ${n}: ours ${fmt(ours)}  ml-matrix ${fmt(ml)}`);
 }
 if (want('svd')) {
   const a = random(n * n, 2);
-  const ours = time(() => svd(a, n, n), 3);
-  const ml = skipMl ? NaN : time(() => new SingularValueDecomposition(toMl(a, n, n), { autoTranspose: true }), 1);
+  const ours = bestSeconds(() => svd(a, n, n), 3);
+  const ml = skipMl ? NaN : bestSeconds(() => new SingularValueDecomposition(toMl(a, n, n), { autoTranspose: true }), 1);
   console.log(`svd ${n}x${n}: ours ${fmt(ours)}  ml-matrix ${fmt(ml)}`);
 }
 const rows = Number(process.env.ROWS ?? 10000);
@@ -59,10 +41,10 @@ if (want('cross')) {
   const y = random(rows * n, 4);
   const mx = columnMeans(x, rows, n);
   const my = columnMeans(y, rows, n);
-  const ours = time(() => centredCrossProduct(x, mx, n, y, my, n, rows), 3);
+  const ours = bestSeconds(() => centredCrossProduct(x, mx, n, y, my, n, rows), 3);
   const ml = skipMl
     ? NaN
-    : time(() => {
+    : bestSeconds(() => {
         const X = toMl(x, rows, n).subRowVector(Array.from(mx));
         const Y = toMl(y, rows, n).subRowVector(Array.from(my));
         X.transpose().mmul(Y);
@@ -73,13 +55,13 @@ if (want('cross')) {
 if (want('gram')) {
   const x = random(rows * n, 5);
   const mx = columnMeans(x, rows, n);
-  const ours = time(() => centredGram(x, mx, n, rows), 3);
+  const ours = bestSeconds(() => centredGram(x, mx, n, rows), 3);
   console.log(`centredGram ${rows}x${n}: ours ${fmt(ours)}`);
 }
 if (want('mmul')) {
   const a = random(n * n, 6);
   const b = random(n * n, 7);
-  const ours = time(() => multiply(a, n, n, b, n), 3);
-  const ml = skipMl ? NaN : time(() => toMl(a, n, n).mmul(toMl(b, n, n)), 1);
+  const ours = bestSeconds(() => multiply(a, n, n, b, n), 3);
+  const ml = skipMl ? NaN : bestSeconds(() => toMl(a, n, n).mmul(toMl(b, n, n)), 1);
   console.log(`multiply ${n}: ours ${fmt(ours)} (${((2 * n ** 3) / ours / 1e9).toFixed(2)} GFLOP/s)  ml-matrix ${fmt(ml)}`);
 }
