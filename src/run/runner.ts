@@ -104,7 +104,7 @@ export async function runPairs(
   const headers = await streamableHeaders(files, options);
   if (headers !== null) {
     try {
-      return await runStreamedPairs(files, tasks, headers, options, executor);
+      return await runStreamedPairs(files, tasks, headers, remaining, options, executor);
     } finally {
       if (!options.executor) await executor.close();
     }

@@ -100,12 +100,14 @@ function chunkRowsWithin(budget: number, files: number, cols: number): number {
 /**
  * Runs the tasks over streamed files (see the module comment). Outcomes,
  * callbacks and failures are those of the in-memory route: a file that
- * cannot be read fails only its own pairs.
+ * cannot be read fails only its own pairs. `remaining` counts the tasks of
+ * each file id (runPairs' count; updated here as pairs finish).
  */
 export async function runStreamedPairs(
   files: readonly SourceFile[],
   tasks: readonly PairTask[],
   headers: ReadonlyMap<string, NpyHeader>,
+  remaining: Map<string, number>,
   options: RunPairsOptions,
   executor: Executor,
 ): Promise<{ outcomes: PairOutcome[]; stats: RunStats }> {
@@ -113,8 +115,6 @@ export async function runStreamedPairs(
   const pathOf = (id: string) => byId.get(id)!.path;
   const colsOf = (id: string) => headers.get(id)!.shape[1];
   const infos = new Map<string, InputInfo>(files.map((file) => [file.id, streamedInfo(file.path, headers.get(file.id)!, options.read ?? {})]));
-  const remaining = new Map<string, number>();
-  for (const task of tasks) for (const id of [task.a, task.b]) remaining.set(id, (remaining.get(id) ?? 0) + 1);
 
   const means = new Map<string, StreamedMeans>();
   const sides = new Map<string, PreparedSide>();
