@@ -56,3 +56,22 @@ export function printWarnings(warnings: readonly string[], context: CliContext, 
   const paint = buildMessagePaint(context, color);
   for (const warning of warnings) context.stderr.write(`${paint.warn('pwcca: warning:')} ${warning}\n`);
 }
+
+/** A failed pair or comparison as listed on stderr. */
+export interface FailureLine {
+  readonly label: string;
+  readonly error: { readonly message: string; readonly where?: string };
+}
+
+/**
+ * Lists failures on stderr, ten at most and then how many more: one line
+ * each, naming the file (`where`) only when the message does not already.
+ */
+export function printFailures(failures: readonly FailureLine[], more: string, context: CliContext, color?: boolean): void {
+  const paint = buildMessagePaint(context, color);
+  for (const { label, error } of failures.slice(0, 10)) {
+    const where = error.where && !error.message.includes(error.where) ? ` (${error.where})` : '';
+    context.stderr.write(`${paint.error('pwcca: failed:')} ${label}: ${error.message}${where}\n`);
+  }
+  if (failures.length > 10) context.stderr.write(`pwcca: ... and ${failures.length - 10} more ${more}\n`);
+}

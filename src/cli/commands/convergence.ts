@@ -35,7 +35,7 @@ import {
   type OutputFlags,
   type ReadFlags,
 } from '../options.js';
-import { buildMessagePaint, buildPaint, printWarnings, shouldColor, writeData } from '../output.js';
+import { buildMessagePaint, buildPaint, printFailures, printWarnings, shouldColor, writeData } from '../output.js';
 import { createProgress } from '../progress.js';
 
 const FORMATS = ['table', 'csv', 'json'] as const;
@@ -195,11 +195,11 @@ function reportFailures(report: ConvergenceReport, journalPath: string | undefin
   if (failures.size === 0) return;
   const paint = buildMessagePaint(context, color);
   const list = [...failures.entries()];
-  for (const [key, error] of list.slice(0, 10)) {
-    const label = key.startsWith('directions ') ? key : (JSON.parse(key) as [string, string, number]).join(' / ');
-    context.stderr.write(`${paint.error('pwcca: failed:')} ${label}: ${error.message}${error.where && !error.message.includes(error.where) ? ` (${error.where})` : ''}\n`);
-  }
-  if (list.length > 10) context.stderr.write(`pwcca: ... and ${list.length - 10} more failed comparisons\n`);
+  const lines = list.map(([key, error]) => ({
+    label: key.startsWith('directions ') ? key : (JSON.parse(key) as [string, string, number]).join(' / '),
+    error,
+  }));
+  printFailures(lines, 'failed comparisons', context, color);
   context.stderr.write(`${paint.hint('hint:')} ${list[0][1].hint ?? 'fix or remove the files named above'}; the other cells are complete (exit code 5)\n`);
   context.exitCode = ExitCode.partial;
 }

@@ -36,7 +36,7 @@ import {
   type OutputFlags,
   type ReadFlags,
 } from '../options.js';
-import { buildMessagePaint, buildPaint, printWarnings, shouldColor, writeData } from '../output.js';
+import { buildMessagePaint, buildPaint, printFailures, printWarnings, shouldColor, writeData } from '../output.js';
 import { createProgress } from '../progress.js';
 
 const FORMATS = ['table', 'csv', 'matrix-csv', 'json'] as const;
@@ -285,11 +285,8 @@ function reportSummary(
     context.stderr.write(`pwcca: ${records.length} pairs: ${records.length - failed.length} ok, ${failed.length} failed${resumedText}${streamedText}${where}\n`);
   }
   if (failed.length === 0) return;
-  for (const record of failed.slice(0, 10)) {
-    const error = record.error!;
-    context.stderr.write(`${paint.error('pwcca: failed:')} ${record.scope}: ${record.a} vs ${record.b}: ${error.message}${error.where ? ` (${error.where})` : ''}\n`);
-  }
-  if (failed.length > 10) context.stderr.write(`pwcca: ... and ${failed.length - 10} more failed pairs\n`);
+  const lines = failed.map((record) => ({ label: `${record.scope}: ${record.a} vs ${record.b}`, error: record.error! }));
+  printFailures(lines, 'failed pairs', context, color);
   const hint = failed[0].error!.hint;
   context.stderr.write(`${paint.hint('hint:')} ${hint ?? 'fix or remove the files named above'}; the other pairs are complete (exit code 5)\n`);
   context.exitCode = ExitCode.partial;
