@@ -8,7 +8,7 @@ import { expectSameCsv, repositoryRoot, runPwcca } from '../helpers/cli.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { temporaryFolder, writeMatrixNpy } from '../helpers/npy-file.js';
 import { randomMatrix } from '../helpers/random.js';
-import { writeRun } from '../run/convergence-helpers.js';
+import { writeRun } from '../studies/convergence/helpers.js';
 
 const root = repositoryRoot;
 const fixture = join(root, 'fixtures/convergence');

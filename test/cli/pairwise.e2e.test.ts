@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectSameCsv, pwccaBin, repositoryRoot, runPwcca } from '../helpers/cli.js';
-import { writeTree } from '../run/pairwise-npy.js';
+import { writeTree } from '../studies/pairwise/helpers.js';
 
 const root = repositoryRoot;
 const bin = pwccaBin;

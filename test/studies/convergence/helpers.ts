@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildMatrix, type Matrix } from '../../src/types.js';
-import { writeMatrixNpy } from '../helpers/npy-file.js';
-import { multiplyMatrices, randomMatrix } from '../helpers/random.js';
+import { buildMatrix, type Matrix } from '../../../src/types.js';
+import { writeMatrixNpy } from '../../helpers/npy-file.js';
+import { multiplyMatrices, randomMatrix } from '../../helpers/random.js';
 
 /**
  * A synthetic training run: layer i (depth order l0, l1, ...) reaches its final

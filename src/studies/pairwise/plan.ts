@@ -3,9 +3,9 @@
  * networks), or with `crossLayer` one per network (layers x layers), and
  * every unordered pair of its labels once. Pure.
  */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
 import type { Discovery } from './discover.js';
-import type { PairTask, SourceFile } from './runner.js';
+import type { PairTask, SourceFile } from '../../engine/run-pairs.js';
 
 /** What a matrix is about: a layer (labels are networks) or, with --cross-layer, a network (labels are layers). */
 export type ScopeKind = 'layer' | 'network';

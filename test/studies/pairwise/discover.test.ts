@@ -3,8 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classifyFileList, classifyFiles, discoverActivations, FLAT_LAYER } from '../../src/run/discover.js';
-import { UsageError } from '../../src/errors.js';
+import { classifyFileList, classifyFiles, discoverActivations, FLAT_LAYER } from '../../../src/studies/pairwise/discover.js';
+import { UsageError } from '../../../src/errors.js';
 
 function touch(root: string, relative: string): void {
   const path = join(root, relative);

@@ -3,7 +3,7 @@ import { loadMatrix, type InputInfo } from '../io/load.js';
 import type { CompareOptions, PairComparison } from '../metrics/compare.js';
 import type { PreparedSide } from '../metrics/side.js';
 import type { Matrix } from '../types.js';
-import { checkPairShapes, type ReadOptions } from './compare.js';
+import { checkPairShapes, type ReadOptions } from '../studies/compare.js';
 import { createExecutor, type Executor } from './executor.js';
 import { runStreamedPairs, streamableHeaders } from './streamed-pairs.js';
 

@@ -15,8 +15,8 @@
  */
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { basename, extname, join, relative, sep } from 'node:path';
-import { UsageError } from '../errors.js';
-import { compareNatural, sortNatural } from './natural-sort.js';
+import { UsageError } from '../../errors.js';
+import { compareNatural, sortNatural } from '../../stats/natural-sort.js';
 
 /** File name endings read as activation files (.npy, Arrow IPC file/stream, Feather v2). */
 export const ACTIVATION_EXTENSIONS = ['.npy', '.arrow', '.feather', '.arrows'] as const;

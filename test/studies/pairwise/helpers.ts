@@ -4,8 +4,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { npyBytes } from '../helpers/npy-file.js';
-import { seededNormal } from '../helpers/random.js';
+import { npyBytes } from '../../helpers/npy-file.js';
+import { seededNormal } from '../../helpers/random.js';
 
 /**
  * Activations sharing a latent signal: `latent` (rows x k) mixed into `cols`

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyFiles } from '../../src/run/discover.js';
-import { buildPairwisePlan } from '../../src/run/pairwise-plan.js';
+import { classifyFiles } from '../../../src/studies/pairwise/discover.js';
+import { buildPairwisePlan } from '../../../src/studies/pairwise/plan.js';
 
 const tree = classifyFiles(['g/s1/fc1.npy', 'g/s1/fc2.npy', 'g/s2/fc1.npy', 'g/s2/fc2.npy', 'h/s3/fc1.npy', 'h/s3/fc2.npy', 'h/s4/fc1.npy']);
 

@@ -16,9 +16,9 @@ import type { NpyHeader } from '../io/npy.js';
 import { isRowStreamable, loadNpyHeader } from '../io/npy-stream.js';
 import type { PairComparison } from '../metrics/compare.js';
 import type { PreparedSide } from '../metrics/side.js';
-import { checkPairInfos, STREAM_FILE_BYTES, streamedInfo } from './compare.js';
+import { checkPairInfos, STREAM_FILE_BYTES, streamedInfo } from '../studies/compare.js';
 import type { Executor } from './executor.js';
-import { describeFailure, type PairOutcome, type PairTask, type RunPairsOptions, type RunStats, type SourceFile } from './runner.js';
+import { describeFailure, type PairOutcome, type PairTask, type RunPairsOptions, type RunStats, type SourceFile } from './run-pairs.js';
 import { streamCentredProducts, type StreamedMeans } from './stream-moments.js';
 
 /**

@@ -154,7 +154,7 @@ export class WorkerExecutor implements Executor {
   private nextId = 0;
 
   constructor(jobs: number) {
-    const script = fileURLToPath(new URL('../../dist/run/pair-worker.js', import.meta.url));
+    const script = fileURLToPath(new URL('../../dist/engine/pair-worker.js', import.meta.url));
     for (let i = 0; i < jobs; i++) {
       const worker = new Worker(script);
       worker.on('message', (reply: WorkerReply) => this.finish(worker, reply));

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { classifyFiles } from '../../src/run/discover.js';
-import type { PairwiseRecord } from '../../src/run/pairwise.js';
-import { buildPairwisePlan } from '../../src/run/pairwise-plan.js';
-import { analysePairwise, buildDistanceMatrices } from '../../src/run/pairwise-result.js';
-import { parseMetaCsv } from '../../src/stats/meta-correlation.js';
+import { classifyFiles } from '../../../src/studies/pairwise/discover.js';
+import type { PairwiseRecord } from '../../../src/studies/pairwise/run.js';
+import { buildPairwisePlan } from '../../../src/studies/pairwise/plan.js';
+import { analysePairwise, buildDistanceMatrices } from '../../../src/studies/pairwise/report.js';
+import { parseMetaCsv } from '../../../src/stats/meta-correlation.js';
 
 // Four networks on a line: g/s1 = 0, g/s2 = 0.1, h/s3 = 0.5, h/s4 = 0.7; distance = |difference|.
 const position: Record<string, number> = { 'g/s1': 0, 'g/s2': 0.1, 'h/s3': 0.5, 'h/s4': 0.7 };

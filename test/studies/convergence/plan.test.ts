@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
-import { parseReference, planConvergence, resolveReferenceStep } from '../../src/run/convergence-plan.js';
-import { buildCheckpointSet } from '../../src/run/steps.js';
+import { UsageError } from '../../../src/errors.js';
+import { parseReference, planConvergence, resolveReferenceStep } from '../../../src/studies/convergence/plan.js';
+import { buildCheckpointSet } from '../../../src/studies/convergence/discover.js';
 
 describe('reference step', () => {
   const steps = [0, 10, 20, 40];

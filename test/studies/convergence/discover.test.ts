@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InputError, UsageError } from '../../src/errors.js';
-import { buildCheckpointSet, describeLayout, parseStep } from '../../src/run/steps.js';
+import { InputError, UsageError } from '../../../src/errors.js';
+import { buildCheckpointSet, describeLayout, parseStep } from '../../../src/studies/convergence/discover.js';
 
 const build = (paths: string[], options: { byLayer?: boolean; layers?: string[] } = {}) => buildCheckpointSet(paths, { root: 'ckpt', ...options });
 

@@ -2,9 +2,9 @@
  * Which comparisons `pwcca convergence` runs: every (run, layer, step) against
  * the same run and layer at the reference step. Pure.
  */
-import { UsageError } from '../errors.js';
-import type { PairTask, SourceFile } from './runner.js';
-import { describeLayout, parseStep, type CheckpointFile, type CheckpointSet } from './steps.js';
+import { UsageError } from '../../errors.js';
+import type { PairTask, SourceFile } from '../../engine/run-pairs.js';
+import { describeLayout, parseStep, type CheckpointFile, type CheckpointSet } from './discover.js';
 
 /** `last` (default), `first`, or a step integer. */
 export type ReferenceChoice = 'last' | 'first' | number;

@@ -7,15 +7,15 @@
  * once, so the reference step's prepared side is computed once per layer and
  * run and reused for all its steps.
  */
-import { symmetricPwcca, type PairComparison, type PwccaVariant } from '../metrics/compare.js';
-import type { SvccaOptions } from '../metrics/svcca.js';
-import { METHOD_NAMES, SCHEMA_VERSION, type ReadOptions } from './compare.js';
-import { planConvergence, taskKey, type ConvergencePlan, type ConvergenceTask, type ReferenceChoice } from './convergence-plan.js';
-import { aggregateRuns, areaUnderCurve, bottomUpScore, convergenceStep, type BottomUpScore, type CurvePoint } from './convergence-summary.js';
-import { directionSteps, runDirections, type DirectionsReport } from './convergence-directions.js';
-import { fileIdentity } from './journal.js';
-import { runPairs, type PairFailure, type PairOutcome } from './runner.js';
-import { describeLayout, type CheckpointSet } from './steps.js';
+import { symmetricPwcca, type PairComparison, type PwccaVariant } from '../../metrics/compare.js';
+import type { SvccaOptions } from '../../metrics/svcca.js';
+import { METHOD_NAMES, SCHEMA_VERSION, type ReadOptions } from '../compare.js';
+import { planConvergence, taskKey, type ConvergencePlan, type ConvergenceTask, type ReferenceChoice } from './plan.js';
+import { aggregateRuns, areaUnderCurve, bottomUpScore, convergenceStep, type BottomUpScore, type CurvePoint } from './summary.js';
+import { directionSteps, runDirections, type DirectionsReport } from './directions.js';
+import { fileIdentity } from '../../engine/journal.js';
+import { runPairs, type PairFailure, type PairOutcome } from '../../engine/run-pairs.js';
+import { describeLayout, type CheckpointSet } from './discover.js';
 
 /** Statistics a convergence table can show. */
 export const CONVERGENCE_METHODS = METHOD_NAMES;

@@ -4,9 +4,9 @@ import { loadMatrix, type InputInfo, type LoadedMatrix } from '../io/load.js';
 import type { NpyHeader } from '../io/npy.js';
 import { isRowStreamable, loadNpyHeader } from '../io/npy-stream.js';
 import { comparePrepared, type PairComparison, type PwccaVariant } from '../metrics/compare.js';
-import { createExecutor, defaultJobs, InlineExecutor, splitCrossCovariance, type Executor } from './executor.js';
+import { createExecutor, defaultJobs, InlineExecutor, splitCrossCovariance, type Executor } from '../engine/executor.js';
 import { prepareFromMoments, type PreparedSide, type SideMoments } from '../metrics/side.js';
-import { streamCentredProducts } from './stream-moments.js';
+import { streamCentredProducts } from '../engine/stream-moments.js';
 import type { SvccaOptions } from '../metrics/svcca.js';
 
 /** Version of the JSON documents pwcca writes; bumped on any incompatible change. */

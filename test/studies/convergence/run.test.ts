@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { symmetricPwcca } from '../../src/metrics/compare.js';
-import { runCompare } from '../../src/run/compare.js';
-import { cellRecord, runConvergence, type ConvergenceCell } from '../../src/run/convergence.js';
-import { planConvergence } from '../../src/run/convergence-plan.js';
-import { discoverCheckpoints } from '../../src/run/steps.js';
-import { temporaryFolder, writeMatrixNpy } from '../helpers/npy-file.js';
-import { randomMatrix } from '../helpers/random.js';
-import { writeRun } from './convergence-helpers.js';
+import { symmetricPwcca } from '../../../src/metrics/compare.js';
+import { runCompare } from '../../../src/studies/compare.js';
+import { cellRecord, runConvergence, type ConvergenceCell } from '../../../src/studies/convergence/run.js';
+import { planConvergence } from '../../../src/studies/convergence/plan.js';
+import { discoverCheckpoints } from '../../../src/studies/convergence/discover.js';
+import { temporaryFolder, writeMatrixNpy } from '../../helpers/npy-file.js';
+import { randomMatrix } from '../../helpers/random.js';
+import { writeRun } from './helpers.js';
 
 const STEPS = [0, 100, 200, 300, 400, 500];
 const LAYERS = 4;

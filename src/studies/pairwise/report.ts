@@ -3,12 +3,12 @@
  * matrix per scope and method (exact 0 diagonal, null where a pair failed),
  * group statistics, clusters and metadata correlations. Pure.
  */
-import { clusterDistances } from '../stats/clustering.js';
-import { buildGroupStats, type GroupStats } from '../stats/group-stats.js';
-import { correlateWithMeta, matchMetaRows, meanDistanceWithinGroup, type MetaCorrelation, type MetaTable } from '../stats/meta-correlation.js';
-import { adjustedRandIndex } from '../stats/rand-index.js';
-import type { PairwiseMethod, PairwiseRecord } from './pairwise.js';
-import type { PairwisePlan } from './pairwise-plan.js';
+import { clusterDistances } from '../../stats/clustering.js';
+import { buildGroupStats, type GroupStats } from '../../stats/group-stats.js';
+import { correlateWithMeta, matchMetaRows, meanDistanceWithinGroup, type MetaCorrelation, type MetaTable } from '../../stats/meta-correlation.js';
+import { adjustedRandIndex } from '../../stats/rand-index.js';
+import type { PairwiseMethod, PairwiseRecord } from './run.js';
+import type { PairwisePlan } from './plan.js';
 
 /** Distances of one matrix: `distance[i][j]` between labels i and j; null when their pair failed. */
 export type DistanceMatrix = (number | null)[][];

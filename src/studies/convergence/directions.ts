@@ -10,14 +10,14 @@
  * layer's activations there. This pass reads the files it needs itself (the
  * early, middle and later steps of each layer), one layer at a time.
  */
-import { PwccaError, UsageError, withWhere } from '../errors.js';
-import { loadMatrix, type LoadedMatrix } from '../io/load.js';
-import { canonicalBasis, directionCorrelations, meanOf, selectDirections } from '../metrics/directions.js';
-import { crossCovariance, prepareSide, type PreparedSide } from '../metrics/side.js';
-import { checkPairShapes, type ReadOptions } from './compare.js';
-import { aggregateRuns, type RunAggregate } from './convergence-summary.js';
-import type { PairFailure } from './runner.js';
-import type { CheckpointFile, CheckpointSet } from './steps.js';
+import { PwccaError, UsageError, withWhere } from '../../errors.js';
+import { loadMatrix, type LoadedMatrix } from '../../io/load.js';
+import { canonicalBasis, directionCorrelations, meanOf, selectDirections } from '../../metrics/directions.js';
+import { crossCovariance, prepareSide, type PreparedSide } from '../../metrics/side.js';
+import { checkPairShapes, type ReadOptions } from '../compare.js';
+import { aggregateRuns, type RunAggregate } from './summary.js';
+import type { PairFailure } from '../../engine/run-pairs.js';
+import type { CheckpointFile, CheckpointSet } from './discover.js';
 
 export interface DirectionPoint {
   readonly step: number;

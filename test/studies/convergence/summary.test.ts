@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateRuns, areaUnderCurve, bottomUpScore, convergenceStep, type CurvePoint } from '../../src/run/convergence-summary.js';
+import { aggregateRuns, areaUnderCurve, bottomUpScore, convergenceStep, type CurvePoint } from '../../../src/studies/convergence/summary.js';
 
 const curve = (steps: number[], distances: Array<number | null>): CurvePoint[] => steps.map((step, i) => ({ step, distance: distances[i] }));
 

@@ -15,9 +15,9 @@
  * labels out); {@link discoverCheckpoints} reads the disk.
  */
 import { basename, join, resolve } from 'node:path';
-import { InputError, UsageError } from '../errors.js';
-import { fileStem, listActivationFiles } from './discover.js';
-import { compareNatural, sortNatural } from './natural-sort.js';
+import { InputError, UsageError } from '../../errors.js';
+import { fileStem, listActivationFiles } from '../pairwise/discover.js';
+import { compareNatural, sortNatural } from '../../stats/natural-sort.js';
 
 /** One activation file of a checkpoint. */
 export interface CheckpointFile {

@@ -3,11 +3,11 @@
  * (each file loaded and prepared once), turns outcomes into order-independent
  * records, and resumes from the records of an interrupted run.
  */
-import { symmetricPwcca, type CompareOptions, type PairComparison } from '../metrics/compare.js';
-import { METHOD_NAMES, type ReadOptions } from './compare.js';
-import { fileIdentity } from './journal.js';
-import type { PairwisePlan, PairwiseTask, ScopeKind } from './pairwise-plan.js';
-import { runPairs, type PairFailure, type RunStats } from './runner.js';
+import { symmetricPwcca, type CompareOptions, type PairComparison } from '../../metrics/compare.js';
+import { METHOD_NAMES, type ReadOptions } from '../compare.js';
+import { fileIdentity } from '../../engine/journal.js';
+import type { PairwisePlan, PairwiseTask, ScopeKind } from './plan.js';
+import { runPairs, type PairFailure, type RunStats } from '../../engine/run-pairs.js';
 
 /** Statistics a pairwise matrix can hold. */
 export const PAIRWISE_METHODS = METHOD_NAMES;

@@ -3,7 +3,7 @@
  * the step): when a layer settles, the area under its curve, and whether
  * layers settle bottom-up. Pure functions of numbers; no I/O.
  */
-import { spearman } from '../stats/correlation.js';
+import { spearman } from '../../stats/correlation.js';
 
 /** One point of a layer's curve; `distance` is null where the cell is missing or failed. */
 export interface CurvePoint {
