@@ -4,7 +4,7 @@
  * convergence studies. The CLI is built on exactly these.
  */
 export { ExitCode, InputError, InternalError, NumericError, PwccaError, UsageError } from './errors.js';
-export { buildMatrix, type Matrix } from './types.js';
+export { buildMatrix, SCHEMA_VERSION, type Matrix, type MethodName, type ReadOptions } from './types.js';
 export { loadMatrix, type InputInfo, type LoadedMatrix } from './io/load.js';
 export {
   computeMoments,
@@ -23,7 +23,7 @@ export {
 } from './metrics/compare.js';
 export { meanCorrelation, thresholdedMean } from './metrics/cca.js';
 export { REFERENCE_EPSILON, type SvccaOptions, type SvccaResult } from './metrics/svcca.js';
-export { runCompare, SCHEMA_VERSION, type CompareReport, type CompareRunOptions } from './studies/compare.js';
+export { runCompare, type CompareReport, type CompareRunOptions } from './studies/compare.js';
 export { runPairs, type PairOutcome, type PairTask, type RunPairsOptions, type SourceFile } from './engine/run-pairs.js';
 export { discoverActivations, type Discovery } from './studies/pairwise/discover.js';
 export { buildPairwisePlan, type PairwisePlan } from './studies/pairwise/plan.js';

@@ -6,41 +6,10 @@ import { comparePrepared, type CompareOptions, type PairComparison } from '../me
 import { centredCrossProduct, centredCrossProductInto, centredGramInto } from '../linalg/kernels.js';
 import { crossCovariance, prepareFromMoments, prepareSide, type PreparedSide, type SideMoments } from '../metrics/side.js';
 import type { Matrix } from '../types.js';
-import { streamColumnMeans, type StreamedMeans } from './stream-moments.js';
+import { streamColumnMeans } from './stream-moments.js';
+import type { Executor, StreamedMeans } from './types.js';
 
-/**
- * Where the heavy work of a multi-pair run happens: preparing a side
- * (covariance + eigendecomposition) and comparing two prepared sides
- * (cross-covariance + CCA). The inline executor runs on the calling thread;
- * the worker executor spreads the work over threads that share the matrices'
- * memory.
- */
-export interface Executor {
-  prepare(matrix: Matrix): Promise<PreparedSide>;
-  compare(x: Matrix, px: PreparedSide, y: Matrix, py: PreparedSide, options: CompareOptions): Promise<PairComparison>;
-  /** Prepares a side from moments summed elsewhere (streamed files). */
-  prepareMoments(moments: SideMoments): Promise<PreparedSide>;
-  /** Compares two prepared sides whose cross-covariance is already known (streamed files). */
-  compareMoments(px: PreparedSide, py: PreparedSide, crossCovariance: Float64Array, options: CompareOptions): Promise<PairComparison>;
-  /** sum over rows [start, end) of (x_r - meanX)(y_r - meanY)^T: one share of a cross-covariance. */
-  crossProduct(x: Matrix, meanX: Float64Array, y: Matrix, meanY: Float64Array, start: number, end: number): Promise<Float64Array>;
-  /**
-   * Adds the centred products of one chunk of rows into `into`: X^T X when
-   * `y` is null, else X^T Y. For a worker executor `into` and the chunks
-   * must live in shared memory ({@link Executor.allocate}); the caller runs
-   * one accumulation per `into` at a time.
-   */
-  accumulate(x: Matrix, meanX: Float64Array, y: Matrix | null, meanY: Float64Array | null, into: Float64Array): Promise<void>;
-  /** Pass one of a streamed file (see streamColumnMeans), on a thread of this executor: files are read in parallel. */
-  columnMeans(path: string): Promise<StreamedMeans>;
-  /** A zeroed array that this executor's threads can fill and the caller read (shared memory for workers). */
-  allocate(length: number): Float64Array;
-  /** Makes a matrix cheap to hand to this executor (shared memory for workers). */
-  adopt(matrix: Matrix): Matrix;
-  /** Likewise for a prepared side's big arrays. */
-  adoptSide(side: PreparedSide): PreparedSide;
-  close(): Promise<void>;
-}
+export type { Executor } from './types.js';
 
 /** Default --jobs: the number of cores. */
 export function defaultJobs(): number {

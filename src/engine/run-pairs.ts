@@ -1,75 +1,22 @@
+/**
+ * How pairs run: {@link runPairs} is the one entry point for every study,
+ * from `compare`'s single pair to a pairwise matrix. It routes the run
+ * (route.ts), starts the executor, and runs the in-memory route here or the
+ * streamed route (streamed-pairs.ts).
+ */
 import { PwccaError, withWhere } from '../errors.js';
 import { loadMatrix, type InputInfo } from '../io/load.js';
-import type { CompareOptions, PairComparison } from '../metrics/compare.js';
+import { comparePrepared } from '../metrics/compare.js';
 import type { PreparedSide } from '../metrics/side.js';
 import type { Matrix } from '../types.js';
-import { checkPairShapes, type ReadOptions } from '../studies/compare.js';
-import { createExecutor, type Executor } from './executor.js';
-import { runStreamedPairs, streamableHeaders } from './streamed-pairs.js';
+import { createExecutor, splitCrossCovariance } from './executor.js';
+import { describeFailure } from './failure.js';
+import { checkPairShapes } from './pair-check.js';
+import { chooseRoute, type Route } from './route.js';
+import { runStreamedPairs } from './streamed-pairs.js';
+import type { Executor, PairOutcome, PairTask, RunPairsOptions, RunStats, SourceFile } from './types.js';
 
-/** One activation file taking part in a multi-pair run. */
-export interface SourceFile {
-  /** Unique key of the file within the run. */
-  readonly id: string;
-  readonly path: string;
-}
-
-/** One comparison to run: two files by id, with the caller's own key. */
-export interface PairTask {
-  readonly key: string;
-  readonly a: string;
-  readonly b: string;
-}
-
-/** Why a pair has no result: the error of a file it needs, or of the comparison itself. */
-export interface PairFailure {
-  readonly kind: string;
-  readonly message: string;
-  readonly hint?: string;
-  readonly where?: string;
-  readonly exitCode: number;
-}
-
-export type PairOutcome =
-  | { readonly task: PairTask; readonly comparison: PairComparison; readonly error?: undefined }
-  | { readonly task: PairTask; readonly comparison?: undefined; readonly error: PairFailure };
-
-export interface RunPairsOptions {
-  readonly read?: ReadOptions;
-  readonly compare?: Omit<CompareOptions, 'labels'>;
-  /** Worker threads; 1 runs on the calling thread. */
-  readonly jobs?: number;
-  /**
-   * Soft cap on the memory held by loaded matrices and prepared sides
-   * (bytes); on the streamed route, on the sums of one pass.
-   */
-  readonly maxMemoryBytes?: number;
-  /**
-   * Read the files in row chunks instead of loading them (see
-   * streamed-pairs.ts): `true` when every file is a 2-D C-ordered .npy file,
-   * `auto` (default) when one of them is also 1 GiB or more, `false` never.
-   */
-  readonly stream?: boolean | 'auto';
-  /** Called as each pair finishes, in completion order (e.g. to append it to a file). */
-  readonly onOutcome?: (outcome: PairOutcome) => void | Promise<void>;
-  /** On the streamed route, called as rows are read: rows read so far over all passes, and the total. */
-  readonly onRowsRead?: (read: number, total: number) => void;
-  /** Called after each pair with the number done so far and the total. */
-  readonly onProgress?: (done: number, total: number) => void;
-  /** Pluggable for tests; by default created from `jobs` and closed at the end. */
-  readonly executor?: Executor;
-}
-
-/** What a run did, for reports and tests (e.g. that each file was prepared once). */
-export interface RunStats {
-  readonly loads: number;
-  readonly prepares: number;
-  readonly evictions: number;
-  /** Whether the files were streamed in row chunks rather than loaded (see RunPairsOptions.stream). */
-  readonly streamed: boolean;
-  /** Input description of every file that loaded, by id. */
-  readonly inputs: ReadonlyMap<string, InputInfo & { rank: number }>;
-}
+export type { Executor, PairFailure, PairOutcome, PairTask, RunPairsOptions, RunStats, SourceFile } from './types.js';
 
 interface CachedSide {
   readonly info: InputInfo;
@@ -81,11 +28,14 @@ interface CachedSide {
 }
 
 /**
- * Runs many comparisons over a set of files, loading and preparing each file
- * once and reusing it for all its pairs. A file is dropped as soon as no
- * remaining pair needs it; under `maxMemoryBytes` the least recently used idle
- * files are dropped early (and prepared again if needed). A file or pair that
- * fails is recorded in its outcomes and the rest of the run goes on.
+ * Runs comparisons over a set of files and calls back as each pair finishes.
+ * Each file is read and prepared once and reused for all its pairs; a file
+ * or pair that fails is recorded in its outcome and the rest of the run goes
+ * on. Outcomes come back in task order.
+ *
+ * In memory, a file is dropped as soon as no remaining pair needs it; under
+ * `maxMemoryBytes` the least recently used idle files are dropped early (and
+ * prepared again if needed). Streamed, see streamed-pairs.ts.
  */
 export async function runPairs(
   files: readonly SourceFile[],
@@ -100,16 +50,28 @@ export async function runPairs(
       remaining.set(id, (remaining.get(id) ?? 0) + 1);
     }
   }
-  const executor = options.executor ?? createExecutor(options.jobs ?? 1);
-  const headers = await streamableHeaders(files, options);
-  if (headers !== null) {
-    try {
-      return await runStreamedPairs(files, tasks, headers, remaining, options, executor);
-    } finally {
-      if (!options.executor) await executor.close();
-    }
+  const used = files.filter((file) => remaining.has(file.id));
+  const route = await chooseRoute(used, tasks.length, options);
+  // Threads start before the files are read.
+  const executor = options.executor ?? createExecutor(route.threads);
+  try {
+    if (route.headers !== null) return await runStreamedPairs(used, tasks, route.headers, remaining, { ...options, jobs: route.threads }, executor);
+    return await runLoadedPairs(byId, tasks, remaining, route, options, executor);
+  } finally {
+    if (!options.executor) await executor.close();
   }
-  const concurrency = Math.max(1, options.jobs ?? 1);
+}
+
+/** The in-memory route: files loaded and prepared once, pairs run `route.threads` at a time. */
+async function runLoadedPairs(
+  byId: ReadonlyMap<string, SourceFile>,
+  tasks: readonly PairTask[],
+  remaining: Map<string, number>,
+  route: Route,
+  options: RunPairsOptions,
+  executor: Executor,
+): Promise<{ outcomes: PairOutcome[]; stats: RunStats }> {
+  const concurrency = route.threads;
   const maxMemory = options.maxMemoryBytes ?? Infinity;
   const cache = new Map<string, Promise<CachedSide>>();
   const settled = new Map<string, CachedSide>();
@@ -138,7 +100,7 @@ export async function runPairs(
       const file = byId.get(id)!;
       pending = (async () => {
         loads++;
-        const loaded = await loadMatrix(file.path, options.read ?? {});
+        const loaded = await loadMatrix(file.path, options);
         const bytes = loaded.matrix.data.byteLength + 2 * loaded.matrix.cols * loaded.matrix.cols * 8;
         evictFor(bytes);
         const matrix = executor.adopt(loaded.matrix);
@@ -178,18 +140,29 @@ export async function runPairs(
   const runTask = async (task: PairTask): Promise<PairOutcome> => {
     const held = new Set<string>();
     try {
-      const a = await acquire(task.a);
-      held.add('a');
-      const b = await acquire(task.b);
+      // With threads for one pair, both sides load and prepare at once; the first file's error is reported first.
+      const [ra, rb] = route.shares > 1
+        ? await Promise.allSettled([acquire(task.a), acquire(task.b)])
+        : [await settle(acquire(task.a)), undefined];
+      if (ra.status === 'fulfilled') held.add('a');
+      if (rb?.status === 'fulfilled') held.add('b');
+      if (ra.status === 'rejected') throw ra.reason;
+      if (rb?.status === 'rejected') throw rb.reason;
+      const a = ra.value;
+      const b = rb ? rb.value : await acquire(task.b);
       held.add('b');
       checkPairShapes({ matrix: a.matrix, info: a.info }, { matrix: b.matrix, info: b.info });
-      const comparison = await executor.compare(a.matrix, a.side, b.matrix, b.side, {
-        ...options.compare,
-        labels: { a: a.info.path, b: b.info.path },
-      });
+      const labels = { a: a.info.path, b: b.info.path };
+      const comparison =
+        route.shares > 1
+          ? comparePrepared(a.side, b.side, await splitCrossCovariance(executor, a.matrix, a.side, b.matrix, b.side, route.shares), {
+              ...options.compare,
+              labels,
+            })
+          : await executor.compare(a.matrix, a.side, b.matrix, b.side, { ...options.compare, labels });
       return { task, comparison };
     } catch (error) {
-      return { task, error: describeFailure(error, `${byId.get(task.a)!.path} vs ${byId.get(task.b)!.path}`) };
+      return { task, error: describeFailure(error, `${byId.get(task.a)!.path} vs ${byId.get(task.b)!.path}`), cause: error };
     } finally {
       release(task.a, held.has('a'));
       release(task.b, held.has('b'));
@@ -216,14 +189,9 @@ export async function runPairs(
   return { outcomes, stats: { loads, prepares, evictions, streamed: false, inputs } };
 }
 
-/**
- * Turns an error into a pair's failure record. Unexpected errors are recorded
- * as internal (exit code 1) rather than ending the whole run.
- */
-export function describeFailure(error: unknown, pair: string): PairFailure {
-  if (error instanceof PwccaError) {
-    return { kind: error.kind, message: error.message, hint: error.hint, where: error.where ?? pair, exitCode: error.exitCode };
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return { kind: 'internal', message: `internal error: ${message}`, hint: 'this is a bug in pwcca; please report it', where: pair, exitCode: 1 };
+function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
+  return promise.then(
+    (value) => ({ status: 'fulfilled', value }) as const,
+    (reason: unknown) => ({ status: 'rejected', reason }) as const,
+  );
 }

@@ -15,7 +15,7 @@ import { NumericError } from '../errors.js';
 import { openNpyRows, type NpyRowReader, type RowChunk } from '../io/npy-stream.js';
 import { columnSumsInto } from '../linalg/kernels.js';
 import type { Matrix } from '../types.js';
-import type { Executor } from './executor.js';
+import type { Executor, StreamedMeans } from './types.js';
 
 /** Bytes of float64 per file and chunk: 8 MiB keeps the products efficient and the memory small. */
 const STREAM_CHUNK_BYTES = 8 << 20;
@@ -31,12 +31,6 @@ export interface StreamOptions {
 /** Rows per chunk for files `cols` wide: a multiple of 256 rows, the SIMD kernel's block, so the blocks are those of the in-memory route. */
 function chunkRowsFor(cols: number, options: StreamOptions): number {
   return options.chunkRows ?? Math.max(256, Math.floor(STREAM_CHUNK_BYTES / (8 * cols) / 256) * 256);
-}
-
-/** Rows and column means of one file. */
-export interface StreamedMeans {
-  readonly n: number;
-  readonly mean: Float64Array;
 }
 
 /**

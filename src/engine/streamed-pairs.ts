@@ -8,49 +8,17 @@
  * in batches whose sums fit in `maxMemoryBytes`, one pass over their files
  * per batch.
  */
-import { stat } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { PwccaError, withWhere } from '../errors.js';
 import type { InputInfo } from '../io/load.js';
 import type { NpyHeader } from '../io/npy.js';
-import { isRowStreamable, loadNpyHeader } from '../io/npy-stream.js';
 import type { PairComparison } from '../metrics/compare.js';
 import type { PreparedSide } from '../metrics/side.js';
-import { checkPairInfos, STREAM_FILE_BYTES, streamedInfo } from '../studies/compare.js';
-import type { Executor } from './executor.js';
-import { describeFailure, type PairOutcome, type PairTask, type RunPairsOptions, type RunStats, type SourceFile } from './run-pairs.js';
-import { streamCentredProducts, type StreamedMeans } from './stream-moments.js';
-
-/**
- * The files' headers when the run should be streamed, otherwise null.
- * `stream: true` streams whenever every file is a 2-D C-ordered .npy file;
- * `auto` (default) also needs one of them to be 1 GiB or more. Anything
- * else (Arrow, conv arrays, a layout option, a file whose header does not
- * read) goes the in-memory route, whose loader handles and reports it.
- */
-export async function streamableHeaders(
-  files: readonly SourceFile[],
-  options: RunPairsOptions,
-): Promise<Map<string, NpyHeader> | null> {
-  const mode = options.stream ?? 'auto';
-  if (mode === false || files.length === 0 || (options.read?.layout ?? 'auto') !== 'auto') return null;
-  if (files.some((file) => file.path === '-')) return null;
-  if (mode === 'auto') {
-    const sizes = await Promise.all(files.map((file) => stat(file.path).then((s) => s.size, () => 0)));
-    if (Math.max(...sizes) < STREAM_FILE_BYTES) return null;
-  }
-  const headers = new Map<string, NpyHeader>();
-  for (const file of files) {
-    try {
-      const header = await loadNpyHeader(file.path);
-      if (!isRowStreamable(header)) return null;
-      headers.set(file.id, header);
-    } catch {
-      return null;
-    }
-  }
-  return headers;
-}
+import { describeFailure } from './failure.js';
+import { checkPairInfos } from './pair-check.js';
+import { streamedInfo } from './route.js';
+import { streamCentredProducts } from './stream-moments.js';
+import type { Executor, PairOutcome, PairTask, RunPairsOptions, RunStats, SourceFile, StreamedMeans } from './types.js';
 
 /** Default budget for the sums of one batch when no --max-memory is given: half the machine's memory. */
 function defaultBudget(): number {
@@ -101,7 +69,8 @@ function chunkRowsWithin(budget: number, files: number, cols: number): number {
  * Runs the tasks over streamed files (see the module comment). Outcomes,
  * callbacks and failures are those of the in-memory route: a file that
  * cannot be read fails only its own pairs. `remaining` counts the tasks of
- * each file id (runPairs' count; updated here as pairs finish).
+ * each file id (runPairs' count; updated here as pairs finish). Runs
+ * `options.jobs` files at a time in pass one.
  */
 export async function runStreamedPairs(
   files: readonly SourceFile[],
@@ -114,7 +83,7 @@ export async function runStreamedPairs(
   const byId = new Map(files.map((file) => [file.id, file]));
   const pathOf = (id: string) => byId.get(id)!.path;
   const colsOf = (id: string) => headers.get(id)!.shape[1];
-  const infos = new Map<string, InputInfo>(files.map((file) => [file.id, streamedInfo(file.path, headers.get(file.id)!, options.read ?? {})]));
+  const infos = new Map<string, InputInfo>(files.map((file) => [file.id, streamedInfo(file.path, headers.get(file.id)!, options)]));
 
   const means = new Map<string, StreamedMeans>();
   const sides = new Map<string, PreparedSide>();
@@ -138,7 +107,7 @@ export async function runStreamedPairs(
     options.onProgress?.(done, tasks.length);
   };
   const fail = (task: PairTask, error: unknown) =>
-    finish({ task, error: describeFailure(error, `${pathOf(task.a)} vs ${pathOf(task.b)}`) });
+    finish({ task, error: describeFailure(error, `${pathOf(task.a)} vs ${pathOf(task.b)}`), cause: error });
   const fileError = (id: string, error: unknown) =>
     fileErrors.set(id, error instanceof PwccaError ? withWhere(error, pathOf(id)) : error);
 
@@ -198,7 +167,9 @@ export async function runStreamedPairs(
         continue;
       }
       const n = means.get(ids[0])!.n;
-      const scaled = (values: Float64Array) => values.map((value) => value / (n - 1));
+      // As the in-memory route: products times 1 / (n - 1).
+      const scale = 1 / (n - 1);
+      const scaled = (values: Float64Array) => values.map((value) => value * scale);
       await Promise.all(
         newSides.map(async (id, k) => {
           try {

@@ -13,7 +13,8 @@ import { discoverActivations } from '../../src/studies/pairwise/discover.js';
 import { runPairwise, type PairwiseRecord } from '../../src/studies/pairwise/run.js';
 import { buildPairwisePlan, type PairwisePlan } from '../../src/studies/pairwise/plan.js';
 import type { PairTask } from '../../src/engine/run-pairs.js';
-import { planBatches, streamableHeaders } from '../../src/engine/streamed-pairs.js';
+import { planBatches } from '../../src/engine/streamed-pairs.js';
+import { streamableHeaders } from '../../src/engine/route.js';
 import { npyBytes } from '../helpers/npy-file.js';
 import { writeTree } from '../studies/pairwise/helpers.js';
 
@@ -113,7 +114,7 @@ describe('streamableHeaders', () => {
     expect(await streamableHeaders(files, { stream: true })).not.toBeNull();
     expect(await streamableHeaders(files, {})).toBeNull(); // small files: in memory
     expect(await streamableHeaders(files, { stream: false })).toBeNull();
-    expect(await streamableHeaders(files, { stream: true, read: { layout: 'neurons-first' } })).toBeNull();
+    expect(await streamableHeaders(files, { stream: true, layout: 'neurons-first' })).toBeNull();
     const folder = mkdtempSync(join(tmpdir(), 'pwcca-streamable-'));
     const cube = join(folder, 'conv.npy');
     writeFileSync(cube, npyBytes([4, 2, 2], Array.from({ length: 16 }, (_, i) => i)));

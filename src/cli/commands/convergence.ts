@@ -3,7 +3,7 @@ import { ExitCode } from '../../errors.js';
 import { toConvergenceCsv } from '../../report/convergence-csv.js';
 import { toConvergenceJson } from '../../report/convergence-json.js';
 import { toConvergenceTable } from '../../report/convergence-table.js';
-import { SCHEMA_VERSION } from '../../studies/compare.js';
+import { SCHEMA_VERSION } from '../../types.js';
 import {
   DEFAULT_THRESHOLD,
   cellRecord,
@@ -106,7 +106,7 @@ async function runConvergenceCommand(root: string, flags: ConvergenceFlags, cont
   const plan = planConvergence(set, { reference: flags.reference });
   const options: ConvergenceRunOptions = {
     root: root.replace(/[\\/]+$/, '') || root,
-    read: readOptionsFrom(flags, context.stdin),
+    ...readOptionsFrom(flags, context.stdin),
     methods: flags.method,
     variant: flags.variant,
     epsilon: flags.epsilon,
@@ -114,7 +114,7 @@ async function runConvergenceCommand(root: string, flags: ConvergenceFlags, cont
     reference: flags.reference,
     threshold: flags.threshold,
     directions: flags.directions,
-    jobs: Math.max(1, Math.min(flags.jobs, plan.tasks.length)),
+    jobs: flags.jobs,
     maxMemoryBytes: flags.maxMemory,
     stream: flags.stream ?? 'auto',
   };

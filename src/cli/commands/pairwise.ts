@@ -5,7 +5,7 @@ import { UsageError, ExitCode, InputError } from '../../errors.js';
 import { matrixCsvFileName, toMatrixCsv, toPairwiseCsv } from '../../report/pairwise-csv.js';
 import { toPairwiseJson } from '../../report/pairwise-json.js';
 import { toPairwiseTable } from '../../report/pairwise-table.js';
-import { SCHEMA_VERSION } from '../../studies/compare.js';
+import { SCHEMA_VERSION } from '../../types.js';
 import { discoverActivations, type Discovery } from '../../studies/pairwise/discover.js';
 import { openJournal, type Journal } from '../../engine/journal.js';
 import {
@@ -142,7 +142,7 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
   let run;
   try {
     run = await runPairwise(plan, {
-      read,
+      ...read,
       compare,
       jobs: flags.jobs,
       maxMemoryBytes: flags.maxMemory,

@@ -3,6 +3,7 @@
  * the same run and layer at the reference step. Pure.
  */
 import { UsageError } from '../../errors.js';
+import { pairKey } from '../../types.js';
 import type { PairTask, SourceFile } from '../../engine/run-pairs.js';
 import { describeLayout, parseStep, type CheckpointFile, type CheckpointSet } from './discover.js';
 
@@ -94,7 +95,7 @@ export function planConvergence(set: CheckpointSet, options: { reference?: Refer
 
 /** Key of a (run, layer, step) comparison, in journals and maps. */
 export function taskKey(run: string, layer: string, step: number): string {
-  return JSON.stringify([run, layer, step]);
+  return pairKey(run, layer, step);
 }
 
 /** What was found, for the line printed before the run starts (e.g. `pwcca: 1 run, 8 steps, 4 layers, 28 comparisons`). */

@@ -9,7 +9,8 @@
  */
 import { symmetricPwcca, type PairComparison, type PwccaVariant } from '../../metrics/compare.js';
 import type { SvccaOptions } from '../../metrics/svcca.js';
-import { METHOD_NAMES, SCHEMA_VERSION, type ReadOptions } from '../compare.js';
+import { METHOD_NAMES, SCHEMA_VERSION } from '../../types.js';
+import type { EngineOptions } from '../../engine/types.js';
 import { planConvergence, taskKey, type ConvergencePlan, type ConvergenceTask, type ReferenceChoice } from './plan.js';
 import { aggregateRuns, areaUnderCurve, bottomUpScore, convergenceStep, type BottomUpScore, type CurvePoint } from './summary.js';
 import { directionSteps, runDirections, type DirectionsReport } from './directions.js';
@@ -84,8 +85,8 @@ export interface ConvergenceSummary {
   readonly bottomUp: ReadonlyArray<BottomUpScore & { readonly method: ConvergenceMethod }>;
 }
 
-export interface ConvergenceRunOptions {
-  readonly read?: ReadOptions;
+/** Options of a convergence run: the engine's, the comparisons', the summary's and resume. */
+export interface ConvergenceRunOptions extends EngineOptions {
   /** Default pwcca and cca: the paper's point is that they disagree. */
   readonly methods?: readonly ConvergenceMethod[];
   readonly variant?: PwccaVariant;
@@ -96,17 +97,10 @@ export interface ConvergenceRunOptions {
   readonly threshold?: number;
   /** Track the K most and K least correlated directions (see {@link runDirections}). */
   readonly directions?: number;
-  readonly jobs?: number;
-  readonly maxMemoryBytes?: number;
-  /** Stream the files instead of loading them (see RunPairsOptions.stream). */
-  readonly stream?: boolean | 'auto';
-  /** Rows read so far and in all, when the files are streamed. */
-  readonly onRowsRead?: (read: number, total: number) => void;
   /** Cells of an interrupted run (journal records); their comparisons are not run again. */
   readonly previous?: readonly Record<string, unknown>[];
   /** Called with the cells of each comparison as it finishes (e.g. to append them to a journal). */
   readonly onCells?: (cells: readonly ConvergenceCell[]) => void;
-  readonly onProgress?: (done: number, total: number) => void;
   readonly onDirectionsProgress?: (done: number, total: number) => void;
   /** The folder the checkpoints came from, for the report. */
   readonly root?: string;
@@ -169,7 +163,7 @@ export function convergenceIdentity(set: CheckpointSet, plan: ConvergencePlan, o
     variant: options.variant ?? 'paper',
     epsilon: options.epsilon ?? null,
     svcca: options.svcca ?? {},
-    read: { layout: options.read?.layout ?? 'auto', conv: options.read?.conv ?? 'flatten', skipNonNumeric: options.read?.skipNonNumeric === true },
+    read: { layout: options.layout ?? 'auto', conv: options.conv ?? 'flatten', skipNonNumeric: options.skipNonNumeric === true },
   };
 }
 
@@ -233,16 +227,12 @@ export async function runConvergence(
     plan.files.filter((file) => neededIds.has(file.id)),
     pending,
     {
-      read: options.read,
+      ...options,
       compare: {
         variant: options.variant,
         epsilon: options.epsilon,
         svcca: methods.includes('svcca') ? (options.svcca ?? {}) : undefined,
       },
-      jobs: options.jobs,
-      maxMemoryBytes: options.maxMemoryBytes,
-      stream: options.stream,
-      onRowsRead: options.onRowsRead,
       onOutcome: (outcome) => {
         const cells = cellsOf(taskByKey.get(outcome.task.key)!, outcome, methods);
         for (const warning of outcome.comparison?.warnings ?? []) comparisonWarnings.set(warning, (comparisonWarnings.get(warning) ?? 0) + 1);
@@ -263,7 +253,7 @@ export async function runConvergence(
     options.directions !== undefined
       ? await runDirections(set, {
           count: options.directions,
-          read: options.read,
+          read: options,
           epsilon: options.epsilon,
           onProgress: options.onDirectionsProgress,
         })
@@ -282,8 +272,8 @@ export async function runConvergence(
       variant: options.variant ?? 'paper',
       epsilon: options.epsilon ?? null,
       svcca: methods.includes('svcca') ? (options.svcca ?? {}) : null,
-      layout: options.read?.layout ?? 'auto',
-      conv: options.read?.conv ?? 'flatten',
+      layout: options.layout ?? 'auto',
+      conv: options.conv ?? 'flatten',
       byLayer: set.byLayer,
       directions: options.directions ?? null,
     },

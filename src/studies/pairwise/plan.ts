@@ -4,6 +4,7 @@
  * every unordered pair of its labels once. Pure.
  */
 import { UsageError } from '../../errors.js';
+import { pairKey } from '../../types.js';
 import type { Discovery } from './discover.js';
 import type { PairTask, SourceFile } from '../../engine/run-pairs.js';
 
@@ -46,11 +47,6 @@ export interface PairwisePlanOptions {
   readonly crossLayer?: boolean;
   /** Only these layers (must exist). */
   readonly layers?: readonly string[];
-}
-
-/** Stable key of a pair in journals: its scope and its two labels. */
-export function pairKey(scope: string, a: string, b: string): string {
-  return JSON.stringify([scope, a, b]);
 }
 
 /** Plans the matrices and pairs of a pairwise run from discovered files. */

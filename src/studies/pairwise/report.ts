@@ -7,7 +7,7 @@ import { clusterDistances } from '../../stats/clustering.js';
 import { buildGroupStats, type GroupStats } from '../../stats/group-stats.js';
 import { correlateWithMeta, matchMetaRows, meanDistanceWithinGroup, type MetaCorrelation, type MetaTable } from '../../stats/meta-correlation.js';
 import { adjustedRandIndex } from '../../stats/rand-index.js';
-import type { PairwiseMethod, PairwiseRecord } from './run.js';
+import { recordKey, type PairwiseMethod, type PairwiseRecord } from './run.js';
 import type { PairwisePlan } from './plan.js';
 
 /** Distances of one matrix: `distance[i][j]` between labels i and j; null when their pair failed. */
@@ -51,7 +51,7 @@ export interface PairwiseAnalysisOptions {
  * pair, in any order). The matrix is symmetric with an exact 0 diagonal.
  */
 export function buildDistanceMatrices(plan: PairwisePlan, records: readonly PairwiseRecord[], methods: readonly PairwiseMethod[]): PairwiseMatrixResult[] {
-  const byKey = new Map(records.map((record) => [JSON.stringify([record.scope, record.a, record.b]), record]));
+  const byKey = new Map(records.map((record) => [recordKey(record), record]));
   const tasksOf = plan.matrices.map(() => [] as PairwisePlan['tasks'][number][]);
   for (const task of plan.tasks) tasksOf[task.matrix].push(task);
   return plan.matrices.map((matrix, m) => {

@@ -4,7 +4,8 @@
  * records, and resumes from the records of an interrupted run.
  */
 import { symmetricPwcca, type CompareOptions, type PairComparison } from '../../metrics/compare.js';
-import { METHOD_NAMES, type ReadOptions } from '../compare.js';
+import { METHOD_NAMES, pairKey } from '../../types.js';
+import type { EngineOptions } from '../../engine/types.js';
 import { fileIdentity } from '../../engine/journal.js';
 import type { PairwisePlan, PairwiseTask, ScopeKind } from './plan.js';
 import { runPairs, type PairFailure, type RunStats } from '../../engine/run-pairs.js';
@@ -47,16 +48,10 @@ export interface PairwiseRecord {
   readonly error?: PairFailure;
 }
 
-export interface RunPairwiseOptions {
-  readonly read?: ReadOptions;
+/** Options of a pairwise run: the engine's, the comparisons', and resume. */
+export interface RunPairwiseOptions extends EngineOptions {
   /** Engine options; pass `svcca` only when SVCCA is wanted. */
   readonly compare?: Omit<CompareOptions, 'labels'>;
-  readonly jobs?: number;
-  readonly maxMemoryBytes?: number;
-  /** Stream the files instead of loading them (see RunPairsOptions.stream). */
-  readonly stream?: boolean | 'auto';
-  /** Rows read so far and in all, when the files are streamed. */
-  readonly onRowsRead?: (read: number, total: number) => void;
   /** Records of pairs already done (from a journal): these pairs are not run again. */
   readonly previous?: readonly PairwiseRecord[];
   /** Called as each new pair finishes (e.g. to append it to the journal). */
@@ -84,13 +79,7 @@ export async function runPairwise(plan: PairwisePlan, options: RunPairwiseOption
   const todo = plan.tasks.filter((task) => !done.has(task.key));
   const fresh = new Map<string, PairwiseRecord>();
   const { stats } = await runPairs(plan.files, todo, {
-    read: options.read,
-    compare: options.compare,
-    // No more threads than pairs left to run.
-    jobs: Math.max(1, Math.min(options.jobs ?? 1, todo.length)),
-    maxMemoryBytes: options.maxMemoryBytes,
-    stream: options.stream,
-    onRowsRead: options.onRowsRead,
+    ...options,
     onOutcome: (outcome) => {
       const task = byKey.get(outcome.task.key)!;
       const record = outcome.error
@@ -132,9 +121,9 @@ function identify(plan: PairwisePlan, task: PairwiseTask) {
   return { scope: task.scope, a: task.labelA, b: task.labelB, groupA: matrix.groups[task.i], groupB: matrix.groups[task.j] };
 }
 
-/** Key of a record, equal to its task's key. */
+/** Key of a record, equal to its task's key: {@link pairKey} of its scope and labels. */
 export function recordKey(record: Pick<PairwiseRecord, 'scope' | 'a' | 'b'>): string {
-  return JSON.stringify([record.scope, record.a, record.b]);
+  return pairKey(record.scope, record.a, record.b);
 }
 
 /**
