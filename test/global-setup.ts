@@ -32,6 +32,8 @@ export default function setup(): () => void {
     if (previous === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = previous;
     if (left.length > 0) {
+      // An error thrown here is printed but does not change vitest's exit code: set it too.
+      process.exitCode = 1;
       throw new Error(`tests left ${left.length} temporary entr${left.length === 1 ? 'y' : 'ies'} behind: ${left.join(', ')} (remove them in afterEach/afterAll)`);
     }
   };

@@ -5,8 +5,7 @@
  * recorded per pair, batches under a memory cap, and worker threads (needs
  * `npm run build`).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { discoverActivations } from '../../src/studies/pairwise/discover.js';
@@ -17,6 +16,9 @@ import { planBatches } from '../../src/engine/streamed-pairs.js';
 import { streamableHeaders } from '../../src/engine/route.js';
 import { npyBytes } from '../helpers/npy-file.js';
 import { writeTree } from '../studies/pairwise/helpers.js';
+import { useTemporaryFolders } from '../helpers/temp.js';
+
+const temporaryFolder = useTemporaryFolders();
 
 const networks = ['g1/s1', 'g1/s2', 'g1/s10', 'g2/s3', 'g2/s4'];
 let root: string;
@@ -24,7 +26,7 @@ let plan: PairwisePlan;
 let inMemory: readonly PairwiseRecord[];
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'pwcca-streamed-pairs-'));
+  root = temporaryFolder('pwcca-streamed-pairs-');
   // fc1: widths differ between networks; fc2: all the same width (side tie).
   writeTree(root, { networks, layers: { fc1: (n) => 5 + n, fc2: 6 }, rows: 700 });
   plan = buildPairwisePlan(discoverActivations([root]));
@@ -89,7 +91,7 @@ describe('the streamed route of runPairs', () => {
   });
 
   it('records a bad file in its pairs and finishes the rest', async () => {
-    const bad = mkdtempSync(join(tmpdir(), 'pwcca-streamed-bad-'));
+    const bad = temporaryFolder('pwcca-streamed-bad-');
     writeTree(bad, { networks: ['s1', 's2', 's3', 's4'], layers: { fc1: 5 }, rows: 80 });
     // s2 has a NaN (found in the first pass), s4 fewer datapoints than the others.
     const values = Array.from({ length: 80 * 5 }, (_, i) => Math.sin(i));
@@ -115,7 +117,7 @@ describe('streamableHeaders', () => {
     expect(await streamableHeaders(files, {})).toBeNull(); // small files: in memory
     expect(await streamableHeaders(files, { stream: false })).toBeNull();
     expect(await streamableHeaders(files, { stream: true, layout: 'neurons-first' })).toBeNull();
-    const folder = mkdtempSync(join(tmpdir(), 'pwcca-streamable-'));
+    const folder = temporaryFolder('pwcca-streamable-');
     const cube = join(folder, 'conv.npy');
     writeFileSync(cube, npyBytes([4, 2, 2], Array.from({ length: 16 }, (_, i) => i)));
     const notNpy = join(folder, 'notes.npy');

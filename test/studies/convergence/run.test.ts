@@ -5,9 +5,12 @@ import { runCompare } from '../../../src/studies/compare.js';
 import { cellRecord, runConvergence, type ConvergenceCell } from '../../../src/studies/convergence/run.js';
 import { planConvergence } from '../../../src/studies/convergence/plan.js';
 import { discoverCheckpoints } from '../../../src/studies/convergence/discover.js';
-import { temporaryFolder, writeMatrixNpy } from '../../helpers/npy-file.js';
+import { writeMatrixNpy } from '../../helpers/npy-file.js';
 import { randomMatrix } from '../../helpers/random.js';
 import { writeRun } from './helpers.js';
+import { useTemporaryFolders } from '../../helpers/temp.js';
+
+const temporaryFolder = useTemporaryFolders();
 
 const STEPS = [0, 100, 200, 300, 400, 500];
 const LAYERS = 4;

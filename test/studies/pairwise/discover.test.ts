@@ -1,10 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyFileList, classifyFiles, discoverActivations, FLAT_LAYER } from '../../../src/studies/pairwise/discover.js';
 import { UsageError } from '../../../src/errors.js';
+import { useTemporaryFolders } from '../../helpers/temp.js';
+
+const temporaryFolder = useTemporaryFolders();
 
 function touch(root: string, relative: string): void {
   const path = join(root, relative);
@@ -73,7 +74,7 @@ describe('classifyFiles (pure)', () => {
 });
 
 describe('discoverActivations (disk)', () => {
-  const root = mkdtempSync(join(tmpdir(), 'pwcca-discover-'));
+  const root = temporaryFolder('pwcca-discover-');
 
   it('scans a tree, skipping other files and hidden entries', () => {
     const tree = join(root, 'tree');

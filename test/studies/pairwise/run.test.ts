@@ -3,8 +3,7 @@
  * values equal to `pwcca compare`, order independence, failures recorded per
  * pair, resume, memory cap, and worker threads (needs `npm run build`).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { symmetricPwcca } from '../../../src/metrics/compare.js';
@@ -14,6 +13,9 @@ import { runPairwise, type PairwiseRecord } from '../../../src/studies/pairwise/
 import { buildPairwisePlan, type PairwisePlan } from '../../../src/studies/pairwise/plan.js';
 import { buildDistanceMatrices } from '../../../src/studies/pairwise/report.js';
 import { writeTree } from './helpers.js';
+import { useTemporaryFolders } from '../../helpers/temp.js';
+
+const temporaryFolder = useTemporaryFolders();
 
 const networks = ['g1/s1', 'g1/s2', 'g1/s10', 'g2/s3', 'g2/s4'];
 let root: string;
@@ -21,7 +23,7 @@ let plan: PairwisePlan;
 let baseline: readonly PairwiseRecord[];
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'pwcca-pairwise-run-'));
+  root = temporaryFolder('pwcca-pairwise-run-');
   // fc1: widths differ between networks (the smaller side weights PWCCA); fc2: all the same width (side tie).
   writeTree(root, { networks, layers: { fc1: (n) => 5 + n, fc2: 6 }, rows: 120 });
   plan = buildPairwisePlan(discoverActivations([root]));
@@ -89,7 +91,7 @@ describe('runPairwise', () => {
   });
 
   it('records a bad file in its pairs and finishes the rest', async () => {
-    const bad = mkdtempSync(join(tmpdir(), 'pwcca-pairwise-bad-'));
+    const bad = temporaryFolder('pwcca-pairwise-bad-');
     writeTree(bad, { networks: ['s1', 's2', 's3', 's4'], layers: { fc1: 5, fc2: 5 }, rows: 80 });
     writeFileSync(join(bad, 's2', 'fc1.npy'), 'this is not an npy file');
     const badPlan = buildPairwisePlan(discoverActivations([bad]));
