@@ -10,6 +10,7 @@ import { discoverActivations, type Discovery } from '../../studies/pairwise/disc
 import { openJournal, type Journal } from '../../engine/journal.js';
 import {
   buildPairwiseIdentity,
+  checkJournalRecord,
   fromJournalRecords,
   runPairwise,
   toJournalRecord,
@@ -130,7 +131,10 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
   let previous: PairwiseRecord[] = [];
   if (journalPath !== undefined) {
     const identity = buildPairwiseIdentity(plan, { read, compare });
-    journal = openJournal(journalPath, { type: 'header', schemaVersion: SCHEMA_VERSION, command: 'pairwise', identity }, { resume: flags.resume === true });
+    journal = openJournal(journalPath, { type: 'header', schemaVersion: SCHEMA_VERSION, command: 'pairwise', identity }, {
+      resume: flags.resume === true,
+      validate: (line) => checkJournalRecord(line, plan.scopeKind),
+    });
     previous = fromJournalRecords(journal.previous, plan.scopeKind);
     if (!quiet) {
       const resumed = previous.length > 0 ? `; ${previous.length} pairs already done there` : '';

@@ -6,6 +6,7 @@
 import { symmetricPwcca, type CompareOptions, type PairComparison } from '../../metrics/compare.js';
 import { METHOD_NAMES, pairKey } from '../../types.js';
 import type { EngineOptions } from '../../engine/types.js';
+import { isPairFailure } from '../../engine/failure.js';
 import { fileIdentity } from '../../engine/journal.js';
 import type { PairwisePlan, PairwiseTask, ScopeKind } from './plan.js';
 import { runPairs, type PairFailure, type RunStats } from '../../engine/run-pairs.js';
@@ -133,6 +134,33 @@ export function recordKey(record: Pick<PairwiseRecord, 'scope' | 'a' | 'b'>): st
 export function toJournalRecord(record: PairwiseRecord, scopeKind: ScopeKind): Record<string, unknown> {
   const { scope, ...rest } = record;
   return { type: 'pair', [scopeKind]: scope, ...rest };
+}
+
+/**
+ * What is wrong with a journal line of a pairwise run, or null when it is a
+ * pair record as {@link toJournalRecord} writes it: the check a resumed run
+ * makes before trusting the line's numbers.
+ */
+export function checkJournalRecord(line: Record<string, unknown>, scopeKind: ScopeKind): string | null {
+  if (line.type !== 'pair') return `"type" is ${JSON.stringify(line.type)}, expected "pair"`;
+  for (const key of [scopeKind, 'a', 'b']) if (typeof line[key] !== 'string') return `"${key}" is not a string`;
+  for (const key of ['groupA', 'groupB']) if (line[key] !== null && typeof line[key] !== 'string') return `"${key}" is neither a string nor null`;
+  if (line.error !== undefined) return isPairFailure(line.error) ? null : '"error" is not a failure record';
+  const values = line.values as Record<string, Record<string, unknown>> | undefined;
+  if (typeof values !== 'object' || values === null) return 'it has neither "values" nor "error"';
+  const isValue = (value: unknown) => typeof value === 'number' && Number.isFinite(value);
+  for (const method of PAIRWISE_METHODS) {
+    const entry = values[method];
+    if (entry === undefined && method === 'svcca') continue;
+    if (typeof entry !== 'object' || entry === null || !isValue(entry.similarity) || !isValue(entry.distance)) {
+      return `"values.${method}" lacks a numeric similarity and distance`;
+    }
+  }
+  const directional = values.pwcca.directional as Record<string, unknown> | undefined;
+  if (typeof directional !== 'object' || directional === null || !isValue(directional.a) || !isValue(directional.b)) {
+    return '"values.pwcca.directional" lacks its two numbers';
+  }
+  return null;
 }
 
 /** Reads back the pair lines of a journal (other lines are ignored). */
