@@ -114,7 +114,7 @@ body { font-family: 'DejaVu Sans', Verdana, Arial, sans-serif; margin: 24px; col
 h1 { font-size: 20px; margin: 0 0 4px; }
 p.description { color: #555; margin: 0 0 12px; }
 ol.contents { font-size: 13px; color: #333; }
-section { margin: 28px 0; }
+main { display: flex; flex-wrap: wrap; align-items: flex-start; gap: 28px 56px; }
 .vg-tooltip { font-family: 'DejaVu Sans', Verdana, Arial, sans-serif; }
 </style>
 <script>${scriptSafe(libraryFile('vega', 'vega.min.js'))}</script>
@@ -127,7 +127,9 @@ ${options.description ? `<p class="description">${escapeHtml(options.description
 <ol class="contents">
 ${contents}
 </ol>
+<main>
 ${sections}
+</main>
 <script>
 const specs = ${payload};
 const rendered = specs.map((spec, i) =>

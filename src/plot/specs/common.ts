@@ -146,3 +146,55 @@ export function selectNamed<T>(items: readonly T[], nameOf: (item: T) => string,
   return found;
 }
 
+
+/** Axis names for a label list: shared lead and tail removed, the rest shortened in the middle. */
+export interface ShortLabels {
+  /** One per label, same order; unique when the labels are. */
+  short: string[];
+  /** What every label starts with and was dropped ('' when nothing was). */
+  prefix: string;
+  /** What every label ends with and was dropped. */
+  suffix: string;
+}
+
+const SEPARATORS = /[/\\_.:\- ]/;
+
+/**
+ * Shortens labels for axes: a lead and a tail shared by every label (cut at
+ * a separator such as `/`) carry no information on an axis, so they are
+ * dropped (titles say what they were); what remains is shortened in the
+ * middle to `max` characters. Falls back to middle truncation alone if that
+ * would make two names equal.
+ */
+export function shortenLabels(labels: readonly string[], max: number = LABEL_MAX_CHARS): ShortLabels {
+  let prefix = '';
+  let suffix = '';
+  if (labels.length >= 2) {
+    let lead = labels.reduce((common, label) => {
+      let i = 0;
+      while (i < common.length && i < label.length && common[i] === label[i]) i++;
+      return common.slice(0, i);
+    });
+    let tail = labels.reduce((common, label) => {
+      let i = 0;
+      while (i < common.length && i < label.length && common[common.length - 1 - i] === label[label.length - 1 - i]) i++;
+      return common.slice(common.length - i);
+    });
+    // Cut only at separators, so "seed-10"/"seed-11" keep "seed-1".
+    while (lead.length > 0 && !SEPARATORS.test(lead[lead.length - 1])) lead = lead.slice(0, -1);
+    while (tail.length > 0 && !SEPARATORS.test(tail[0])) tail = tail.slice(1);
+    if (labels.every((label) => label.length > lead.length + tail.length)) {
+      prefix = lead;
+      suffix = tail;
+    }
+  }
+  const cut = labels.map((label) => truncateMiddle(label.slice(prefix.length, label.length - suffix.length), max));
+  if (new Set(cut).size !== new Set(labels).size) return { short: labels.map((label) => truncateMiddle(label, max)), prefix: '', suffix: '' };
+  return { short: cut, prefix, suffix };
+}
+
+/** A Vega expression mapping `datum.label` (a full label) to its short name. */
+export function labelLookupExpr(labels: readonly string[], short: readonly string[]): string {
+  if (labels.every((label, i) => label === short[i])) return 'datum.label';
+  return `${JSON.stringify(short)}[indexof(${JSON.stringify(labels)}, datum.label)]`;
+}

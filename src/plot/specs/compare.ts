@@ -42,7 +42,7 @@ export function buildCoefficientsFigure(doc: CompareDocument, options: FigureOpt
   const width = options.width ?? DEFAULT_WIDTH;
   const count = Math.max(...rows.map((r) => r.index));
   const x = { field: 'index', type: 'quantitative', scale: { domain: [0.5, count + 0.5], nice: false, zero: false }, axis: { title: 'canonical direction (sorted by correlation)', tickMinStep: 1, format: 'd' } };
-  const seriesColor = { field: 'series', type: 'nominal', scale: { domain: ['CCA', 'SVCCA'], range: [GROUP_COLORS[4], GROUP_COLORS[5]] }, legend: { title: null, orient: 'top-right' } };
+  const seriesColor = { field: 'series', type: 'nominal', scale: { domain: ['CCA', 'SVCCA'], range: [GROUP_COLORS[4], GROUP_COLORS[5]] }, legend: { title: null } };
   const annotations: VlSpec[] = [];
   const meanCca = doc.cca?.mean ?? doc.cca?.similarity;
   if (meanCca !== undefined) {

@@ -19,7 +19,7 @@ function layerColor(layers: readonly string[]): VlSpec {
     type: 'nominal',
     sort: layers,
     scale: { domain: layers, scheme: { name: 'viridis', extent: [0, 0.85] } },
-    legend: { title: 'layer (depth order)', labelExpr: middleTruncateExpr(24, 'datum.label'), symbolType: 'stroke' },
+    legend: { title: 'layer (depth order)', labelExpr: middleTruncateExpr(24, 'datum.label'), symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2.5 },
   };
 }
 
@@ -59,7 +59,7 @@ export function buildConvergenceFigure(doc: ConvergenceDocument, method: string,
     layersSpec.push({
       data: { values: points },
       mark: { type: 'area', opacity: 0.18 },
-      encoding: { x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color: { ...color, legend: null } },
+      encoding: { x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color },
     });
   }
   layersSpec.push({
@@ -95,7 +95,7 @@ export function buildConvergenceFigure(doc: ConvergenceDocument, method: string,
       encoding: {
         x,
         y: { field: 'mean', type: 'quantitative' },
-        color: { ...color, legend: null },
+        color,
         tooltip: [{ field: 'label', type: 'nominal', title: 'convergence' }],
       },
     });
@@ -131,10 +131,10 @@ export function buildDirectionsFigure(doc: ConvergenceDocument, options: FigureO
   const layers = doc.layers.filter((layer) => rows.some((r) => r.layer === layer));
   const color = layerColor(layers);
   const x = { field: 'step', type: 'quantitative', axis: { title: 'training step' }, scale: { nice: false } };
-  const dash = { field: 'set', type: 'nominal', scale: { domain: ['stable', 'unstable'], range: [[1, 0], [5, 3]] }, legend: { title: 'directions', symbolType: 'stroke', symbolStrokeWidth: 2 } };
+  const dash = { field: 'set', type: 'nominal', scale: { domain: ['stable', 'unstable'], range: [[1, 0], [5, 3]] }, legend: { title: 'directions', symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 300, symbolOpacity: 1, encode: { symbols: { update: { stroke: { value: '#333' } } } } } };
   const layer: VlSpec[] = [];
   if (rows.some((r) => r.runs > 1)) {
-    layer.push({ mark: { type: 'area', opacity: 0.15 }, encoding: { x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color: { ...color, legend: null }, detail: { field: 'set' } } });
+    layer.push({ mark: { type: 'area', opacity: 0.15 }, encoding: { x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color, detail: { field: 'set' } } });
   }
   layer.push({
     mark: { type: 'line', point: { size: 28 }, strokeWidth: 2 },

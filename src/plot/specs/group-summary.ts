@@ -1,5 +1,5 @@
 import type { BetweenGroupStat, GroupTest, WithinGroupStat } from '../document.js';
-import { GROUP_COLORS, formatP, middleTruncateExpr, type VlSpec } from './common.js';
+import { formatP, middleTruncateExpr, type VlSpec } from './common.js';
 
 /** One bar of the within/between summary. */
 export interface GroupSummaryBar {
@@ -57,7 +57,7 @@ export function buildGroupSummarySpec(bars: readonly GroupSummaryBar[], height =
       encoding: {
         x,
         y: { field: 'mean', type: 'quantitative', scale: { domain: [0, 1] }, axis: { title: 'mean distance' } },
-        color: { field: 'kind', type: 'nominal', scale: { domain: ['within', 'between'], range: [GROUP_COLORS[4], GROUP_COLORS[0]] }, legend: { title: null } },
+        color: { field: 'kind', type: 'nominal', scale: { domain: ['within', 'between'], range: ['#44AA99', '#882255'] }, legend: { title: null } },
         tooltip,
       },
     },

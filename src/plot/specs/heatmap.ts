@@ -1,4 +1,4 @@
-import { GROUP_COLORS, LABEL_MAX_CHARS, axisValues, middleTruncateExpr, type VlSpec } from './common.js';
+import { GROUP_COLORS, LABEL_MAX_CHARS, axisValues, labelLookupExpr, middleTruncateExpr, shortenLabels, type VlSpec } from './common.js';
 
 /** What a heatmap draws: a square distance matrix over labelled items. */
 export interface HeatmapInput {
@@ -35,6 +35,13 @@ export function buildHeatmapCells(labels: readonly string[], distance: readonly 
   return cells;
 }
 
+/** The lead and tail every label shares, dropped from the axes (for the title), or null. */
+export function sharedLabelParts(labels: readonly string[]): string | null {
+  const { prefix, suffix } = shortenLabels(labels);
+  if (prefix === '' && suffix === '') return null;
+  return `labels: ${prefix}…${suffix}`;
+}
+
 /**
  * A heatmap of a square distance matrix: viridis on a fixed domain with its
  * legend, labels on both axes in `order`, group bands along the top and left
@@ -48,12 +55,13 @@ export function buildHeatmapSpec(input: HeatmapInput): VlSpec {
   const size = input.size;
   const cellSize = size / Math.max(1, n);
   const hasGroups = input.groups.some((g) => g !== null);
-  const longest = Math.max(0, ...input.labels.map((l) => Math.min(l.length, LABEL_MAX_CHARS)));
+  const names = shortenLabels(input.labels);
+  const longest = Math.max(0, ...names.short.map((l) => l.length));
   const labelFontSize = cellSize >= 12 ? 10 : cellSize >= 8 ? 8 : 7;
   const shown = axisValues(order, Math.max(10, Math.floor(size / (labelFontSize + 2))));
   const axisCommon = {
     title: input.axisTitle ?? null,
-    labelExpr: middleTruncateExpr(LABEL_MAX_CHARS, 'datum.label'),
+    labelExpr: labelLookupExpr(input.labels, names.short),
     labelFontSize,
     labelLimit: 0,
     ticks: false,
@@ -68,7 +76,7 @@ export function buildHeatmapSpec(input: HeatmapInput): VlSpec {
     scale: { domain: order, paddingInner: 0, paddingOuter: 0 },
     axis:
       channel === 'x'
-        ? { ...axisCommon, orient: 'bottom', labelAngle: longest > 3 || n > 24 ? -45 : 0 }
+        ? { ...axisCommon, orient: 'bottom', labelAngle: cellSize < 14 ? -90 : longest > 3 ? -45 : 0 }
         : { ...axisCommon, orient: 'left', offset: hasGroups ? 12 : 2 },
   });
   const tooltip = [
@@ -89,6 +97,9 @@ export function buildHeatmapSpec(input: HeatmapInput): VlSpec {
           scale: { scheme: 'viridis', domain: input.domain ?? [0, 1], clamp: true },
           legend: { title: 'distance', gradientLength: Math.max(80, Math.min(200, size * 0.6)) },
         },
+        // A hairline of the cell's own colour closes the anti-aliasing seams between neighbouring cells.
+        stroke: { field: 'distance', type: 'quantitative', scale: { scheme: 'viridis', domain: input.domain ?? [0, 1], clamp: true }, legend: null },
+        strokeWidth: { value: 0.5 },
         tooltip,
       },
     },

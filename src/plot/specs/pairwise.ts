@@ -2,7 +2,7 @@ import type { PairwiseDocument, PairwiseMatrix } from '../document.js';
 import { methodName, selectNamed, type Figure, type FigureOptions, type SelectOptions, type VlSpec } from './common.js';
 import { buildDendrogram, buildDendrogramSpec } from './dendrogram.js';
 import { buildGroupSummaryBars, buildGroupSummarySpec } from './group-summary.js';
-import { buildHeatmapSpec, defaultHeatmapSize } from './heatmap.js';
+import { buildHeatmapSpec, defaultHeatmapSize, sharedLabelParts } from './heatmap.js';
 
 
 function scopeWords(scope: string): { across: string; of: string } {
@@ -53,6 +53,7 @@ export function buildPairwiseHeatmapFigure(doc: PairwiseDocument, matrix: Pairwi
     datapointsText(doc, matrix.name),
     `${n} ${words.across}`,
     how,
+    sharedLabelParts(matrix.labels),
   ].filter((part): part is string => part !== null);
   const title = { text, subtitle: subtitle.join(' · ') };
   let spec: VlSpec;
