@@ -180,7 +180,7 @@ export function shortenLabels(labels: readonly string[], max: number = LABEL_MAX
       while (i < common.length && i < label.length && common[common.length - 1 - i] === label[label.length - 1 - i]) i++;
       return common.slice(common.length - i);
     });
-    // Cut only at separators, so "seed-10"/"seed-11" keep "seed-1".
+    // Cut only after a separator, so "gen1", "gen2" stay whole instead of becoming "1", "2".
     while (lead.length > 0 && !SEPARATORS.test(lead[lead.length - 1])) lead = lead.slice(0, -1);
     while (tail.length > 0 && !SEPARATORS.test(tail[0])) tail = tail.slice(1);
     if (labels.every((label) => label.length > lead.length + tail.length)) {

@@ -106,9 +106,13 @@ export function buildHeatmapSpec(input: HeatmapInput): VlSpec {
   ];
   if (cells.some((cell) => cell.distance === null)) {
     layers.push({
-      data: { values: cells.filter((cell) => cell.distance === null).map((cell) => ({ ...cell, distance: 'failed' })) },
+      data: { values: cells.filter((cell) => cell.distance === null).map(({ row, col }) => ({ row, col, status: 'failed (no value)' })) },
       mark: { type: 'rect', color: '#d0d0d0' },
-      encoding: { x: { field: 'col', type: 'nominal', sort: order }, y: { field: 'row', type: 'nominal', sort: order }, tooltip },
+      encoding: {
+        x: { field: 'col', type: 'nominal', sort: order },
+        y: { field: 'row', type: 'nominal', sort: order },
+        tooltip: [tooltip[0], tooltip[1], { field: 'status', type: 'nominal', title: 'distance' }],
+      },
     });
   }
   if (n <= 14 && cellSize >= 26) {
