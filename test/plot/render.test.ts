@@ -24,7 +24,7 @@ function figuresOf(value: unknown, options = {}): Figure[] {
   return buildFigures(buildPlotDocument(value, 'report.json') as PlotDocument, options);
 }
 
-describe('SVG structure of every figure type', () => {
+describe('SVG structure of every figure type', { timeout: 60_000 }, () => {
   test('pairwise heatmap with dendrogram: one rect per matrix entry, 3 rules per merge, every label and the title', async () => {
     const labels = ['gen/s1', 'gen/s2', 'gen/s3', 'mem/s1', 'mem/s2', 'mem/s3', 'mem/s4'];
     const [heatmap, groups] = figuresOf(pairwiseDocument({ labels, linkage: true, groupTest: true, layers: ['fc1'] }));
@@ -100,7 +100,7 @@ describe('SVG structure of every figure type', () => {
   });
 });
 
-describe('PNG and HTML', () => {
+describe('PNG and HTML', { timeout: 60_000 }, () => {
   test('PNG: a valid image at scale times the SVG size', async () => {
     const doc = buildPlotDocument(pairwiseDocument({ layers: ['fc1'] }), 'p.json');
     const svg = (await renderPlot(doc, { format: 'svg' })) as string;
