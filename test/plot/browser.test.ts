@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The HTML report and an SVG in a real browser (Debian's headless Chromium
  * through playwright-core): the figures render, the page asks for nothing
