@@ -16,13 +16,13 @@ const EXTENSIONS: Record<string, PlotFormat> = { '.svg': 'svg', '.png': 'png', '
  * The output format: `explicit` when given, else from the file extension
  * (.svg, .png, .html, .json = the Vega-Lite spec).
  */
-export function inferPlotFormat(path: string | undefined, explicit?: PlotFormat): PlotFormat {
+export function inferPlotFormat(path: string | undefined, explicit?: PlotFormat, flag = '-o'): PlotFormat {
   if (explicit !== undefined) return explicit;
   if (path === undefined || path === '-') throw new UsageError('no output format: give -o FILE.svg|.png|.html, --format, or --spec', { hint: 'e.g. pwcca plot report.json -o figure.svg' });
   const format = EXTENSIONS[extname(path).toLowerCase()];
   if (format === undefined) {
-    throw new UsageError(`cannot tell the figure format from '${path}': expected .svg, .png, .html or .json (the Vega-Lite spec)`, {
-      hint: 'rename the output or add --format svg|png|html|spec',
+    throw new UsageError(`${flag} ${path}: cannot tell the figure format: expected .svg, .png, .html or .json (the Vega-Lite spec)`, {
+      hint: flag === '-o' ? 'rename the output or add --format svg|png|html|spec' : `give ${flag} a file name ending in .svg, .png, .html or .json`,
     });
   }
   return format;
@@ -73,7 +73,7 @@ export async function renderPlot(doc: PlotDocument, options: PlotOptions, source
  */
 export async function writePlotFile(report: unknown, path: string, options: Partial<PlotOptions> = {}): Promise<void> {
   const doc = buildPlotDocument(report, path);
-  const format = inferPlotFormat(path, options.format);
+  const format = inferPlotFormat(path, options.format, '--plot');
   const data = await renderPlot(doc, { ...options, format }, path);
   try {
     await writeFile(path, data);

@@ -73,7 +73,7 @@ describe('pwcca plot (in process)', { timeout: 60_000 }, () => {
       [[saved('v2.json', { schemaVersion: 2, command: 'pairwise' }), '-o', join(folder, 'x.svg')], '', 3, /schemaVersion 2, this pwcca reads schemaVersion 1 \(.*v2\.json\)/],
       [['-', '-o', join(folder, 'x.svg')], '{"results": []}', 3, /not a pwcca report: expected schemaVersion to be 1, saw missing \(stdin\)/],
       [['-', '-o', join(folder, 'x.svg')], 'npy garbage', 3, /not JSON/],
-      [[saved('p2.json', pairwiseDocument()), '-o', join(folder, 'x.pdf')], '', 2, /cannot tell the figure format from '.*x\.pdf'/],
+      [[saved('p2.json', pairwiseDocument()), '-o', join(folder, 'x.pdf')], '', 2, /-o .*x\.pdf: cannot tell the figure format/],
       [[saved('p3.json', pairwiseDocument())], '', 2, /no output format: give -o FILE/],
       [[saved('p4.json', pairwiseDocument()), '--spec', '--layer', 'conv9'], '', 2, /--layer conv9: not in this report \(it has fc1, fc2\)/],
       [[join(folder, 'missing.json'), '-o', join(folder, 'x.svg')], '', 3, /cannot read the report: ENOENT/],
@@ -104,5 +104,31 @@ describe('pwcca plot (binary, real reports)', { timeout: 60_000 }, () => {
     const run = runPwcca(['plot', path, '-o', join(folder, `${name}.svg`)]);
     expect([run.code, run.stderr]).toEqual([0, '']);
     expect(readFileSync(join(folder, `${name}.svg`), 'utf8')).toContain(`>${title}</text>`);
+  });
+});
+
+describe('--plot on the commands that compute a report (binary)', { timeout: 120_000 }, () => {
+  const fixtures = join(repositoryRoot, 'fixtures');
+
+  test.each([
+    ['pairwise', ['pairwise', join(fixtures, 'pairwise/runs'), '--clusters', '2']],
+    ['convergence', ['convergence', join(fixtures, 'convergence'), '--directions', '3']],
+    ['compare', ['compare', join(fixtures, 'oracle/small_f64/a.npy'), join(fixtures, 'oracle/small_f64/b.npy'), '--method', 'all']],
+  ])('%s --plot: the data still on stdout, the figure the same as pwcca plot draws from that data', (name, args) => {
+    const figure = join(folder, `${name}-direct.svg`);
+    const run = runPwcca([...args, '--format', 'json', '--quiet', '--plot', figure]);
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    const plain = runPwcca([...args, '--format', 'json', '--quiet']);
+    expect(JSON.parse(run.stdout)).toEqual(JSON.parse(plain.stdout));
+    const redrawn = join(folder, `${name}-redrawn.svg`);
+    expect(runPwcca(['plot', saved(`${name}-report.json`, run.stdout), '-o', redrawn]).code).toBe(0);
+    expect(readFileSync(figure, 'utf8')).toBe(readFileSync(redrawn, 'utf8'));
+  });
+
+  test('a --plot file whose format is unknown fails before the run, with exit 2', () => {
+    const run = runPwcca(['pairwise', join(fixtures, 'pairwise/runs'), '--plot', join(folder, 'fig.pdf')]);
+    expect([run.code, run.stdout]).toEqual([2, '']);
+    expect(run.stderr).toMatch(/--plot .*fig\.pdf: cannot tell the figure format/);
+    expect(run.stderr).toMatch(/hint: give --plot a file name ending in .svg, .png, .html or .json/);
   });
 });
