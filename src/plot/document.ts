@@ -338,7 +338,7 @@ function buildCompare(root: Json, read: Reader): CompareDocument {
   const cca = part('cca');
   const pwcca = part('pwcca');
   const svcca = part('svcca');
-  if (cca === null && pwcca === null && svcca === null) read.fail('cca', 'an object with the canonical correlations (or pwcca, svcca)', undefined);
+  if (cca === null && pwcca === null && svcca === null && part('significance') === null) read.fail('cca', 'an object with the canonical correlations (or pwcca, svcca, significance)', undefined);
   const inputs = part('inputs') ?? {};
   const inputPath = (side: unknown) => (isObject(side) && typeof side.path === 'string' ? side.path : null);
   let significance: CompareDocument['significance'] = null;

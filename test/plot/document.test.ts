@@ -52,6 +52,6 @@ describe('parsePlotDocument', () => {
     (nan.layers as { methods: { pwcca: { distance: unknown[][] } } }[])[0].methods.pwcca.distance[0][1] = 'x';
     expect(inputErrorOf(() => buildPlotDocument(nan, 'a.json')).message).toMatch(/layers\[0\]\.methods\.pwcca\.distance\[0\]\[1\] to be a number/);
     expect(inputErrorOf(() => buildPlotDocument({ schemaVersion: 1, command: 'convergence', layers: ['a'], steps: [0] }, 'c.json')).message).toMatch(/expected table to be an array/);
-    expect(inputErrorOf(() => buildPlotDocument({ schemaVersion: 1, command: 'compare' }, 'c.json')).message).toMatch(/expected cca to be an object/);
+    expect(inputErrorOf(() => buildPlotDocument({ schemaVersion: 1, command: 'compare' }, 'c.json')).message).toMatch(/expected cca to be an object with the canonical correlations/);
   });
 });

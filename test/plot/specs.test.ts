@@ -197,3 +197,12 @@ describe('labels and grid', () => {
     expect((single.config as { font: string }).font).toMatch(/^DejaVu Sans/);
   });
 });
+
+describe('compare reports with less in them', () => {
+  test('only a permutation test: the null figure alone; nothing at all: an InputError', () => {
+    const doc = buildPlotDocument({ schemaVersion: 1, command: 'compare', significance: { test: 'permutation', permutations: 10, seed: 0, cka: { observed: 0.5, pValue: 0.09, nullMean: 0.2, nullStd: 0.1 } } }, 'x.json');
+    expect(buildFigures(doc).map((f) => f.id)).toEqual(['null-cka']);
+    const empty = buildPlotDocument({ schemaVersion: 1, command: 'compare', significance: { test: 'permutation' } }, 'x.json');
+    expect(() => buildFigures(empty, {}, 'x.json')).toThrow(/nothing to draw in this compare report/);
+  });
+});
