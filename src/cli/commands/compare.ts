@@ -17,9 +17,10 @@ import {
   type ReadFlags,
 } from '../options.js';
 import { buildPaint, printWarnings, shouldColor, writeData } from '../output.js';
+import { addPlotOption, checkPlotFlag, writeReportPlot, type PlotFlag } from '../plot-option.js';
 import { createProgress } from '../progress.js';
 
-interface CompareFlags extends ReadFlags, MetricFlags, OutputFlags {
+interface CompareFlags extends ReadFlags, MetricFlags, OutputFlags, PlotFlag {
   method: CompareMethod;
   format: 'table' | 'json' | 'csv';
   details?: boolean;
@@ -58,7 +59,9 @@ export function registerCompare(program: Command, context: CliContext): void {
   addReadOptions(command);
   addMetricOptions(command);
   addOutputOptions(command, ['table', 'json', 'csv'], 'table');
+  addPlotOption(command);
   command.addHelpText('after', EXAMPLES).action(async (a: string, b: string, flags: CompareFlags) => {
+    checkPlotFlag(flags);
     // Only streamed files report progress: a pair in memory takes seconds at most.
     const progress = createProgress(context, { quiet: flags.quiet, label: 'rows read' });
     let report;
@@ -86,6 +89,7 @@ export function registerCompare(program: Command, context: CliContext): void {
       text = toCompareTable(report, { paint: buildPaint(color), details: flags.details });
     }
     await writeData(text, flags.out, context);
+    await writeReportPlot(flags, () => toCompareJson(report));
   });
 }
 

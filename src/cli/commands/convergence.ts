@@ -37,11 +37,12 @@ import {
   type ReadFlags,
 } from '../options.js';
 import { buildMessagePaint, buildPaint, printFailures, printWarnings, shouldColor, writeData } from '../output.js';
+import { addPlotOption, checkPlotFlag, writeReportPlot, type PlotFlag } from '../plot-option.js';
 import { createProgress } from '../progress.js';
 
 const FORMATS = ['table', 'csv', 'json'] as const;
 
-interface ConvergenceFlags extends ReadFlags, MetricFlags, OutputFlags, RunFlags {
+interface ConvergenceFlags extends ReadFlags, MetricFlags, OutputFlags, RunFlags, PlotFlag {
   method: ConvergenceMethod[];
   format: (typeof FORMATS)[number];
   byLayer?: boolean;
@@ -95,6 +96,7 @@ export function registerConvergence(program: Command, context: CliContext): void
   addReadOptions(command);
   addMetricOptions(command);
   addOutputOptions(command, FORMATS, 'table');
+  addPlotOption(command);
   command.addHelpText('after', EXAMPLES).action(async (root: string, flags: ConvergenceFlags, self: Command) => {
     await runConvergenceCommand(root, flags, context, self.getOptionValueSource('format') === 'cli');
   });
@@ -102,6 +104,7 @@ export function registerConvergence(program: Command, context: CliContext): void
 
 async function runConvergenceCommand(root: string, flags: ConvergenceFlags, context: CliContext, formatGiven: boolean): Promise<void> {
   const quiet = flags.quiet === true;
+  checkPlotFlag(flags);
   const journalPath = journalPathFrom(flags, 'conv.ndjson');
   const set = discoverCheckpoints(root, { byLayer: flags.byLayer, layers: flags.layers });
   const plan = planConvergence(set, { reference: flags.reference });
@@ -181,6 +184,7 @@ async function runConvergenceCommand(root: string, flags: ConvergenceFlags, cont
     }
     await writeData(text, out, context);
   }
+  await writeReportPlot(flags, () => toConvergenceJson(report));
   reportFailures(report, journalPath, context, quiet, flags.color);
 }
 

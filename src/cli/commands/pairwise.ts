@@ -38,11 +38,12 @@ import {
   type ReadFlags,
 } from '../options.js';
 import { buildMessagePaint, buildPaint, printFailures, printWarnings, shouldColor, writeData } from '../output.js';
+import { addPlotOption, checkPlotFlag, writeReportPlot, type PlotFlag } from '../plot-option.js';
 import { createProgress } from '../progress.js';
 
 const FORMATS = ['table', 'csv', 'matrix-csv', 'json'] as const;
 
-interface PairwiseFlags extends ReadFlags, MetricFlags, OutputFlags, RunFlags {
+interface PairwiseFlags extends ReadFlags, MetricFlags, OutputFlags, RunFlags, PlotFlag {
   method: PairwiseMethod[];
   format: (typeof FORMATS)[number];
   crossLayer?: boolean;
@@ -100,6 +101,7 @@ export function registerPairwise(program: Command, context: CliContext): void {
   addReadOptions(command);
   addMetricOptions(command);
   addOutputOptions(command, FORMATS, 'table');
+  addPlotOption(command);
   command.addHelpText('after', EXAMPLES).action(async (inputs: string[], flags: PairwiseFlags, self: Command) => {
     await runPairwiseCommand(inputs, flags, context, self.getOptionValueSource('format') === 'cli');
   });
@@ -108,6 +110,7 @@ export function registerPairwise(program: Command, context: CliContext): void {
 async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, context: CliContext, formatGiven: boolean): Promise<void> {
   const quiet = flags.quiet === true;
   const methods = flags.method;
+  checkPlotFlag(flags);
   const journalPath = journalPathFrom(flags, 'pairs.ndjson');
   if (flags.meta !== undefined && flags.crossLayer) {
     throw new UsageError('--meta cannot be used with --cross-layer', { hint: '--meta correlates per-network values with network x network distances; drop --cross-layer' });
@@ -191,6 +194,7 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
     }
     await writeData(text, out, context);
   }
+  await writeReportPlot(flags, () => toPairwiseJson(report));
   reportSummary(run.records, run.resumed, run.stats.streamed, journalPath, context, quiet, flags.color);
 }
 
