@@ -71,3 +71,26 @@ export function withWhere<E extends PwccaError>(error: E, where: string): E {
   if (error.where === undefined) (error as { where?: string }).where = where;
   return error;
 }
+
+/**
+ * The error for an output file that could not be written, with a hint that
+ * fits the cause: a full disk or quota, a read-only or missing folder, no
+ * permission. What was written before stays valid (journals can be resumed).
+ */
+export function outputWriteError(error: unknown, path: string): InputError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const reason = error instanceof Error ? error.message : String(error);
+  const hint =
+    code === 'ENOSPC' || code === 'EDQUOT'
+      ? 'the disk (or your quota) is full: free some space or write elsewhere with --out; a journal (--out FILE.ndjson) keeps what it wrote, so run again with --resume'
+      : code === 'EFBIG'
+        ? 'the file is larger than this file system allows: write elsewhere with --out'
+        : code === 'EROFS'
+          ? 'the file system is read-only: write elsewhere with --out'
+          : code === 'ENOENT'
+            ? 'the folder does not exist: create it first'
+            : code === 'EACCES' || code === 'EPERM'
+              ? 'you may not write there: check the permissions, or write elsewhere with --out'
+              : 'check that the folder exists and is writable';
+  return new InputError(`cannot write the output file: ${reason}`, { where: path, hint, cause: error });
+}

@@ -1,6 +1,6 @@
 import { Chalk } from 'chalk';
 import { writeFile } from 'node:fs/promises';
-import { InputError } from '../errors.js';
+import { outputWriteError } from '../errors.js';
 import { plainPaint, type Paint } from '../report/table.js';
 import type { CliContext } from './context.js';
 
@@ -43,10 +43,7 @@ export async function writeData(text: string, out: string | undefined, context: 
   try {
     await writeFile(out, text);
   } catch (error) {
-    throw new InputError(`cannot write the output file: ${(error as Error).message}`, {
-      where: out,
-      hint: 'check that the folder exists and is writable',
-    });
+    throw outputWriteError(error, out);
   }
 }
 

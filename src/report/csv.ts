@@ -1,11 +1,21 @@
 import type { CompareReport } from '../studies/compare.js';
 
-/** Quotes a CSV field when it needs it (RFC 4180). */
+/**
+ * Quotes a CSV field when it needs it (RFC 4180). A text cell that a
+ * spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a
+ * tab or a carriage return: labels come from folder names, which anyone can
+ * choose) gets a leading `'` and quotes, the OWASP rule for CSV injection.
+ * Numbers are written as numbers.
+ */
 export function csvField(value: string | number | undefined | null): string {
   if (value === undefined || value === null) return '';
-  const text = typeof value === 'number' ? formatNumber(value) : value;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  if (typeof value === 'number') return formatNumber(value);
+  if (FORMULA_START.test(value)) return `"'${value.replace(/"/g, '""')}"`;
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
+
+/** First characters that make a spreadsheet evaluate a cell. */
+const FORMULA_START = /^[=+\-@\t\r]/;
 
 /** Full float64 precision: the shortest text that reads back to the same number. */
 export function formatNumber(value: number): string {

@@ -68,8 +68,24 @@ export function toMatrixCsv(matrix: PairwiseMatrixResult, method: PairwiseMethod
   return [csvLine(['', ...matrix.labels]), ...distance.map((row, i) => csvLine([matrix.labels[i], ...row]))].join('');
 }
 
-/** File name of a matrix in `--format matrix-csv --out DIR/`: `<scope>.csv`, or `<scope>.<method>.csv` with several methods. */
+/**
+ * File name of a matrix in `--format matrix-csv --out DIR/`: `<scope>.csv`, or
+ * `<scope>.<method>.csv` with several methods. The scope is percent-encoded
+ * (`/` as `%2F`, `%` as `%25`, and every character that is unsafe in a file
+ * name), so distinct scopes never share a file (`g/n` and `g__n` stay apart)
+ * and `decodeURIComponent` gives the scope back.
+ */
 export function matrixCsvFileName(scope: string, method: PairwiseMethod, severalMethods: boolean): string {
-  const safe = scope.replace(/[\\/]+/g, '__').replace(/[<>:"|?*\u0000-\u001f]/g, '_');
+  const safe = encodeFileNamePart(scope);
   return severalMethods ? `${safe}.${method}.csv` : `${safe}.csv`;
+}
+
+/**
+ * Percent-encodes what a file name cannot hold portably: path separators,
+ * `%`, control and reserved characters, and a leading dot (hidden files,
+ * `.` and `..`). Reversible with `decodeURIComponent`.
+ */
+export function encodeFileNamePart(text: string): string {
+  const encoded = text.replace(/[%\\/<>:"|?*\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  return encoded.startsWith('.') ? `%2E${encoded.slice(1)}` : encoded;
 }

@@ -64,7 +64,7 @@ describe('pairwise renderers', () => {
     `);
     expect(matrixCsvFileName('fc1', 'cca', false)).toBe('fc1.csv');
     expect(matrixCsvFileName('fc1', 'cca', true)).toBe('fc1.cca.csv');
-    expect(matrixCsvFileName('true/s1', 'pwcca', false)).toBe('true__s1.csv');
+    expect(matrixCsvFileName('true/s1', 'pwcca', false)).toBe('true%2Fs1.csv');
   });
 
   it('table: the matrix with - for failed pairs, then group statistics', () => {

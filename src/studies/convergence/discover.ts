@@ -155,14 +155,15 @@ export function buildCheckpointSet(
 
 /** Finds the checkpoints under a folder (hidden files and non-activation files are skipped). */
 export function discoverCheckpoints(root: string, options: CheckpointOptions = {}): CheckpointSet {
-  const found = listActivationFiles(root);
+  const { files: found, warnings: scanWarnings } = listActivationFiles(root);
   if (found.length === 0) {
     throw new UsageError(`no activation files (.npy, .arrow, .feather, .arrows) under ${root}`, {
       where: root,
       hint: 'save checkpoints as ROOT/<step>/<layer>.npy (one run) or ROOT/<run>/<step>/<layer>.npy',
     });
   }
-  return buildCheckpointSet(found, { ...options, root, join: (p) => join(root, ...p.split('/')) });
+  const set = buildCheckpointSet(found, { ...options, root, join: (p) => join(root, ...p.split('/')) });
+  return { ...set, warnings: [...scanWarnings, ...set.warnings] };
 }
 
 /** One-phrase name of the detected layout, e.g. `<run>/<step>/<layer>`. */

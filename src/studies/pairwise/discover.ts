@@ -13,7 +13,7 @@
  * {@link classifyFiles} is pure (relative paths in, labels out);
  * {@link discoverActivations} reads the disk.
  */
-import { readdirSync, statSync, type Dirent } from 'node:fs';
+import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { basename, extname, join, relative, sep } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { compareNatural, sortNatural } from '../../stats/natural-sort.js';
@@ -150,14 +150,15 @@ export function discoverActivations(inputs: readonly string[], options: Discover
       });
     }
     const root = inputs[0];
-    const found = listActivationFiles(root);
+    const { files: found, warnings: scanWarnings } = listActivationFiles(root);
     if (found.length === 0) {
       throw new UsageError(`no activation files (${ACTIVATION_EXTENSIONS.join(', ')}) under ${root}`, {
         where: root,
         hint: 'save activations as ROOT/<network>/<layer>.npy, or pass the files themselves',
       });
     }
-    return classifyFiles(found, { ...options, root, join: (p) => join(root, ...p.split('/')) });
+    const discovery = classifyFiles(found, { ...options, root, join: (p) => join(root, ...p.split('/')) });
+    return { ...discovery, warnings: [...scanWarnings, ...discovery.warnings] };
   }
   if (inputs.length < 2) {
     throw new UsageError('pairwise needs at least two files, or a folder', {
@@ -167,10 +168,34 @@ export function discoverActivations(inputs: readonly string[], options: Discover
   return classifyFileList(inputs, options);
 }
 
-/** Activation files under `root`, as sorted `/`-separated paths relative to it. */
-export function listActivationFiles(root: string): string[] {
-  const found: string[] = [];
-  const visit = (folder: string) => {
+/** What a folder scan found: activation files, and what it passed over. */
+export interface ActivationScan {
+  /** Sorted `/`-separated paths relative to the root. */
+  readonly files: string[];
+  /** Links not followed and entries that are not regular files, said once per scan. */
+  readonly warnings: string[];
+}
+
+/**
+ * Activation files under `root` (hidden entries skipped). Symbolic links to
+ * files are read; links to folders are followed unless the folder is already
+ * on the path being scanned or was scanned already (a link to `.` or `..`
+ * would otherwise never end, or read the same networks many times over).
+ * Entries that are not regular files (FIFOs, sockets, devices) are skipped:
+ * reading one could block forever.
+ */
+export function listActivationFiles(root: string): ActivationScan {
+  const files: string[] = [];
+  const scanned = new Set<string>();
+  let loops = 0;
+  let notRegular: string[] = [];
+  const visit = (folder: string, ancestors: readonly string[]) => {
+    const real = realFolder(folder);
+    if (containsScannedFolder(real, ancestors) || scanned.has(real)) {
+      loops++;
+      return;
+    }
+    scanned.add(real);
     let entries: Dirent[];
     try {
       entries = readdirSync(folder, { withFileTypes: true });
@@ -180,20 +205,47 @@ export function listActivationFiles(root: string): string[] {
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
       const path = join(folder, entry.name);
-      const isDirectory = entry.isDirectory() || (entry.isSymbolicLink() && safeIsDirectory(path));
-      if (isDirectory) visit(path);
-      else if (isActivationFile(entry.name)) found.push(relative(root, path).split(sep).join('/'));
+      const kind = entry.isSymbolicLink() ? linkTargetKind(path) : entry.isDirectory() ? 'folder' : entry.isFile() ? 'file' : 'other';
+      if (kind === 'folder') visit(path, [...ancestors, real]);
+      else if (!isActivationFile(entry.name)) continue;
+      else if (kind === 'file') files.push(relative(root, path).split(sep).join('/'));
+      else if (kind === 'other') notRegular.push(relative(root, path));
     }
   };
-  visit(root);
-  return found.sort(compareNatural);
+  visit(root, []);
+  const warnings: string[] = [];
+  if (loops > 0) {
+    warnings.push(`skipped ${loops} link(s) to folders already on the path or already scanned under ${root}: each folder is read once`);
+  }
+  if (notRegular.length > 0) {
+    notRegular = sortNatural(notRegular);
+    warnings.push(
+      `skipped ${notRegular.length} entr${notRegular.length === 1 ? 'y' : 'ies'} that are not regular files (${notRegular.slice(0, 3).join(', ')}${notRegular.length > 3 ? ', ...' : ''}): FIFOs, sockets and devices are never read`,
+    );
+  }
+  return { files: files.sort(compareNatural), warnings };
 }
 
-function safeIsDirectory(path: string): boolean {
+/** Whether `real` is, or contains, a folder on the path being scanned (a link to `.`, or up the tree like `up -> ..`). */
+function containsScannedFolder(real: string, ancestors: readonly string[]): boolean {
+  return ancestors.some((folder) => folder === real || folder.startsWith(real + sep));
+}
+
+function realFolder(folder: string): string {
   try {
-    return statSync(path).isDirectory();
+    return realpathSync(folder);
+  } catch (error) {
+    throw new UsageError(`cannot read the folder: ${(error as Error).message}`, { where: folder, hint: 'check the path and its permissions' });
+  }
+}
+
+/** What a symbolic link leads to; a dangling link counts as `missing`. */
+function linkTargetKind(path: string): 'folder' | 'file' | 'other' | 'missing' {
+  try {
+    const stats = statSync(path);
+    return stats.isDirectory() ? 'folder' : stats.isFile() ? 'file' : 'other';
   } catch {
-    return false;
+    return 'missing';
   }
 }
 
