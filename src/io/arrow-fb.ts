@@ -86,9 +86,15 @@ export class FbBuffer {
     return value > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : value < -BigInt(Number.MAX_SAFE_INTEGER) ? -Infinity : Number(value);
   }
 
-  /** Where the uoffset stored at `position` points. */
+  /**
+   * Where the uoffset stored at `position` points. FlatBuffers' JS runtime
+   * (used by apache-arrow) reads offsets as signed: values of 2^31 and more
+   * would mean something else to it, so they are refused.
+   */
   offsetTarget(position: number): number {
-    const target = position + this.u32(position);
+    const offset = this.u32(position);
+    if (offset >= 2 ** 31) throw new FbError(`${this.what}: offset ${offset} at byte ${position} is out of range`);
+    const target = position + offset;
     this.check(target, 4, 'offset target');
     return target;
   }
@@ -114,7 +120,10 @@ export class FbTable {
     this.vtable = position - fb.i32(position);
     this.vtableSize = fb.u16(this.vtable);
     this.tableSize = fb.u16(this.vtable + 2);
-    if (this.vtableSize < 4 || this.vtableSize % 2 !== 0) throw new FbError(`${fb.what}: bad vtable size ${this.vtableSize}`);
+    // Sizes and field offsets of 0x8000 and more read as negative in FlatBuffers' JS runtime: refused.
+    if (this.vtableSize < 4 || this.vtableSize % 2 !== 0 || this.vtableSize >= 0x8000 || this.tableSize >= 0x8000) {
+      throw new FbError(`${fb.what}: bad vtable (size ${this.vtableSize}, table size ${this.tableSize})`);
+    }
     fb.check(this.vtable, this.vtableSize, 'vtable');
     fb.check(position, Math.max(this.tableSize, 4), 'table');
   }
@@ -124,7 +133,7 @@ export class FbTable {
     const slot = 4 + 2 * index;
     if (slot + 2 > this.vtableSize) return 0;
     const offset = this.fb.u16(this.vtable + slot);
-    if (offset !== 0 && offset + size > this.tableSize) throw new FbError(`${this.fb.what}: field ${index} lies outside its table`);
+    if (offset !== 0 && (offset < 4 || offset + size > this.tableSize)) throw new FbError(`${this.fb.what}: field ${index} lies outside its table`);
     return offset;
   }
 

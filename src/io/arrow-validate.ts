@@ -56,6 +56,8 @@ export interface ArrowValidateOptions {
 const DEFAULT_MAX_DECOMPRESSED = 4 * 1024 ** 3;
 const MAGIC = 'ARROW1';
 const CONTINUATION = -1;
+/** MetadataVersion V4 (Arrow 0.8+) and V5 (1.0+); older layouts differ (buffers carried a page id). */
+const SUPPORTED_VERSIONS = [3, 4];
 const HINT = 'the file is damaged or was not written as Arrow IPC; write it again, e.g. pyarrow.feather.write_feather(table, path)';
 
 /** Thrown inside the walk; turned into an InputError naming the file. */
@@ -283,6 +285,7 @@ class Walker {
     if (footerLength <= 0 || footerStart < 8) fail(`footer length ${footerLength} does not fit the ${size}-byte file`);
     const footer = new FbBuffer(this.bytes.subarray(footerStart, size - 10), 'footer').root();
     const version = footer.i16(0);
+    checkVersion(version, 'footer');
     const schemaTable = footer.table(1) ?? fail('the footer has no schema');
     const schema = readSchema(schemaTable, version);
     readKeyValues(footer, 4);
@@ -355,6 +358,7 @@ class Walker {
     }
     const message = new FbBuffer(this.bytes.subarray(metadataStart, metadataStart + metadataLength), `message metadata at byte ${at}`).root();
     const version = message.i16(0);
+    checkVersion(version, `message at byte ${at}`);
     const headerType = message.u8(1);
     const bodyLength = message.i64(3);
     readKeyValues(message, 4);
@@ -444,6 +448,10 @@ class Walker {
     this.compressed.push({ codec, compressedLength: length - 8, declaredLength: declared });
     return declared;
   }
+}
+
+function checkVersion(version: number, where: string): void {
+  if (!SUPPORTED_VERSIONS.includes(version)) fail(`${where} has metadata version ${version}; Arrow 0.8 and later write 3 (V4) or 4 (V5)`);
 }
 
 /** Sorted by offset, each block must end before the next begins. */
