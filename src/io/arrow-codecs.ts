@@ -11,7 +11,8 @@
  *
  * LZ4 frames are walked here (block sizes, then each block's sequences
  * against the output space) before lz4js copies bytes, because lz4js trusts
- * lengths; ZSTD is decoded by fzstd into a buffer of exactly the declared size.
+ * lengths; ZSTD frames are decoded by fzstd into a buffer of exactly the
+ * declared size.
  */
 import { CompressionType, compressionRegistry } from 'apache-arrow';
 import { decompress as zstdDecompress } from 'fzstd';
@@ -49,14 +50,16 @@ export function decodeCompressedWith<T>(buffers: readonly CompressedBuffer[], re
   }
 }
 
-let registered = false;
+const LZ4_CODEC = { decode: (data: Uint8Array) => decodeNext('lz4', data) };
+const ZSTD_CODEC = { decode: (data: Uint8Array) => decodeNext('zstd', data) };
 
-/** Registers the LZ4_FRAME and ZSTD decoders in apache-arrow (idempotent). */
+/**
+ * Registers the LZ4_FRAME and ZSTD decoders in apache-arrow, replacing any
+ * other codec registered for them (parseArrow calls it before each read).
+ */
 export function registerArrowCodecs(): void {
-  if (registered && compressionRegistry.get(CompressionType.LZ4_FRAME) && compressionRegistry.get(CompressionType.ZSTD)) return;
-  compressionRegistry.set(CompressionType.LZ4_FRAME, { decode: (data) => decodeNext('lz4', data) });
-  compressionRegistry.set(CompressionType.ZSTD, { decode: (data) => decodeNext('zstd', data) });
-  registered = true;
+  if (compressionRegistry.get(CompressionType.LZ4_FRAME) !== LZ4_CODEC) compressionRegistry.set(CompressionType.LZ4_FRAME, LZ4_CODEC);
+  if (compressionRegistry.get(CompressionType.ZSTD) !== ZSTD_CODEC) compressionRegistry.set(CompressionType.ZSTD, ZSTD_CODEC);
 }
 
 function decodeNext(codec: CompressedBuffer['codec'], data: Uint8Array): Uint8Array {
@@ -77,12 +80,57 @@ function decodeNext(codec: CompressedBuffer['codec'], data: Uint8Array): Uint8Ar
 
 // ---------------------------------------------------------------------- zstd
 
+/**
+ * One ZSTD frame decoded by fzstd. With a declared size, a content size in
+ * the frame header (optional) must agree, and fzstd writes into a buffer of exactly
+ * that size (never allocating from the frame's own header). fzstd fills it
+ * from the start and does not report how far: a frame that ends early leaves
+ * a tail unwritten, detected by decoding into a buffer pre-filled with 0xff
+ * whenever the last byte came out 0.
+ */
 function decodeZstd(data: Uint8Array, size: number | undefined): Uint8Array {
   if (size === 0) return new Uint8Array(0);
-  try {
-    return size === undefined ? zstdDecompress(data) : zstdDecompress(data, new Uint8Array(size));
-  } catch (error) {
-    throw new CodecError(`corrupt zstd data: ${error instanceof Error ? error.message : String(error)}`);
+  const run = (into?: Uint8Array): Uint8Array => {
+    try {
+      return zstdDecompress(data, into);
+    } catch (error) {
+      throw new CodecError(`corrupt zstd data: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  if (size === undefined) {
+    const declared = zstdContentSize(data);
+    if (declared !== undefined && declared > UNCHECKED_LIMIT) throw new CodecError(`zstd frame declares ${declared} bytes`);
+    return run();
+  }
+  const declared = zstdContentSize(data);
+  // polars omits the frame content size; when present it must agree.
+  if (declared !== undefined && declared !== size) throw new CodecError(`zstd frame declares ${declared} bytes, the buffer declares ${size}`);
+  const output = run(new Uint8Array(size));
+  if (output.length !== size) throw new CodecError(`zstd data decodes to ${output.length} bytes, it declares ${size}`);
+  if (output[size - 1] === 0 && run(new Uint8Array(size).fill(0xff))[size - 1] !== 0) {
+    throw new CodecError(`zstd data decodes to fewer than the ${size} bytes it declares`);
+  }
+  return output;
+}
+
+/** Frame_Content_Size from a ZSTD frame header (RFC 8878, 3.1.1.1), or undefined when the frame omits it. */
+function zstdContentSize(data: Uint8Array): number | undefined {
+  if (data.length < 6) throw new CodecError(`zstd frame of ${data.length} bytes is too short`);
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  if (view.getUint32(0, true) !== 0xfd2fb528) throw new CodecError('not a zstd frame (bad magic number)');
+  const descriptor = data[4];
+  if (descriptor & 0x08) throw new CodecError('zstd frame header has its reserved bit set');
+  const singleSegment = (descriptor >> 5) & 1;
+  const fcsFlag = descriptor >> 6;
+  const fcsBytes = [singleSegment ? 1 : 0, 2, 4, 8][fcsFlag];
+  const at = 5 + (singleSegment ? 0 : 1) + [0, 1, 2, 4][descriptor & 3];
+  if (fcsBytes === 0) return undefined;
+  if (at + fcsBytes > data.length) throw new CodecError('zstd frame header is truncated');
+  switch (fcsBytes) {
+    case 1: return data[at];
+    case 2: return view.getUint16(at, true) + 256;
+    case 4: return view.getUint32(at, true);
+    default: return Number(view.getBigUint64(at, true));
   }
 }
 
