@@ -54,6 +54,8 @@ export interface ArrowValidateOptions {
 }
 
 const DEFAULT_MAX_DECOMPRESSED = 4 * 1024 ** 3;
+/** Expansion allowed for compressed data whose size the schema does not fix (ZSTD reaches about 1:30000 on runs of one byte). */
+const MAX_EXPANSION = 65536;
 const MAGIC = 'ARROW1';
 const CONTINUATION = -1;
 /** MetadataVersion V4 (Arrow 0.8+) and V5 (1.0+); older layouts differ (buffers carried a page id). */
@@ -411,8 +413,9 @@ class Walker {
       if (compression.u8(1) !== 0) fail(`unknown body compression method ${compression.u8(1)}`);
       codec = id === 0 ? 'lz4' : 'zstd';
     }
-    // Buffer lengths as the loader will see them (uncompressed).
+    // Buffer lengths as the loader will see them (uncompressed), and the compressed size of compressed ones.
     const lengths: number[] = [];
+    const compressedSizes: Array<number | undefined> = [];
     for (let i = 0; i < (buffers?.length ?? 0); i++) {
       const at = buffers!.start + 16 * i;
       const offset = fb.i64(at);
@@ -420,7 +423,9 @@ class Walker {
       if (!(offset >= 0 && length >= 0 && offset + length <= message.bodyLength)) {
         fail(`buffer ${i} (offset ${offset}, ${length} bytes) lies outside the ${message.bodyLength}-byte message body`);
       }
-      lengths.push(codec && length > 0 ? this.compressedBuffer(message.bodyStart + offset, length, codec, i) : length);
+      const declared = codec && length > 0 ? this.compressedBuffer(message.bodyStart + offset, length, codec, i) : undefined;
+      lengths.push(declared ?? length);
+      compressedSizes.push(declared === undefined ? undefined : length);
     }
     const nodeList: Array<{ length: number; nullCount: number }> = [];
     for (let i = 0; i < (nodes?.length ?? 0); i++) {
@@ -431,7 +436,7 @@ class Walker {
     }
     const variadicCounts: number[] = [];
     for (let i = 0; i < (variadic?.length ?? 0); i++) variadicCounts.push(fb.i64(variadic!.start + 8 * i));
-    new LayoutCheck(nodeList, lengths, variadicCounts, version).fields(layout.fields, layout.length);
+    new LayoutCheck(nodeList, lengths, compressedSizes, variadicCounts, version).fields(layout.fields, layout.length);
   }
 
   /** An 8-byte uncompressed length, then the compressed data; returns the uncompressed length. */
@@ -475,6 +480,8 @@ class LayoutCheck {
   constructor(
     private readonly nodes: Array<{ length: number; nullCount: number }>,
     private readonly buffers: number[],
+    /** Compressed size of each compressed buffer (undefined for buffers stored as they are). */
+    private readonly compressedSizes: Array<number | undefined>,
     private readonly variadicCounts: number[],
     /** MetadataVersion (V4 = 3): before V5, unions carry a validity buffer. */
     private readonly version: number,
@@ -493,22 +500,23 @@ class LayoutCheck {
   private field(field: FieldShape, where: string): number {
     if (this.node >= this.nodes.length) fail(`record batch has ${this.nodes.length} field nodes, fewer than its schema needs`);
     const { length, nullCount } = this.nodes[this.node++];
-    const validity = (): void => this.take(nullCount > 0 ? Math.ceil(length / 8) : 0, `${where} validity bitmap`);
+    const bitmap = Math.ceil(length / 8);
+    const validity = (): void => this.take(nullCount > 0 ? bitmap : 0, `${where} validity bitmap`, bitmap);
     switch (field.kind) {
       case 'null':
         break;
       case 'fixed':
         validity();
-        this.take(Math.ceil((length * field.bits) / 8), `${where} values (${length} x ${field.bits} bits)`);
+        this.take(Math.ceil((length * field.bits) / 8), `${where} values (${length} x ${field.bits} bits)`, Math.ceil((length * field.bits) / 8));
         break;
       case 'binary':
         validity();
-        this.take(length > 0 ? (length + 1) * field.offsetBytes : 0, `${where} offsets`);
+        this.take(length > 0 ? (length + 1) * field.offsetBytes : 0, `${where} offsets`, (length + 1) * field.offsetBytes);
         this.take(0, `${where} data`);
         break;
       case 'view': {
         validity();
-        this.take(length * 16, `${where} views`);
+        this.take(length * 16, `${where} views`, length * 16);
         const count = this.variadicCounts[this.variadic++] ?? 0;
         if (!(count >= 0 && count <= this.buffers.length)) fail(`${where} declares ${count} variadic buffers`);
         for (let i = 0; i < count; i++) this.take(0, `${where} data`);
@@ -516,7 +524,7 @@ class LayoutCheck {
       }
       case 'list':
         validity();
-        this.take(length > 0 ? (length + 1) * field.offsetBytes : 0, `${where} offsets`);
+        this.take(length > 0 ? (length + 1) * field.offsetBytes : 0, `${where} offsets`, (length + 1) * field.offsetBytes);
         this.field(field.children[0], `${where} values`);
         break;
       case 'fixed-list': {
@@ -535,8 +543,8 @@ class LayoutCheck {
         break;
       case 'union':
         if (this.version < 4) validity();
-        this.take(length, `${where} type ids`);
-        if (field.dense) this.take(length * 4, `${where} offsets`);
+        this.take(length, `${where} type ids`, length);
+        if (field.dense) this.take(length * 4, `${where} offsets`, length * 4);
         field.children.forEach((child, i) => {
           const childLength = this.field(child, `${where} child ${i}`);
           if (!field.dense && childLength < length) fail(`${where} child ${i} is shorter than its ${length}-row sparse union`);
@@ -546,9 +554,20 @@ class LayoutCheck {
     return length;
   }
 
-  private take(needed: number, what: string): void {
+  /**
+   * Checks the next buffer holds at least `needed` bytes. A compressed buffer
+   * must also not declare more than its node can use (`most`, plus padding),
+   * or, for data of unknown size (strings), more than LZ4 or ZSTD plausibly
+   * expand to: it would be allocated before decompressing.
+   */
+  private take(needed: number, what: string, most?: number): void {
     if (this.buffer >= this.buffers.length) fail(`record batch has ${this.buffers.length} buffers, fewer than its schema needs`);
-    const present = this.buffers[this.buffer++];
+    const index = this.buffer++;
+    const present = this.buffers[index];
     if (present < needed) fail(`${what} needs ${needed} bytes, the buffer holds ${present}`);
+    const compressed = this.compressedSizes[index];
+    if (compressed === undefined) return;
+    const limit = most !== undefined ? Math.ceil(most / 64) * 64 + 64 : MAX_EXPANSION * compressed + 1024 * 1024;
+    if (present > limit) fail(`${what}: a compressed buffer declares ${present} uncompressed bytes, at most ${limit} fit`);
   }
 }

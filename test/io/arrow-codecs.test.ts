@@ -77,6 +77,14 @@ describe('compressed Arrow built in JS', () => {
     expect(inputErrorOf(() => parseArrow(fits, 'c', { maxDecompressedBytes: 1000 })).message).toMatch(/declare over 1000 bytes/);
   });
 
+  it('refuses a buffer declaring far more than its column can use, before allocating it (found by the fuzz suite)', () => {
+    // 5000 float64 need 40000 bytes; 2^29 declared used to be allocated for the decoder's output.
+    const bytes = setDeclaredLengths(compressedIpc(zeros, 'stream', 'zstd'), ZSTD_MAGIC, () => 2n ** 29n);
+    const before = process.memoryUsage().arrayBuffers;
+    expect(inputErrorOf(() => parseArrow(bytes, 'c')).message).toMatch(/column 0 values \(5000 x 64 bits\): a compressed buffer declares 536870912 uncompressed bytes, at most 40064 fit/);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
+  });
+
   it('refuses a ZSTD frame whose content is bigger than its buffer declares', () => {
     // The frame's own header says 2^31 bytes; the decoder writes into the declared 40000 only.
     const honest = compressedIpc(zeros, 'stream', 'zstd');
