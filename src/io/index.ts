@@ -11,3 +11,6 @@ export { parseArrow, LAYOUT_METADATA_KEY, SHAPE_METADATA_KEY, type ArrowArray, t
 export { detectFormat, type InputFormat } from './detect.js';
 export { reduceToMatrix, checkLayout, layoutProblem, type Layout, type ConvReduction, type ReduceOptions, type ReducedMatrix } from './layout.js';
 export { MAX_ELEMENTS, type NdArray } from './ndarray.js';
+export { validateArrowIpc, type ArrowIpcSummary, type ArrowValidateOptions, type CompressedBuffer } from './arrow-validate.js';
+export { registerArrowCodecs } from './arrow-codecs.js';
+export { checkRegularFile, isReadableRegularFile, type ReadableKind } from './file-check.js';
