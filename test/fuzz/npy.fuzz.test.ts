@@ -1,4 +1,9 @@
-import { describe } from 'vitest';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe } from 'vitest';
+import { InputError, UsageError } from '../../src/errors.js';
+import { loadMatrix } from '../../src/io/load.js';
+import { temporaryFolder } from '../helpers/npy-file.js';
 import { parse as npyjsParse } from 'npyjs';
 import { checkFinite } from '../../src/io/load.js';
 import { checkNpyHeader, parseNpy, parseNpyHeader } from '../../src/io/npy.js';
@@ -51,6 +56,36 @@ describe('fuzz .npy', () => {
       { name: 'u1-8x3.npy', bytes: buildNpy([8, 3], 'u1', iota(24)) },
     ],
     parse,
+    reference,
+  });
+});
+
+describe('fuzz .npy files through loadMatrix', () => {
+  // The file path of the loader: stat, header read from the first bytes, data read in chunks at offsets.
+  const folder = temporaryFolder('pwcca-fuzz-npy-');
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+  let count = 0;
+  fuzzFormat({
+    name: '.npy files (loadMatrix)',
+    inputs: Math.max(50, Math.floor(Number(process.env.PWCCA_FUZZ_INPUTS ?? 300) / 3)),
+    seeds: [
+      { name: 'f4-6x5.npy', bytes: buildNpy([6, 5], 'f4', iota(30, -7)) },
+      { name: 'f8-fortran-4x3.npy', bytes: buildNpy([4, 3], 'f8', iota(12).map((v) => v / 3), { fortran: true }) },
+      { name: 'i2-be-v2-3x4.npy', bytes: buildNpy([3, 4], 'i2', iota(12, -6), { version: 2, bigEndian: true }) },
+    ],
+    parse: async (bytes) => {
+      const path = join(folder, `input-${count++}.npy`);
+      writeFileSync(path, bytes);
+      try {
+        return (await loadMatrix(path)).matrix.data;
+      } catch (error) {
+        // A mutated shape with more axes needs a --layout: a usage question for a real user, a refusal here.
+        if (error instanceof UsageError) throw new InputError(error.message);
+        throw error;
+      } finally {
+        rmSync(path, { force: true });
+      }
+    },
     reference,
   });
 });
