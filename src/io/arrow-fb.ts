@@ -7,7 +7,8 @@
  * past the end of the buffer. Every read here is checked against the buffer
  * first, and the number of tables and vector entries visited is capped by the
  * buffer's size (a table can be reached twice through shared offsets, but a
- * writer never does that, so a budget of one visit per 4 bytes is generous).
+ * writer never does that; every table takes at least 8 bytes and is visited a
+ * few times, so a budget of one visit per 2 bytes is generous).
  * Any violation throws `FbError`, which the Arrow validator turns into an
  * InputError naming the file.
  */
@@ -34,7 +35,7 @@ export class FbBuffer {
     readonly what: string,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.budget = 64 + Math.ceil(bytes.length / 4);
+    this.budget = 64 + Math.ceil(bytes.length / 2);
   }
 
   /** The root table (a uoffset at byte 0). */

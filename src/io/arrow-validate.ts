@@ -294,10 +294,15 @@ class Walker {
     const dictionaries = this.blocks(footer, 2, footerStart);
     const batches = this.blocks(footer, 3, footerStart);
     checkNoOverlap([...dictionaries, ...batches]);
-    for (const block of dictionaries) this.dictionaryBatch(this.message(block.offset, footerStart, H.DictionaryBatch), schema);
+    // Each message must stay inside its (non-overlapping) block: the total work is bounded by the file's size.
+    const inBlock = (block: { offset: number; end: number }, type: number): Message => {
+      const message = this.message(block.offset, footerStart, type);
+      if (message.end > block.end) fail(`the message at byte ${block.offset} is longer than its footer block`);
+      return message;
+    };
+    for (const block of dictionaries) this.dictionaryBatch(inBlock(block, H.DictionaryBatch), schema);
     for (const block of batches) {
-      const message = this.message(block.offset, footerStart, H.RecordBatch);
-      if (message.end > block.end) fail(`record batch at byte ${block.offset} is longer than its footer block`);
+      const message = inBlock(block, H.RecordBatch);
       this.recordBatch(message.header, message, schema);
     }
   }
