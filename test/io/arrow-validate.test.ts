@@ -74,6 +74,27 @@ describe('Arrow structure checks: reproducers', () => {
   });
 });
 
+describe('Arrow structure checks: corrupted vector lengths', () => {
+  it('refuses a record batch whose node or buffer vector declares 2^28 entries, without reading them', () => {
+    for (const field of [1, 2]) {
+      const bytes = read('seed-stream.arrows');
+      const batchAt = findRecordBatch(bytes);
+      const metadataStart = batchAt + 8;
+      const view = new DataView(bytes.buffer, bytes.byteOffset);
+      const metadataLength = view.getInt32(batchAt + 4, true);
+      const message = new FbBuffer(bytes.subarray(metadataStart, metadataStart + metadataLength), 'm').root();
+      const header = message.table(2)!;
+      // The vector's uoffset sits in the table at the field's vtable offset; its length is where it points.
+      const vtable = header.position - view.getInt32(metadataStart + header.position, true);
+      const slot = metadataStart + header.position + view.getUint16(metadataStart + vtable + 4 + 2 * field, true);
+      view.setUint32(slot + view.getUint32(slot, true), 2 ** 28, true);
+      const before = process.memoryUsage().arrayBuffers;
+      expect(inputErrorOf(() => parseArrow(bytes, 's.arrows')).message).toMatch(/vector of 268435456 x 16 bytes .* is outside its \d+ bytes/);
+      expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 * 1024 * 1024);
+    }
+  });
+});
+
 describe('validateArrowIpc', () => {
   const table = tableFromArrays({ a: new Float64Array([1, 2, 3]), b: new Int32Array([4, 5, 6]) });
 
