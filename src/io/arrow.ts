@@ -40,7 +40,7 @@ export const LAYOUT_METADATA_KEY = 'pwcca:layout';
 export const SHAPE_METADATA_KEY = 'pwcca:shape';
 
 const UNCOMPRESSED_HINT =
-  'write an uncompressed file: pyarrow.feather.write_feather(table, path, compression="uncompressed") (or np.save the array instead)';
+  'write it again, or uncompressed: pyarrow.feather.write_feather(table, path, compression="uncompressed") (or np.save the array instead)';
 
 /**
  * Parses Arrow IPC bytes (file or stream format, uncompressed or with LZ4_FRAME
@@ -76,15 +76,7 @@ function readTable(bytes: Uint8Array, source: string, options: ArrowParseOptions
     if (error instanceof CodecError) {
       throw new InputError(`corrupt compressed Arrow data (${source}): ${message}`, {
         where: source,
-        hint: 'the file is damaged; write it again, or without compression: pyarrow.feather.write_feather(table, path, compression="uncompressed")',
-        cause: error,
-      });
-    }
-    // apache-arrow bundles no codecs; it throws this for LZ4/ZSTD bodies (pyarrow's Feather default is LZ4).
-    if (/compressed but codec not found/i.test(message)) {
-      throw new InputError(`compressed Arrow data (${source}): record batches use LZ4 or ZSTD compression, which pwcca cannot decode`, {
-        where: source,
-        hint: UNCOMPRESSED_HINT,
+        hint: `the file is damaged; ${UNCOMPRESSED_HINT}`,
         cause: error,
       });
     }
