@@ -14,13 +14,21 @@
  * second.
  */
 import { DataType, tableFromIPC, type Data, type Field, type Table } from 'apache-arrow';
-import { InputError } from '../errors.js';
+import { InputError, InternalError } from '../errors.js';
+import { CodecError, decodeCompressedWith } from './arrow-codecs.js';
+import { validateArrowIpc } from './arrow-validate.js';
 import { float16Table } from './float16.js';
 import { countElements, formatShape, MAX_ELEMENTS, type NdArray } from './ndarray.js';
 
 export interface ArrowParseOptions {
   /** Skip columns that are not numeric (labels, ids as strings...) instead of failing. */
   readonly skipNonNumeric?: boolean;
+  /**
+   * Most bytes the compressed buffers of the input may decompress to, in
+   * total (default 4 GiB); checked from their declared lengths before any is
+   * decompressed.
+   */
+  readonly maxDecompressedBytes?: number;
 }
 
 /** An Arrow table as an array, with the schema metadata (e.g. `pwcca:layout`) for the file layer. */
@@ -32,17 +40,21 @@ export const LAYOUT_METADATA_KEY = 'pwcca:layout';
 export const SHAPE_METADATA_KEY = 'pwcca:shape';
 
 const UNCOMPRESSED_HINT =
-  'write an uncompressed file: pyarrow.feather.write_feather(table, path, compression="uncompressed") (or np.save the array instead)';
+  'write it again, or uncompressed: pyarrow.feather.write_feather(table, path, compression="uncompressed") (or np.save the array instead)';
 
 /**
- * Parses Arrow IPC bytes (file or stream format) into a C-ordered float64 array.
+ * Parses Arrow IPC bytes (file or stream format, uncompressed or with LZ4_FRAME
+ * or ZSTD record batches) into a C-ordered float64 array.
  *
- * @throws InputError naming `source` for unreadable or compressed IPC data, an
+ * The structure is checked first (see ./arrow-validate.ts): damaged or hostile
+ * bytes fail fast with an InputError, in time and memory bounded by their size.
+ *
+ * @throws InputError naming `source` for invalid or unreadable IPC data, an
  *   empty table, nulls (first null row named), non-numeric columns (unless
  *   `skipNonNumeric`), or `pwcca:shape` metadata that does not fit the table.
  */
 export function parseArrow(bytes: Uint8Array, source: string, options: ArrowParseOptions = {}): ArrowArray {
-  const table = readTable(bytes, source);
+  const table = readTable(bytes, source, options);
   const metadata = new Map(table.schema.metadata);
   const columns = classifyColumns(table.schema.fields, source, options);
   const rows = table.numRows;
@@ -55,16 +67,16 @@ export function parseArrow(bytes: Uint8Array, source: string, options: ArrowPars
 
 // ------------------------------------------------------------------ reading
 
-function readTable(bytes: Uint8Array, source: string): Table {
+function readTable(bytes: Uint8Array, source: string, options: ArrowParseOptions): Table {
+  const summary = validateArrowIpc(bytes, source, { maxDecompressedBytes: options.maxDecompressedBytes });
   try {
-    return tableFromIPC(bytes);
+    return decodeCompressedWith(summary.compressed, () => tableFromIPC(bytes));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    // apache-arrow bundles no codecs; it throws this for LZ4/ZSTD bodies (pyarrow's Feather default is LZ4).
-    if (/compressed but codec not found/i.test(message)) {
-      throw new InputError(`compressed Arrow data (${source}): record batches use LZ4 or ZSTD compression, which pwcca cannot decode`, {
+    if (error instanceof CodecError) {
+      throw new InputError(`corrupt compressed Arrow data (${source}): ${message}`, {
         where: source,
-        hint: UNCOMPRESSED_HINT,
+        hint: `the file is damaged; ${UNCOMPRESSED_HINT}`,
         cause: error,
       });
     }
@@ -211,6 +223,7 @@ function checkNoNulls(chunk: Data, column: string, firstRow: number, valuesPerRo
  */
 function copyNumeric(chunk: Data, out: Float64Array, offset: number, stride: number, count = chunk.length): void {
   const type = chunk.type;
+  checkValuesPresent(chunk, count);
   if (DataType.isBool(type)) {
     // Bit-packed, and not sliced by apache-arrow: bit (chunk.offset + i).
     const bits = chunk.values as Uint8Array;
@@ -235,6 +248,20 @@ function copyNumeric(chunk: Data, out: Float64Array, offset: number, stride: num
   } else {
     const numbers = values as Float32Array;
     for (let i = 0; i < count; i++) out[offset + i * stride] = numbers[i];
+  }
+}
+
+/**
+ * The validator checked every buffer against its node; this guards the
+ * conversion itself, so a short buffer can never read as zeros or as the
+ * next column's bytes.
+ */
+function checkValuesPresent(chunk: Data, count: number): void {
+  const values = chunk.values as ArrayBufferView | undefined;
+  const bits = DataType.isBool(chunk.type) ? 1 : DataType.isInt(chunk.type) ? chunk.type.bitWidth : DataType.isFloat(chunk.type) ? [16, 32, 64][chunk.type.precision] : 0;
+  const needed = Math.ceil(((DataType.isBool(chunk.type) ? chunk.offset : 0) + count) * bits / 8);
+  if (!values || values.byteLength < needed) {
+    throw new InternalError(`Arrow column buffer holds ${values?.byteLength ?? 0} bytes, ${needed} needed for ${count} values`);
   }
 }
 

@@ -8,7 +8,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { InputError } from '../errors.js';
 import type { Matrix } from '../types.js';
-import { detectFormat } from './detect.js';
+import { DETECT_BYTES, detectFormat } from './detect.js';
+import { checkRegularFile, openError } from './file-check.js';
 import { countElements, formatBytes, formatShape, type NdArray } from './ndarray.js';
 import { checkNpyHeader, decodeNpyData, MAX_NPY_HEADER_BYTES, parseNpy, parseNpyHeader, type NpyHeader } from './npy.js';
 import { checkLayout, reduceToMatrix, type ConvReduction, type Layout } from './layout.js';
@@ -120,14 +121,14 @@ export function checkFinite(matrix: Matrix, source: string): void {
 // ------------------------------------------------------------------- files
 
 async function loadFile(path: string, options: LoadOptions): Promise<ParsedInput> {
+  // Before opening: opening a named pipe blocks, and a device never ends.
+  const kind = await checkRegularFile(path);
   const handle = await openFile(path);
   try {
+    // Process substitution (<(...)) gives an anonymous pipe with no size: read it like standard input.
+    if (kind === 'pipe') return await parseBytes(await readStream(handle.createReadStream({ autoClose: false }), path), path, options);
     const stats = await handle.stat();
-    if (stats.isDirectory()) {
-      throw new InputError(`is a directory, not a file (${path})`, { where: path, hint: 'pass the path of a .npy or Arrow file' });
-    }
-    // Pipes and process substitution (<(...)) have no size: read them like standard input.
-    if (!stats.isFile()) return await parseBytes(await readStream(handle.createReadStream({ autoClose: false }), path), path, options);
+    if (!stats.isFile()) throw new InputError(`not a regular file (${path})`, { where: path, hint: 'pass a saved activation file' });
     const size = stats.size;
     const prefix = await readRange(handle, 0, Math.min(size, MAX_NPY_HEADER_BYTES + 12), path);
     const format = detectFormat(prefix, path);
@@ -149,13 +150,7 @@ async function openFile(path: string): Promise<FileHandle> {
   try {
     return await open(path, 'r');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const [what, hint] =
-      code === 'ENOENT' ? ['file not found', 'check the path (relative paths start from the current directory)']
-      : code === 'EACCES' || code === 'EPERM' ? ['permission denied', 'make the file readable (e.g. chmod +r) or copy it somewhere readable']
-      : code === 'EISDIR' ? ['is a directory, not a file', 'pass the path of a .npy or Arrow file']
-      : [`cannot open file (${code ?? 'unknown error'})`, 'check the path and that the file is readable'];
-    throw new InputError(`${what} (${path})`, { where: path, hint, cause: error });
+    throw openError(path, error);
   }
 }
 
@@ -218,12 +213,22 @@ async function readRange(handle: FileHandle, position: number, length: number, p
 
 // ------------------------------------------------------- in-memory inputs
 
+/**
+ * Reads a stream to its end. The format is checked as soon as its first bytes
+ * arrive, so an endless stream of something else (e.g. `<(cat /dev/zero)`)
+ * fails at once instead of after gigabytes.
+ */
 async function readStream(stream: NodeJS.ReadableStream, source: string): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   let total = 0;
+  let checked = false;
   for await (const chunk of stream) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : Buffer.from(chunk as Uint8Array);
     total += bytes.length;
+    if (!checked && total >= DETECT_BYTES) {
+      detectFormat(Buffer.concat([...chunks, bytes]).subarray(0, DETECT_BYTES), source);
+      checked = true;
+    }
     if (total > bufferConstants.MAX_LENGTH) {
       throw new InputError(`input too large to read from a stream (${source}): over ${formatBytes(bufferConstants.MAX_LENGTH)}`, {
         where: source,

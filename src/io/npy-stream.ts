@@ -11,6 +11,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { InputError } from '../errors.js';
+import { checkRegularFile } from './file-check.js';
 import { checkNpyHeader, decodeNpyData, MAX_NPY_HEADER_BYTES, parseNpyHeader, type NpyHeader } from './npy.js';
 
 /** One chunk of rows. `data` is rows x cols row-major and is reused by the next chunk. */
@@ -96,6 +97,10 @@ export async function openNpyRows(path: string): Promise<NpyRowReader> {
 }
 
 async function openOrExplain(path: string): Promise<FileHandle> {
+  // Checked before opening, which would block on a named pipe; row reads need a regular file's offsets.
+  if ((await checkRegularFile(path)) !== 'file') {
+    throw new InputError(`cannot read ${path} in row chunks: it is a pipe`, { where: path, hint: 'save the array to a file first' });
+  }
   try {
     return await open(path, 'r');
   } catch (error) {

@@ -19,11 +19,17 @@ import { parsePyLiteral, PyLiteralError, type PyValue } from './py-literal.js';
 export const NPY_MAGIC = Uint8Array.of(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59);
 
 /**
- * Longest header accepted (64 KiB). numpy writes about 128 bytes and its own
- * reader refuses more than 10000 by default; reading this many bytes is always
- * enough to parse the header of a file we accept.
+ * Longest header read (64 KiB): reading this many bytes after the prefix is
+ * always enough to parse the header of a file we accept. numpy writes about
+ * 128 bytes.
  */
 export const MAX_NPY_HEADER_BYTES = 65536;
+
+/**
+ * Longest header text accepted, in characters: np.load's default
+ * `max_header_size` (numpy 1.24+), beyond which numpy refuses the file.
+ */
+export const MAX_NPY_HEADER_CHARS = 10000;
 
 /** What the header of a .npy file declares. */
 export interface NpyHeader {
@@ -83,9 +89,12 @@ export function parseNpyHeader(bytes: Uint8Array, source: string): NpyHeader {
   const dataOffset = prefixLength + headerLength;
   if (bytes.length < dataOffset) throw truncatedHeader(source, bytes.length, dataOffset);
   const headerBytes = bytes.subarray(prefixLength, dataOffset);
-  // 1.0 and 2.0 headers are latin1; 3.0 allows utf8 (for field names we reject anyway).
-  const text = major === 3 ? new TextDecoder('utf-8').decode(headerBytes) : latin1(headerBytes);
-  const fields = readHeaderFields(text, source);
+  // 1.0 and 2.0 headers are latin1; 3.0 is utf8, decoded as numpy does: a BOM stays (and fails to parse), bad utf8 fails.
+  const text = major === 3 ? decodeUtf8(headerBytes, source) : latin1(headerBytes);
+  if (text.length > MAX_NPY_HEADER_CHARS) {
+    throw malformedHeader(source, `header of ${text.length} characters is over numpy's ${MAX_NPY_HEADER_CHARS}-character limit (np.load's max_header_size)`);
+  }
+  const fields = readHeaderFields(text, source, major);
   const dtype = parseDescr(fields.descr, source);
   const shape = fields.shape;
   return {
@@ -196,10 +205,11 @@ interface HeaderFields {
 const HEADER_KEYS = ['descr', 'fortran_order', 'shape'];
 
 /** Reads the three keys numpy writes; like numpy, any other key set is an error. */
-function readHeaderFields(text: string, source: string): HeaderFields {
+function readHeaderFields(text: string, source: string, version: number): HeaderFields {
   let literal: PyValue;
   try {
-    literal = parsePyLiteral(text);
+    // numpy strips Python 2's long suffix ('3L') from 1.0 and 2.0 headers only.
+    literal = parsePyLiteral(text, { python2Longs: version <= 2 });
   } catch (error) {
     if (error instanceof PyLiteralError) throw malformedHeader(source, `${error.message} in ${quoteExcerpt(text, error.offset)}`);
     throw error;
@@ -417,6 +427,14 @@ function malformedHeader(source: string, detail: string): InputError {
     where: source,
     hint: `the file is damaged or was not written by numpy; ${REWRITE_HINT}`,
   });
+}
+
+function decodeUtf8(bytes: Uint8Array, source: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw malformedHeader(source, 'the version 3.0 header is not valid UTF-8');
+  }
 }
 
 function latin1(bytes: Uint8Array): string {

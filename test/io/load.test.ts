@@ -1,12 +1,13 @@
 import { chmodSync, closeSync, rmSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tableToIPC } from 'apache-arrow';
 import { InputError, PwccaError, UsageError } from '../../src/errors.js';
+import { isReadableRegularFile } from '../../src/io/file-check.js';
 import { loadMatrix, type LoadOptions } from '../../src/io/load.js';
+import { openNpyRows } from '../../src/io/npy-stream.js';
 import { temporaryFolder } from '../helpers/npy-file.js';
 import { buildListTable } from './arrow-helpers.js';
 import { buildNpy, iota } from './helpers.js';
@@ -146,14 +147,37 @@ describe('loadMatrix from standard input', () => {
     expect(Array.from(matrix.data)).toEqual(iota(6));
   });
 
-  it.skipIf(process.platform === 'win32')('reads a named pipe (as process substitution gives) like a stream', async () => {
-    const path = join(folder, 'pipe.npy');
+  // Process substitution needs a shell and a separate process: the built loader reads <(cat file).
+  const builtLoader = join(process.cwd(), 'dist/io/load.js');
+  it.skipIf(process.platform !== 'linux' || !existsSync(builtLoader))('reads an anonymous pipe (process substitution, /dev/fd/N) like a stream', () => {
+    const path = join(folder, 'piped.npy');
+    writeFileSync(path, buildNpy([2, 2], 'f8', [1, 2, 3, 4]));
+    const script = `import(${JSON.stringify(builtLoader)}).then(async (m) => console.log(JSON.stringify(Array.from((await m.loadMatrix(process.argv[1])).matrix.data))))`;
+    const output = execFileSync('bash', ['-c', `"${process.execPath}" -e '${script}' <(cat "${path}")`], { encoding: 'utf8' });
+    expect(JSON.parse(output)).toEqual([1, 2, 3, 4]);
+  });
+
+  it.skipIf(process.platform === 'win32')('refuses a named pipe (FIFO) and a device at once, without opening them', async () => {
+    const path = join(folder, 'x.npy');
     execFileSync('mkfifo', [path]);
-    // Opening a FIFO for writing blocks until a reader opens it, so start the writer first.
-    const writer = writeFile(path, buildNpy([2, 2], 'f8', [1, 2, 3, 4]));
-    const { matrix } = await loadMatrix(path);
-    await writer;
-    expect(Array.from(matrix.data)).toEqual([1, 2, 3, 4]);
+    // No writer ever opens the FIFO: opening it for reading would block forever.
+    const fifo = await errorOf(path);
+    expect(fifo.message).toBe(`a named pipe (FIFO), not a regular file (${path})`);
+    expect(fifo.exitCode).toBe(3);
+    expect(fifo.hint).toMatch(/standard input/);
+    expect((await errorOf('/dev/zero')).message).toBe('a device, not a regular file (/dev/zero)');
+    await expect(openNpyRows(path)).rejects.toThrow(/it is a pipe|named pipe/);
+    expect(await isReadableRegularFile(path)).toBe(false);
+    expect(await isReadableRegularFile('/dev/zero')).toBe(false);
+  });
+
+  it('fails on the first bytes of a stream of another format, without reading it all', async () => {
+    // An endless stream: only the first chunk may be read.
+    let chunks = 0;
+    const endless = new Readable({ read() { chunks++; this.push(Buffer.alloc(65536)); } });
+    const error = await errorOf('-', { stdin: endless });
+    expect(error.message).toMatch(/unknown file format \(standard input\): first bytes 00 00 00 00/);
+    expect(chunks).toBeLessThan(10);
   });
 
   it('names standard input in errors', async () => {

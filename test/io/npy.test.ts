@@ -169,6 +169,34 @@ describe('parseNpyHeader literal', () => {
     }
   });
 
+  // Each case below was checked against numpy 2.4's np.load (ast.literal_eval of the header).
+  it('reads escapes and integer literals as Python 3 does', () => {
+    expect(header("{'descr': '\\x3cf8', 'fortran_order': False, 'shape': (3, 4), }").descr).toBe('<f8');
+    expect(header("{'descr': '<f8', 'fortran_order': False, 'shape': (1_000, 0x10), }").shape).toEqual([1000, 16]);
+    expect(header("{'descr': '<f8', 'fortran_order': False, 'shape': (00, 0o7, 0b11), }").shape).toEqual([0, 7, 3]);
+    expect(header("{u'descr': u'<f8', 'fortran_order': False, 'shape': (3,\n 4), }").shape).toEqual([3, 4]);
+  });
+
+  it('refuses what numpy refuses: unknown escapes, leading zeros, a v3 long suffix, a BOM, over-long headers', () => {
+    // Python keeps the backslash of an unknown escape: the descr is '\\<f8', not '<f8'.
+    expect(inputErrorOf(() => header("{'descr': '\\<f8', 'fortran_order': False, 'shape': (3, 4), }")).message).toMatch(/unsupported dtype '\\<f8'/);
+    expect(inputErrorOf(() => header("{'descr': '<f8', 'fortran_order': False, 'shape': (03, 4), }")).message).toMatch(/leading zeros/);
+    expect(inputErrorOf(() => header("{'descr': '<f8', 'fortran_order': False, 'shape': (1__0, 4), }")).message).toMatch(/invalid integer literal/);
+    const v3 = (text: string) => parseNpyHeader(buildNpy([1, 1], 'f8', [0], { header: text, version: 3 }), 'a.npy');
+    expect(v3("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }").shape).toEqual([3, 4]);
+    expect(inputErrorOf(() => v3("{'descr': '<f8', 'fortran_order': False, 'shape': (3L, 4L), }")).message).toMatch(/malformed/);
+    expect(inputErrorOf(() => v3("\ufeff{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }")).message).toMatch(/unexpected character U\+FEFF/);
+    const long = (length: number, version: 1 | 2) => {
+      const base = "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1), }";
+      return parseNpyHeader(buildNpy([1, 1], 'f8', [0], { header: base + ' '.repeat(length - base.length - 1), version }), 'a.npy');
+    };
+    // buildNpy pads to a multiple of 64 bytes and adds the final newline.
+    expect(long(10000 - 64, 1).shape).toEqual([1, 1]);
+    expect(inputErrorOf(() => long(10001, 1)).message).toMatch(/characters is over numpy's 10000-character limit/);
+    expect(inputErrorOf(() => long(60000, 2)).message).toMatch(/characters is over numpy's 10000-character limit/);
+    expect(inputErrorOf(() => long(65536, 2)).message).toMatch(/over the 65536-byte limit/);
+  });
+
   it('refuses a header length over the limit without reading it', () => {
     const bytes = buildNpy([1, 1], 'f8', [0], { version: 2 });
     new DataView(bytes.buffer, bytes.byteOffset).setUint32(8, 2 ** 31, true);
