@@ -1,9 +1,11 @@
 // WebAssembly SIMD kernels for pwcca's hot products, in AssemblyScript.
 //
-// Built by scripts/build-wasm.mjs into dist/linalg/kernels.wasm and driven by
-// src/linalg/wasm.ts, which owns the memory layout: every pointer below is a
-// byte offset into this module's exported memory that the TypeScript side
-// chose, grew and filled. No allocator, no runtime, no imports.
+// Built by scripts/build-wasm.mjs twice: dist/linalg/kernels.wasm (SIMD) and
+// dist/linalg/kernels-relaxed.wasm (SIMD + relaxed SIMD, where madd below is a
+// fused multiply-add). Driven by src/linalg/wasm.ts, which owns the memory
+// layout: every pointer below is a byte offset into the imported memory (the
+// thread's arena, src/linalg/arena.ts) that the TypeScript side chose, grew and
+// filled. No allocator, no runtime; the memory is the only import.
 //
 // The algorithm is the one of src/linalg/kernels.ts (the plain-TypeScript
 // fallback, which must give the same results to rounding):
@@ -44,6 +46,19 @@ function pack(src: usize, mean: usize, cols: i32, r0: i32, len: i32, dst: usize,
   }
 }
 
+/**
+ * a * b + c per lane. In the relaxed build this is f64x2.relaxed_madd, which
+ * V8 fuses on CPUs with FMA (one rounding instead of two, and faster); in the
+ * plain build it is a multiply then an add. Only the product micro-kernels use
+ * it: the decomposition kernels keep separate multiplies and adds so that they
+ * match their TypeScript twins bit for bit in both builds.
+ */
+@inline
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
+  return f64x2.add(f64x2.mul(a, b), c);
+}
+
 @inline
 function hsum(v: v128): f64 {
   return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
@@ -74,13 +89,13 @@ function tile2x4(a0: usize, stepA: usize, b0: usize, stepB: usize, bytes: usize,
   for (let o: usize = 0; o < bytes; o += 16) {
     const x0 = v128.load(a0 + o), x1 = v128.load(a1 + o);
     let y = v128.load(b0 + o);
-    s00 = f64x2.add(s00, f64x2.mul(x0, y)); s10 = f64x2.add(s10, f64x2.mul(x1, y));
+    s00 = madd(x0, y, s00); s10 = madd(x1, y, s10);
     y = v128.load(b1 + o);
-    s01 = f64x2.add(s01, f64x2.mul(x0, y)); s11 = f64x2.add(s11, f64x2.mul(x1, y));
+    s01 = madd(x0, y, s01); s11 = madd(x1, y, s11);
     y = v128.load(b2 + o);
-    s02 = f64x2.add(s02, f64x2.mul(x0, y)); s12 = f64x2.add(s12, f64x2.mul(x1, y));
+    s02 = madd(x0, y, s02); s12 = madd(x1, y, s12);
     y = v128.load(b3 + o);
-    s03 = f64x2.add(s03, f64x2.mul(x0, y)); s13 = f64x2.add(s13, f64x2.mul(x1, y));
+    s03 = madd(x0, y, s03); s13 = madd(x1, y, s13);
   }
   addTo(out, hsum(s00)); addTo(out + 8, hsum(s01)); addTo(out + 16, hsum(s02)); addTo(out + 24, hsum(s03));
   out += rowBytes;
@@ -94,10 +109,10 @@ function tile1x4(a0: usize, b0: usize, stepB: usize, bytes: usize, out: usize): 
   let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
   for (let o: usize = 0; o < bytes; o += 16) {
     const x = v128.load(a0 + o);
-    s0 = f64x2.add(s0, f64x2.mul(x, v128.load(b0 + o)));
-    s1 = f64x2.add(s1, f64x2.mul(x, v128.load(b1 + o)));
-    s2 = f64x2.add(s2, f64x2.mul(x, v128.load(b2 + o)));
-    s3 = f64x2.add(s3, f64x2.mul(x, v128.load(b3 + o)));
+    s0 = madd(x, v128.load(b0 + o), s0);
+    s1 = madd(x, v128.load(b1 + o), s1);
+    s2 = madd(x, v128.load(b2 + o), s2);
+    s3 = madd(x, v128.load(b3 + o), s3);
   }
   addTo(out, hsum(s0)); addTo(out + 8, hsum(s1)); addTo(out + 16, hsum(s2)); addTo(out + 24, hsum(s3));
 }
@@ -106,7 +121,7 @@ function tile1x4(a0: usize, b0: usize, stepB: usize, bytes: usize, out: usize): 
 @inline
 function tile1x1(a0: usize, b0: usize, bytes: usize, out: usize): void {
   let s = f64x2.splat(0);
-  for (let o: usize = 0; o < bytes; o += 16) s = f64x2.add(s, f64x2.mul(v128.load(a0 + o), v128.load(b0 + o)));
+  for (let o: usize = 0; o < bytes; o += 16) s = madd(v128.load(a0 + o), v128.load(b0 + o), s);
   addTo(out, hsum(s));
 }
 
@@ -396,19 +411,6 @@ export function mirrorUpper(out: usize, n: i32): void {
   }
 }
 
-/** Per-column sums of a rows x cols row-major chunk, added into sums (cols doubles). */
-export function columnSums(src: usize, rows: i32, cols: i32, sums: usize): void {
-  for (let r = 0; r < rows; r++) {
-    const row = src + (<usize>r * <usize>cols << 3);
-    let c = 0;
-    for (; c + 2 <= cols; c += 2) {
-      const s = sums + (<usize>c << 3);
-      v128.store(s, f64x2.add(v128.load(s), v128.load(row + (<usize>c << 3))));
-    }
-    if (c < cols) addTo(sums + (<usize>c << 3), load<f64>(row + (<usize>c << 3)));
-  }
-}
-
 /** Rows per packed block, for the TypeScript side's scratch sizes. */
 export function blockRows(): i32 {
   return BLOCK;
@@ -420,7 +422,8 @@ export function blockRows(): i32 {
 // each one). Each performs the same floating-point operations in the same
 // order as its TypeScript twin: an f64x2 lane stands for one of the partial
 // sums or one of the rows the TypeScript loop keeps, and there is no fused
-// multiply-add, so both backends give identical results.
+// multiply-add (not even in the relaxed build: they never call madd), so all
+// backends give identical results.
 // ---------------------------------------------------------------------------
 
 @inline

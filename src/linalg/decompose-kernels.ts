@@ -12,7 +12,8 @@
  *
  * Buffers: all Float64Arrays a decomposition passes to a kernel come from that
  * kernel set's {@link DecomposeKernels.alloc} (for WebAssembly they are views
- * on the module's memory; the pointers passed are their byte offsets).
+ * on the thread's arena, ./arena.ts; the pointers passed are their byte
+ * offsets), handed back by {@link DecomposeKernels.release}.
  *
  * Layouts:
  * - column-major m x n: element (i, j) at `buf[j * m + i]`;
@@ -25,6 +26,8 @@
  *   f64x2 vectors), with one load and one store per element and sweep. Rows
  *   beyond the matrix are padding and must be zero (they stay zero).
  */
+
+import type { KernelBackend } from './wasm.js';
 
 /** Rows per panel of the panel layout. */
 export const PANEL = 8;
@@ -41,12 +44,14 @@ export function panelIndex(r: number, j: number, cols: number): number {
 
 /** The kernel set used by one decomposition. */
 export interface DecomposeKernels {
-  readonly backend: 'wasm' | 'js';
+  readonly backend: KernelBackend;
   /**
    * Zeroed buffers of the given lengths. For WebAssembly they are views on the
-   * module's memory, valid until the next `alloc` on this kernel set.
+   * thread's arena, valid until `release` or the next `alloc` on this kernel set.
    */
   alloc(lengths: readonly number[]): Float64Array[];
+  /** Hands the buffers of the last `alloc` back (to the arena; nothing to do for TypeScript). */
+  release(): void;
 
   /**
    * tred2, one step's product p = A u from the lower triangle of the leading
@@ -121,6 +126,8 @@ export const jsKernels: DecomposeKernels = {
   alloc(lengths) {
     return lengths.map((len) => new Float64Array(len));
   },
+
+  release() {},
 
   tred2Symv(v, n, d, e, i) {
     for (let j = 0; j < i; j++) {

@@ -13,9 +13,9 @@
  * (LAPACK dlasr style) on the PANEL layout of decompose-kernels.ts (8-row
  * panels stored column by column), where a chain walks contiguous memory
  * with the running column in registers. The O(n^3) loop nests are the kernels
- * of decompose-kernels.ts: WebAssembly SIMD when the module is built (each
- * decomposition on its own instance and memory), plain TypeScript otherwise or
- * with PWCCA_KERNELS=js; both give identical results.
+ * of decompose-kernels.ts: WebAssembly SIMD when the module is built (the
+ * buffers in the thread's reused arena), plain TypeScript otherwise or with
+ * PWCCA_KERNELS=js; all backends give identical results.
  *
  * The rotations of QR/QL sweeps depend only on the bidiagonal/tridiagonal,
  * so they are queued and applied 16 sweeps at a time (RotationQueue), and the
@@ -178,6 +178,14 @@ export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
   checkBuffer('symmetricEigen', a, n, n);
   checkFinite('symmetricEigen', a, n);
   const kernels = kernelsFor(n);
+  try {
+    return eigenOn(kernels, a, n);
+  } finally {
+    kernels.release();
+  }
+}
+
+function eigenOn(kernels: DecomposeKernels, a: Float64Array, n: number): SymmetricEigen {
   // v[j * n + k] holds V(k, j) (column-major). Because a is symmetric, its
   // row-major buffer is also its column-major buffer, so a plain copy will do.
   // The QL phase works on the panel layout w instead (see tql2).
@@ -429,6 +437,16 @@ export function svd(a: Float64Array, rows: number, cols: number): SingularValueD
   const m = transposed ? cols : rows; // m >= n
   const n = transposed ? rows : cols;
   const kernels = kernelsFor(n);
+  try {
+    const result = svdOn(kernels, a, m, n, transposed);
+    return transposed ? { s: result.s, u: result.v, v: result.u } : result;
+  } finally {
+    kernels.release();
+  }
+}
+
+/** The SVD of the m x n (m >= n) matrix B = a, or a^T when `transposed`, on one kernel set. */
+function svdOn(kernels: DecomposeKernels, a: Float64Array, m: number, n: number, transposed: boolean): SingularValueDecomposition {
   const chains = QUEUE_CHAINS * n;
   const [b, s, e, uc, vc, up, vp, work, coef, be, cosU, sinU, boundsU, cosV, sinV, boundsV, ks, pivots] = kernels.alloc([
     m * n, n, n, m * n, n * n, panelLength(m, n), panelLength(n, n), m, n, m,
@@ -467,7 +485,7 @@ export function svd(a: Float64Array, rows: number, cols: number): SingularValueD
   const sOut = Float64Array.from(s);
   const u = panelsToRowMajor(up, m, n, order, null);
   const v = panelsToRowMajor(vp, n, n, order, signs);
-  return transposed ? { s: sOut, u: v, v: u } : { s: sOut, u, v };
+  return { s: sOut, u, v };
 }
 
 /**
