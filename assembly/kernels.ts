@@ -49,14 +49,21 @@ function pack(src: usize, mean: usize, cols: i32, r0: i32, len: i32, dst: usize,
 /**
  * a * b + c per lane. In the relaxed build this is f64x2.relaxed_madd, which
  * V8 fuses on CPUs with FMA (one rounding instead of two, and faster); in the
- * plain build it is a multiply then an add. Only the product micro-kernels use
- * it: the decomposition kernels keep separate multiplies and adds so that they
- * match their TypeScript twins bit for bit in both builds.
+ * plain build it is a multiply then an add, exactly the operations of the
+ * TypeScript twins (addition is commutative in floating point), so the plain
+ * build matches them bit for bit and the relaxed one to rounding.
  */
 @inline
 function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
   return f64x2.add(f64x2.mul(a, b), c);
+}
+
+/** c - a * b per lane: f64x2.relaxed_nmadd in the relaxed build, a multiply then a subtract in the plain one. */
+@inline
+function nmadd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_nmadd(a, b, c);
+  return f64x2.sub(c, f64x2.mul(a, b));
 }
 
 @inline
@@ -421,9 +428,11 @@ export function blockRows(): i32 {
 // src/linalg/decompose-kernels.ts, whose plain-TypeScript versions document
 // each one). Each performs the same floating-point operations in the same
 // order as its TypeScript twin: an f64x2 lane stands for one of the partial
-// sums or one of the rows the TypeScript loop keeps, and there is no fused
-// multiply-add (not even in the relaxed build: they never call madd), so all
-// backends give identical results.
+// sums or one of the rows the TypeScript loop keeps. In the plain build
+// madd / nmadd are a multiply and an add, so it gives results identical to the
+// TypeScript kernels; the relaxed build fuses them (one rounding fewer per
+// multiply-add, and fewer instructions in the rotation chains), so its results
+// agree with the others to rounding, not bit for bit.
 // ---------------------------------------------------------------------------
 
 @inline
@@ -448,8 +457,8 @@ function dot4(x: usize, y: usize, len: i32): f64 {
   let i = 0;
   for (; i + 4 <= len; i += 4) {
     const o = <usize>i << 3;
-    a = f64x2.add(a, f64x2.mul(v128.load(x + o), v128.load(y + o)));
-    b = f64x2.add(b, f64x2.mul(v128.load(x + o + 16), v128.load(y + o + 16)));
+    a = madd(v128.load(x + o), v128.load(y + o), a);
+    b = madd(v128.load(x + o + 16), v128.load(y + o + 16), b);
   }
   let s0 = f64x2.extract_lane(a, 0);
   for (; i < len; i++) s0 += ld(x, i) * ld(y, i);
@@ -470,16 +479,16 @@ export function tred2Symv(v: usize, n: i32, d: usize, e: usize, i: i32): void {
       const o = <usize>k << 3;
       const v0 = v128.load(cj + o);
       const v1 = v128.load(cj + o + 16);
-      g = f64x2.add(g, f64x2.mul(v0, v128.load(d + o)));
-      h = f64x2.add(h, f64x2.mul(v1, v128.load(d + o + 16)));
-      v128.store(e + o, f64x2.add(v128.load(e + o), f64x2.mul(v0, fv)));
-      v128.store(e + o + 16, f64x2.add(v128.load(e + o + 16), f64x2.mul(v1, fv)));
+      g = madd(v0, v128.load(d + o), g);
+      h = madd(v1, v128.load(d + o + 16), h);
+      v128.store(e + o, madd(v0, fv, v128.load(e + o)));
+      v128.store(e + o + 16, madd(v1, fv, v128.load(e + o + 16)));
     }
     if (k + 2 <= i) {
       const o = <usize>k << 3;
       const v0 = v128.load(cj + o);
-      g = f64x2.add(g, f64x2.mul(v0, v128.load(d + o)));
-      v128.store(e + o, f64x2.add(v128.load(e + o), f64x2.mul(v0, fv)));
+      g = madd(v0, v128.load(d + o), g);
+      v128.store(e + o, madd(v0, fv, v128.load(e + o)));
       k += 2;
     }
     let g0 = f64x2.extract_lane(g, 0);
@@ -502,7 +511,7 @@ export function tred2Rank2(v: usize, n: i32, d: usize, e: usize, i: i32): void {
     let k = j;
     for (; k + 2 <= i; k += 2) {
       const o = <usize>k << 3;
-      const t = f64x2.add(f64x2.mul(fv, v128.load(e + o)), f64x2.mul(gv, v128.load(d + o)));
+      const t = madd(gv, v128.load(d + o), f64x2.mul(fv, v128.load(e + o)));
       v128.store(cj + o, f64x2.sub(v128.load(cj + o), t));
     }
     if (k < i) st(cj, k, ld(cj, k) - (f * ld(e, k) + g * ld(d, k)));
@@ -520,7 +529,7 @@ export function tred2Accumulate(v: usize, n: i32, i: i32, d: usize): void {
     let k = 0;
     for (; k + 2 <= i + 1; k += 2) {
       const o = <usize>k << 3;
-      v128.store(cj + o, f64x2.sub(v128.load(cj + o), f64x2.mul(gv, v128.load(d + o))));
+      v128.store(cj + o, nmadd(gv, v128.load(d + o), v128.load(cj + o)));
     }
     if (k <= i) st(cj, k, ld(cj, k) - g * ld(d, k));
   }
@@ -543,9 +552,9 @@ export function bidiagColumns(
       let i = k;
       for (; i + 2 <= m; i += 2) {
         const o = <usize>i << 3;
-        const x = f64x2.add(v128.load(cj + o), f64x2.mul(cv, v128.load(work + o)));
+        const x = madd(cv, v128.load(work + o), v128.load(cj + o));
         v128.store(cj + o, x);
-        acc = f64x2.add(acc, f64x2.mul(v128.load(ck + o), x));
+        acc = madd(v128.load(ck + o), x, acc);
       }
       let t0 = f64x2.extract_lane(acc, 0);
       if (i < m) {
@@ -566,9 +575,9 @@ export function bidiagColumns(
       let i = k + 1;
       for (; i + 2 <= m; i += 2) {
         const o = <usize>i << 3;
-        const x = f64x2.add(v128.load(cj + o), f64x2.mul(tv, v128.load(ck + o)));
+        const x = madd(tv, v128.load(ck + o), v128.load(cj + o));
         v128.store(cj + o, x);
-        v128.store(be + o, f64x2.add(v128.load(be + o), f64x2.mul(ev, x)));
+        v128.store(be + o, madd(ev, x, v128.load(be + o)));
       }
       if (i < m) {
         const x = ld(cj, i) + t * ld(ck, i);
@@ -579,7 +588,7 @@ export function bidiagColumns(
       let i = k + 1;
       for (; i + 2 <= m; i += 2) {
         const o = <usize>i << 3;
-        v128.store(cj + o, f64x2.add(v128.load(cj + o), f64x2.mul(tv, v128.load(ck + o))));
+        v128.store(cj + o, madd(tv, v128.load(ck + o), v128.load(cj + o)));
       }
       if (i < m) st(cj, i, ld(cj, i) + t * ld(ck, i));
     }
@@ -619,10 +628,10 @@ export function reflectColumns(buf: usize, ldim: i32, shift: i32, ks: usize, piv
         const o = <usize>i << 3;
         const x = v128.load(ck + o);
         const y = v128.load(ck + o + 16);
-        a0 = f64x2.add(a0, f64x2.mul(x, v128.load(c0 + o)));
-        b0 = f64x2.add(b0, f64x2.mul(y, v128.load(c0 + o + 16)));
-        a1 = f64x2.add(a1, f64x2.mul(x, v128.load(c1 + o)));
-        b1 = f64x2.add(b1, f64x2.mul(y, v128.load(c1 + o + 16)));
+        a0 = madd(x, v128.load(c0 + o), a0);
+        b0 = madd(y, v128.load(c0 + o + 16), b0);
+        a1 = madd(x, v128.load(c1 + o), a1);
+        b1 = madd(y, v128.load(c1 + o + 16), b1);
       }
       let s0 = f64x2.extract_lane(a0, 0);
       let s1 = f64x2.extract_lane(a1, 0);
@@ -644,7 +653,7 @@ function axpy(y: usize, a: f64, x: usize, len: i32): void {
   let i = 0;
   for (; i + 2 <= len; i += 2) {
     const o = <usize>i << 3;
-    v128.store(y + o, f64x2.add(v128.load(y + o), f64x2.mul(av, v128.load(x + o))));
+    v128.store(y + o, madd(av, v128.load(x + o), v128.load(y + o)));
   }
   if (i < len) st(y, i, ld(y, i) + a * ld(x, i));
 }
@@ -680,14 +689,14 @@ export function rotAscending(w: usize, panels: i32, cols: i32, count: i32, bound
         const y1 = v128.load(q + 80);
         const y2 = v128.load(q + 96);
         const y3 = v128.load(q + 112);
-        v128.store(q, f64x2.add(f64x2.mul(c, x0), f64x2.mul(s, y0)));
-        v128.store(q + 16, f64x2.add(f64x2.mul(c, x1), f64x2.mul(s, y1)));
-        v128.store(q + 32, f64x2.add(f64x2.mul(c, x2), f64x2.mul(s, y2)));
-        v128.store(q + 48, f64x2.add(f64x2.mul(c, x3), f64x2.mul(s, y3)));
-        x0 = f64x2.sub(f64x2.mul(c, y0), f64x2.mul(s, x0));
-        x1 = f64x2.sub(f64x2.mul(c, y1), f64x2.mul(s, x1));
-        x2 = f64x2.sub(f64x2.mul(c, y2), f64x2.mul(s, x2));
-        x3 = f64x2.sub(f64x2.mul(c, y3), f64x2.mul(s, x3));
+        v128.store(q, madd(s, y0, f64x2.mul(c, x0)));
+        v128.store(q + 16, madd(s, y1, f64x2.mul(c, x1)));
+        v128.store(q + 32, madd(s, y2, f64x2.mul(c, x2)));
+        v128.store(q + 48, madd(s, y3, f64x2.mul(c, x3)));
+        x0 = nmadd(s, x0, f64x2.mul(c, y0));
+        x1 = nmadd(s, x1, f64x2.mul(c, y1));
+        x2 = nmadd(s, x2, f64x2.mul(c, y2));
+        x3 = nmadd(s, x3, f64x2.mul(c, y3));
         q += PANEL_BYTES;
       }
       v128.store(q, x0);
@@ -720,14 +729,14 @@ export function rotDescending(w: usize, panels: i32, cols: i32, count: i32, boun
         const a1 = v128.load(q - 48);
         const a2 = v128.load(q - 32);
         const a3 = v128.load(q - 16);
-        v128.store(q, f64x2.add(f64x2.mul(s, a0), f64x2.mul(c, x0)));
-        v128.store(q + 16, f64x2.add(f64x2.mul(s, a1), f64x2.mul(c, x1)));
-        v128.store(q + 32, f64x2.add(f64x2.mul(s, a2), f64x2.mul(c, x2)));
-        v128.store(q + 48, f64x2.add(f64x2.mul(s, a3), f64x2.mul(c, x3)));
-        x0 = f64x2.sub(f64x2.mul(c, a0), f64x2.mul(s, x0));
-        x1 = f64x2.sub(f64x2.mul(c, a1), f64x2.mul(s, x1));
-        x2 = f64x2.sub(f64x2.mul(c, a2), f64x2.mul(s, x2));
-        x3 = f64x2.sub(f64x2.mul(c, a3), f64x2.mul(s, x3));
+        v128.store(q, madd(c, x0, f64x2.mul(s, a0)));
+        v128.store(q + 16, madd(c, x1, f64x2.mul(s, a1)));
+        v128.store(q + 32, madd(c, x2, f64x2.mul(s, a2)));
+        v128.store(q + 48, madd(c, x3, f64x2.mul(s, a3)));
+        x0 = nmadd(s, x0, f64x2.mul(c, a0));
+        x1 = nmadd(s, x1, f64x2.mul(c, a1));
+        x2 = nmadd(s, x2, f64x2.mul(c, a2));
+        x3 = nmadd(s, x3, f64x2.mul(c, a3));
         q -= PANEL_BYTES;
       }
       v128.store(q, x0);
@@ -756,14 +765,14 @@ export function rotPivot(w: usize, panels: i32, cols: i32, pivot: i32, from: i32
       const a1 = v128.load(q + 16);
       const a2 = v128.load(q + 32);
       const a3 = v128.load(q + 48);
-      v128.store(q, f64x2.add(f64x2.mul(c, a0), f64x2.mul(s, y0)));
-      v128.store(q + 16, f64x2.add(f64x2.mul(c, a1), f64x2.mul(s, y1)));
-      v128.store(q + 32, f64x2.add(f64x2.mul(c, a2), f64x2.mul(s, y2)));
-      v128.store(q + 48, f64x2.add(f64x2.mul(c, a3), f64x2.mul(s, y3)));
-      y0 = f64x2.sub(f64x2.mul(c, y0), f64x2.mul(s, a0));
-      y1 = f64x2.sub(f64x2.mul(c, y1), f64x2.mul(s, a1));
-      y2 = f64x2.sub(f64x2.mul(c, y2), f64x2.mul(s, a2));
-      y3 = f64x2.sub(f64x2.mul(c, y3), f64x2.mul(s, a3));
+      v128.store(q, madd(s, y0, f64x2.mul(c, a0)));
+      v128.store(q + 16, madd(s, y1, f64x2.mul(c, a1)));
+      v128.store(q + 32, madd(s, y2, f64x2.mul(c, a2)));
+      v128.store(q + 48, madd(s, y3, f64x2.mul(c, a3)));
+      y0 = nmadd(s, a0, f64x2.mul(c, y0));
+      y1 = nmadd(s, a1, f64x2.mul(c, y1));
+      y2 = nmadd(s, a2, f64x2.mul(c, y2));
+      y3 = nmadd(s, a3, f64x2.mul(c, y3));
     }
     v128.store(qp, y0);
     v128.store(qp + 16, y1);
