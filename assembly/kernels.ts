@@ -149,10 +149,15 @@ function firstColumn(row: i32, j0: i32, width: i32, symmetric: bool): i32 {
  * uses 1 x 4 tiles, the columns left over 1 x 1.
  */
 function microTiles(pa: usize, p: i32, pb: usize, q: i32, len2: i32, strideA: i32, strideB: i32, out: usize, symmetric: bool): void {
+  microTilesLd(pa, p, pb, q, len2, strideA, strideB, out, q, symmetric);
+}
+
+/** As {@link microTiles}, output rows `ld` doubles apart: out[i * ld + j]. */
+function microTilesLd(pa: usize, p: i32, pb: usize, q: i32, len2: i32, strideA: i32, strideB: i32, out: usize, ld: i32, symmetric: bool): void {
   const stepA = <usize>strideA << 3;
   const stepB = <usize>strideB << 3;
   const bytes = <usize>len2 << 3;
-  const rowBytes = <usize>q << 3;
+  const rowBytes = <usize>ld << 3;
   for (let j0 = 0; j0 < q; j0 += BLOCK_COLS) {
     const j1 = min(q, j0 + BLOCK_COLS);
     const iEnd = symmetric ? min(p, j1) : p;
@@ -161,12 +166,12 @@ function microTiles(pa: usize, p: i32, pb: usize, q: i32, len2: i32, strideA: i3
       const a0 = pa + <usize>i * stepA;
       let j = firstColumn(i, j0, 4, symmetric);
       for (; j + 4 <= j1; j += 4) {
-        const o = out + (<usize>(i * q + j) << 3);
+        const o = out + (<usize>(i * ld + j) << 3);
         tile2x4(a0, stepA, pb + <usize>j * stepB, stepB, bytes, o, rowBytes);
       }
       for (; j < j1; j++) {
         const b0 = pb + <usize>j * stepB;
-        const o = out + (<usize>(i * q + j) << 3);
+        const o = out + (<usize>(i * ld + j) << 3);
         tile1x1(a0, b0, bytes, o);
         tile1x1(a0 + stepA, b0, bytes, o + rowBytes);
       }
@@ -174,8 +179,8 @@ function microTiles(pa: usize, p: i32, pb: usize, q: i32, len2: i32, strideA: i3
     for (; i < iEnd; i++) {
       const a0 = pa + <usize>i * stepA;
       let j = firstColumn(i, j0, 4, symmetric);
-      for (; j + 4 <= j1; j += 4) tile1x4(a0, pb + <usize>j * stepB, stepB, bytes, out + (<usize>(i * q + j) << 3));
-      for (; j < j1; j++) tile1x1(a0, pb + <usize>j * stepB, bytes, out + (<usize>(i * q + j) << 3));
+      for (; j + 4 <= j1; j += 4) tile1x4(a0, pb + <usize>j * stepB, stepB, bytes, out + (<usize>(i * ld + j) << 3));
+      for (; j < j1; j++) tile1x1(a0, pb + <usize>j * stepB, bytes, out + (<usize>(i * ld + j) << 3));
     }
   }
 }
@@ -200,6 +205,17 @@ export function crossChunk(
     if (!symmetric) pack(b, meanB, q, r0, len, pb, stride);
     microTiles(pa, p, symmetric ? pa : pb, q, (len + 1) & ~1, stride, stride, out, symmetric != 0);
   }
+}
+
+/**
+ * Symmetric rank-2k update of a column-major matrix, for the blocked
+ * tridiagonalisation (see DecomposeKernels.rank2kUpdate): out[i * ld + j] +=
+ * dot(p1 row i, p2 row j) over `len2` (even) values, for the tiles on and
+ * above the diagonal of the count x count block (j >= i, plus a few entries
+ * left of the diagonal in its tiles). Rows of p1 and p2 are len2 doubles apart.
+ */
+export function rank2kUpdate(out: usize, ld: i32, count: i32, p1: usize, p2: usize, len2: i32): void {
+  microTilesLd(p1, count, p2, count, len2, len2, len2, out, ld, true);
 }
 
 // ---------------------------------------------------------------------------
@@ -520,18 +536,15 @@ export function tred2Rank2(v: usize, n: i32, d: usize, e: usize, i: i32): void {
   }
 }
 
-export function tred2Accumulate(v: usize, n: i32, i: i32, d: usize): void {
-  const ci1 = col(v, i + 1, n);
-  for (let j = 0; j <= i; j++) {
+export function tred2AccumulateBlock(v: usize, n: i32, us: usize, ws: usize, hs: usize, count: i32, iFirst: i32, jEnd: i32): void {
+  for (let j = 0; j < jEnd; j++) {
     const cj = col(v, j, n);
-    const g = dot4(ci1, cj, i + 1);
-    const gv = f64x2.splat(g);
-    let k = 0;
-    for (; k + 2 <= i + 1; k += 2) {
-      const o = <usize>k << 3;
-      v128.store(cj + o, nmadd(gv, v128.load(d + o), v128.load(cj + o)));
+    for (let t = 0; t < count; t++) {
+      const i = iFirst + t;
+      if (i < j || ld(hs, t) == 0) continue;
+      const g = dot4(us + (<usize>t * <usize>n << 3), cj, i + 1);
+      axpy(cj, -g, ws + (<usize>t * <usize>n << 3), i + 1);
     }
-    if (k <= i) st(cj, k, ld(cj, k) - g * ld(d, k));
   }
 }
 

@@ -65,10 +65,30 @@ export interface DecomposeKernels {
    */
   tred2Rank2(v: Float64Array, n: number, d: Float64Array, e: Float64Array, i: number): void;
   /**
-   * tred2, accumulation of reflector i: columns 0..i of the leading (i+1)
-   * rows of v get V(:, j) -= (u . V(:, j)) w with u column i+1 and w in d.
+   * tred2, accumulation of `count` reflectors, those of steps i = iFirst ..
+   * iFirst + count - 1 (reflector t: u = us[t n ..], w = u / h = ws[t n ..],
+   * h = hs[t], none when h = 0): for each column j < jEnd of the column-major
+   * n x n v, in turn, and each reflector with i >= j, in order, the leading
+   * i + 1 rows get V(:, j) -= (u . V(:, j)) w. A column passes through all
+   * the reflectors while it is in cache; each column sees the same
+   * operations in the same order as when the reflectors go one at a time
+   * over all columns, so the result is the same, bit for bit.
    */
-  tred2Accumulate(v: Float64Array, n: number, i: number, d: Float64Array): void;
+  tred2AccumulateBlock(
+    v: Float64Array, n: number, us: Float64Array, ws: Float64Array, hs: Float64Array, count: number, iFirst: number, jEnd: number,
+  ): void;
+
+  /**
+   * Blocked tridiagonalisation, the update of the leading count x count block
+   * of the column-major v (leading dimension ld) at the end of a panel:
+   * v[i * ld + j] += dot(p1 row i, p2 row j) over len2 (even) values, rows of
+   * p1 and p2 being len2 doubles apart, for j >= i (column i, rows i and
+   * below: the lower triangle the reduction reads) and, in the diagonal tile
+   * of each pair of columns, a few entries above the diagonal, which the
+   * reduction never reads. Same tiles and sums as the product kernel's
+   * symmetric case: two partial sums (even and odd terms) per entry.
+   */
+  rank2kUpdate(v: Float64Array, ld: number, count: number, p1: Float64Array, p2: Float64Array, len2: number): void;
 
   /**
    * Bidiagonalisation, the pass over trailing columns j = k+1 .. n-1 of the
@@ -118,6 +138,9 @@ export interface DecomposeKernels {
     w: Float64Array, panels: number, cols: number, pivot: number, from: number, to: number, cs: Float64Array, sn: Float64Array,
   ): void;
 }
+
+/** Output columns per pass of rank2kUpdate (BLOCK_COLS of the WebAssembly product kernel). */
+const RANK2K_BLOCK_COLS = 256;
 
 /** The plain-TypeScript kernels. */
 export const jsKernels: DecomposeKernels = {
@@ -184,12 +207,42 @@ export const jsKernels: DecomposeKernels = {
     }
   },
 
-  tred2Accumulate(v, n, i, d) {
-    const ci1 = (i + 1) * n;
-    for (let j = 0; j <= i; j++) {
+  tred2AccumulateBlock(v, n, us, ws, hs, count, iFirst, jEnd) {
+    for (let j = 0; j < jEnd; j++) {
       const cj = j * n;
-      const g = dot4(v, ci1, v, cj, i + 1);
-      for (let k = 0; k <= i; k++) v[cj + k] -= g * d[k];
+      for (let t = 0; t < count; t++) {
+        const i = iFirst + t;
+        if (i < j || hs[t] === 0) continue;
+        const o = t * n;
+        const g = dot4(us, o, v, cj, i + 1);
+        for (let k = 0; k <= i; k++) v[cj + k] -= g * ws[o + k];
+      }
+    }
+  },
+
+  rank2kUpdate(v, ld, count, p1, p2, len2) {
+    // The entry set of the WebAssembly kernel's tiles: 256-column blocks; in
+    // each, rows in pairs (2i, 2i+1) start at the 4-aligned tile holding the
+    // diagonal entry of the pair's first row.
+    for (let j0 = 0; j0 < count; j0 += RANK2K_BLOCK_COLS) {
+      const j1 = Math.min(count, j0 + RANK2K_BLOCK_COLS);
+      const iEnd = Math.min(count, j1);
+      for (let i = 0; i < iEnd; i++) {
+        const lead = i & ~1;
+        const start = lead > j0 ? j0 + (((lead - j0) >> 2) << 2) : j0;
+        const a = i * len2;
+        const o = i * ld;
+        for (let j = start; j < j1; j++) {
+          const b = j * len2;
+          let even = 0;
+          let odd = 0;
+          for (let r = 0; r < len2; r += 2) {
+            even += p1[a + r] * p2[b + r];
+            odd += p1[a + r + 1] * p2[b + r + 1];
+          }
+          v[o + j] += even + odd;
+        }
+      }
     }
   },
 

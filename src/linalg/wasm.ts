@@ -306,7 +306,8 @@ export class WasmEngine {
 interface DecomposeExports {
   tred2Symv(v: number, n: number, d: number, e: number, i: number): void;
   tred2Rank2(v: number, n: number, d: number, e: number, i: number): void;
-  tred2Accumulate(v: number, n: number, i: number, d: number): void;
+  tred2AccumulateBlock(v: number, n: number, us: number, ws: number, hs: number, count: number, iFirst: number, jEnd: number): void;
+  rank2kUpdate(out: number, ld: number, count: number, p1: number, p2: number, len2: number): void;
   bidiagColumns(
     b: number, m: number, n: number, k: number,
     work: number, coef: number, be: number, e: number,
@@ -355,8 +356,14 @@ class WasmDecomposeKernels implements DecomposeKernels {
     this.x.tred2Rank2(v.byteOffset, n, d.byteOffset, e.byteOffset, i);
   }
 
-  tred2Accumulate(v: Float64Array, n: number, i: number, d: Float64Array): void {
-    this.x.tred2Accumulate(v.byteOffset, n, i, d.byteOffset);
+  tred2AccumulateBlock(
+    v: Float64Array, n: number, us: Float64Array, ws: Float64Array, hs: Float64Array, count: number, iFirst: number, jEnd: number,
+  ): void {
+    this.x.tred2AccumulateBlock(v.byteOffset, n, us.byteOffset, ws.byteOffset, hs.byteOffset, count, iFirst, jEnd);
+  }
+
+  rank2kUpdate(v: Float64Array, ld: number, count: number, p1: Float64Array, p2: Float64Array, len2: number): void {
+    this.x.rank2kUpdate(v.byteOffset, ld, count, p1.byteOffset, p2.byteOffset, len2);
   }
 
   bidiagColumns(

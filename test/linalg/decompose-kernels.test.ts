@@ -84,12 +84,28 @@ describe('decomposition kernels: WebAssembly vs TypeScript', () => {
         expectSame(onBoth(inputs, (k, [v, d, e]) => k.tred2Symv(v, n, d, e, i)));
         const withE = [random(n * n, n + i), random(n, 3 * n + i), random(n, 4 * n + i)];
         expectSame(onBoth(withE, (k, [v, d, e]) => k.tred2Rank2(v, n, d, e, i)));
-        if (i <= n - 2) {
-          expectSame(onBoth(withE, (k, [v, d]) => k.tred2Accumulate(v, n, i, d)));
-        }
+      }
+      // Blocks of reflectors (including an h = 0 one) over columns that already exist and new ones.
+      for (const [iFirst, count] of [[0, 1], [0, Math.min(16, n - 1)], [Math.floor(n / 3), Math.min(16, n - 1 - Math.floor(n / 3))]]) {
+        const hs = Float64Array.from({ length: count }, (_, t) => (t === 2 ? 0 : 0.5 + t));
+        const inputs = [random(n * n, 5 * n + iFirst), random(count * n, 6 * n + iFirst), random(count * n, 7 * n + iFirst), hs];
+        expectSame(onBoth(inputs, (k, [v, us, ws, h]) => k.tred2AccumulateBlock(v, n, us, ws, h, count, iFirst, iFirst + count)));
+      }
+    });
+
+    it(`rank-2k update agrees exactly (n = ${n})`, () => {
+      for (const [count, len2] of [[n, 2], [n - 1, 6], [Math.max(1, n - 3), 64], ...(n === 64 ? [[n, 2]] : [])]) {
+        const inputs = [random(n * n, 8 * n + count), random(count * len2, 9 * n + len2), random(count * len2, 10 * n + len2)];
+        expectSame(onBoth(inputs, (k, [v, p1, p2]) => k.rank2kUpdate(v, n, count, p1, p2, len2)));
       }
     });
   }
+
+  it('rank-2k update agrees exactly across the 256-column blocks (n = 301)', () => {
+    const n = 301;
+    const inputs = [random(n * n, 1), random(n * 4, 2), random(n * 4, 3)];
+    expectSame(onBoth(inputs, (k, [v, p1, p2]) => k.rank2kUpdate(v, n, n, p1, p2, 4)));
+  });
 
   for (const [m, n] of [[41, 23], [23, 23], [64, 7], [9, 9]] as const) {
     it(`bidiagonalisation and reflector kernels agree exactly (${m} x ${n})`, () => {
