@@ -160,9 +160,13 @@ def kernel(job):
     rng = np.random.default_rng(1)
     x = rng.standard_normal((n, d)); y = rng.standard_normal((n, d))
     best = float("inf")
+    best_cpu = float("inf")
     for _ in range(5):
-        t = time.perf_counter(); x.T @ y; best = min(best, time.perf_counter() - t)
-    return {"seconds": best, "gflops": 2 * n * d * d / best / 1e9}
+        t = time.perf_counter(); c = time.process_time()
+        x.T @ y
+        best = min(best, time.perf_counter() - t); best_cpu = min(best_cpu, time.process_time() - c)
+    # CPU time is the fair figure on one thread of a shared machine (a busy core stretches wall time, not CPU time).
+    return {"seconds": best, "gflops": 2 * n * d * d / best / 1e9, "gflopsCpu": 2 * n * d * d / best_cpu / 1e9}
 
 
 def decompose(job):

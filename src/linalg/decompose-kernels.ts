@@ -1,13 +1,15 @@
 /**
  * The O(n^3) inner loops of the decompositions in decompose.ts, behind one
- * interface with two implementations: plain TypeScript (below) and
- * WebAssembly SIMD (assembly/kernels.ts, wrapped by ./wasm.ts).
+ * interface with implementations in plain TypeScript (below) and in
+ * WebAssembly (assembly/kernels.ts, wrapped by ./wasm.ts: SIMD, and relaxed
+ * SIMD with fused multiply-adds).
  *
- * Every kernel is written so that both implementations perform the SAME
- * floating-point operations in the SAME order (f64x2 lanes stand for the
- * partial sums the TypeScript loops keep; WebAssembly has no fused
- * multiply-add), so the two backends give identical results, not just results
- * equal to rounding. Each kernel is a whole loop nest, so a decomposition
+ * Every kernel is written so that the TypeScript and the SIMD implementations
+ * perform the SAME floating-point operations in the SAME order (f64x2 lanes
+ * stand for the partial sums the TypeScript loops keep; plain WebAssembly SIMD
+ * has no fused multiply-add), so those two give identical results, not just
+ * results equal to rounding. The relaxed-SIMD build fuses each multiply-add
+ * (one rounding fewer) and agrees with them to rounding. Each kernel is a whole loop nest, so a decomposition
  * crosses from JavaScript into WebAssembly O(n) times, not O(n^2).
  *
  * Buffers: all Float64Arrays a decomposition passes to a kernel come from that

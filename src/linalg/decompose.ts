@@ -15,16 +15,18 @@
  * with the running column in registers. The O(n^3) loop nests are the kernels
  * of decompose-kernels.ts: WebAssembly SIMD when the module is built (the
  * buffers in the thread's reused arena), plain TypeScript otherwise or with
- * PWCCA_KERNELS=js; all backends give identical results.
+ * PWCCA_KERNELS=js; SIMD and TypeScript give identical results, relaxed SIMD
+ * (fused multiply-adds) results equal to rounding.
  *
  * The rotations of QR/QL sweeps depend only on the bidiagonal/tridiagonal,
  * so they are queued and applied 16 sweeps at a time (RotationQueue), and the
  * SVD's sign flips and sorting are applied when copying out.
  *
- * Measured on one core here (scripts/linalg-decompose-timing.mjs), with the
- * WebAssembly kernels: eigen 0.07 s / 0.5 s / 4.3 s and SVD 0.10-0.14 s /
- * 0.75-1.0 s / 6.3-8.2 s at n = 512 / 1024 / 2048, about 4-5x the TypeScript
- * kernels (which run at the speed of the former all-TypeScript code).
+ * Speed against LAPACK (numpy's eigh and svd on one thread, CPU time, same
+ * run): scripts/linalg-vs-lapack.mjs and the D rows of `npm run bench`. Where
+ * the time goes at n = 2048: the rotation chains of the QL/QR sweeps (about
+ * half), then the Householder phases, which are memory-bound level-2 loops
+ * unless blocked.
  */
 
 import { NumericError } from '../errors.js';
@@ -166,7 +168,7 @@ function hypot(a: number, b: number): number {
  * only one triangle is read, so tiny asymmetries from rounding do not matter).
  *
  * Algorithm: Householder tridiagonalisation with accumulation of the
- * transformations (EISPACK tred2; from order 128 on blocked as LAPACK's
+ * transformations (EISPACK tred2; from order 1536 on blocked as LAPACK's
  * dsytrd, with the trailing updates as rank-2k products, and the accumulation
  * 16 reflectors per pass), then the implicit QL method with Wilkinson-type
  * shifts (tql2), as in JAMA. Eigenvalues are accurate to about
@@ -293,8 +295,12 @@ function tred2(kernels: DecomposeKernels, v: Float64Array, d: Float64Array, e: F
  * updated once per TRED_PANEL steps, by a rank-2 TRED_PANEL update.
  */
 const TRED_PANEL = 32;
-/** Orders from which symmetricEigen reduces blocked; below, the panel bookkeeping costs more than it saves. */
-const BLOCKED_MIN_ORDER = 128;
+/**
+ * Orders from which symmetricEigen reduces blocked. Below, the matrix stays in
+ * cache and the panel bookkeeping (in TypeScript) costs about what the blocking
+ * saves (measured here: 3% slower at 1024, even at 1536, 25% faster at 2048).
+ */
+const BLOCKED_MIN_ORDER = 1536;
 
 /**
  * tred2's reduction (see {@link tred2}), blocked as LAPACK's dsytrd/dlatrd:
