@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { centredCrossProduct, columnMeans } from '../../src/linalg/kernels.js';
-import { STRASSEN_MIN_COLS, STRASSEN_MIN_ROWS, useStrassen } from '../../src/linalg/strassen.js';
+import {
+  STRASSEN_MIN_COLS,
+  STRASSEN_MIN_ROWS,
+  strassenCrossProductInto,
+  strassenMinCols,
+  useStrassen,
+} from '../../src/linalg/strassen.js';
 import { availableKernelBackends, setKernelBackend } from '../../src/linalg/wasm.js';
 import { randomMatrix } from '../helpers/random.js';
 import { maxAbs, maxAbsDiff, naiveCross } from './linalg-helpers.js';
@@ -41,7 +47,7 @@ const REFERENCE_TIMEOUT_MS = 180_000;
 /** The inputs and the naive reference of one case, computed once and shared by the backends. */
 const references = new Map<string, { x: Float64Array; y: Float64Array; mx: Float64Array; my: Float64Array; expected: Float64Array }>();
 
-function check(rows: number, dx: number, dy: number, seed: number, variant: Variant): number {
+function check(rows: number, dx: number, dy: number, seed: number, variant: Variant, direct: boolean): number {
   const key = `${rows} ${dx} ${dy} ${seed} ${variant}`;
   let ref = references.get(key);
   if (ref === undefined) {
@@ -52,7 +58,14 @@ function check(rows: number, dx: number, dy: number, seed: number, variant: Vari
     ref = { x, y, mx, my, expected: naiveCross(x, mx, dx, y, my, dy, rows) };
     references.set(key, ref);
   }
-  const got = centredCrossProduct(ref.x, ref.mx, dx, ref.y, ref.my, dy, rows);
+  let got: Float64Array;
+  if (direct) {
+    // The Strassen route itself, whatever the backend's size thresholds.
+    got = new Float64Array(dx * dy);
+    expect(strassenCrossProductInto(ref.x, ref.mx, dx, ref.y, ref.my, dy, rows, got)).toBe(true);
+  } else {
+    got = centredCrossProduct(ref.x, ref.mx, dx, ref.y, ref.my, dy, rows);
+  }
   return maxAbsDiff(got, ref.expected) / maxAbs(ref.expected);
 }
 
@@ -62,15 +75,19 @@ for (const backend of availableKernelBackends()) {
 
     it(backend === 'js' ? 'never takes the Strassen route' : 'takes the Strassen route above the thresholds only', () => {
       setKernelBackend(backend);
-      expect(useStrassen(STRASSEN_MIN_COLS, STRASSEN_MIN_COLS, STRASSEN_MIN_ROWS)).toBe(backend !== 'js');
-      expect(useStrassen(STRASSEN_MIN_COLS - 1, STRASSEN_MIN_COLS, STRASSEN_MIN_ROWS)).toBe(false);
-      expect(useStrassen(STRASSEN_MIN_COLS, STRASSEN_MIN_COLS, STRASSEN_MIN_ROWS - 1)).toBe(false);
+      const cols = strassenMinCols();
+      expect(cols).toBeGreaterThanOrEqual(STRASSEN_MIN_COLS);
+      expect(useStrassen(cols, cols, STRASSEN_MIN_ROWS)).toBe(backend !== 'js');
+      expect(useStrassen(cols - 1, cols, STRASSEN_MIN_ROWS)).toBe(false);
+      expect(useStrassen(cols, cols - 1, STRASSEN_MIN_ROWS)).toBe(false);
+      expect(useStrassen(cols, cols, STRASSEN_MIN_ROWS - 1)).toBe(false);
+      if (backend === 'js') expect(strassenCrossProductInto(new Float64Array(0), new Float64Array(0), 0, new Float64Array(0), new Float64Array(0), 0, 0, new Float64Array(0))).toBe(false);
     });
 
     for (const variant of ['random', 'offset', 'scales'] as const) {
-      it(`agrees with a plain double loop to 1e-13 (${variant} data, odd and even sizes)`, () => {
+      it(`${backend === 'js' ? 'the plain kernel' : 'the Strassen route'} agrees with a plain double loop to 1e-13 (${variant} data, odd and even sizes)`, () => {
         setKernelBackend(backend);
-        const errors = SHAPES.map(([rows, dx, dy], i) => check(rows, dx, dy, 11 + i, variant));
+        const errors = SHAPES.map(([rows, dx, dy], i) => check(rows, dx, dy, 11 + i, variant, backend !== 'js'));
         const worst = Math.max(...errors);
         expect(worst, `shape ${SHAPES[errors.indexOf(worst)].join(' x ')}`).toBeLessThan(1e-13);
       }, REFERENCE_TIMEOUT_MS);
