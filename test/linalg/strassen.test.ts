@@ -21,12 +21,17 @@ import { maxAbs, maxAbsDiff, naiveCross } from './linalg-helpers.js';
  * TypeScript backend never takes the Strassen route, and its plain kernel is
  * held to the same reference.
  */
-const ROWS = STRASSEN_MIN_ROWS + 1;
+/**
+ * The route is called directly, so the shapes need not reach the size
+ * thresholds: columns off multiples of 4, rows off multiples of 8 and of the
+ * 512-row blocks, one shape with several 4 MiB row chunks, and one of the
+ * threshold size.
+ */
 const SHAPES: readonly [rows: number, dx: number, dy: number][] = [
-  [ROWS, STRASSEN_MIN_COLS, STRASSEN_MIN_COLS + 1],
-  [ROWS + 2, STRASSEN_MIN_COLS + 3, STRASSEN_MIN_COLS],
-  [STRASSEN_MIN_ROWS + 256, STRASSEN_MIN_COLS + 1, STRASSEN_MIN_COLS + 5],
-  [STRASSEN_MIN_ROWS + 517, STRASSEN_MIN_COLS + 2, STRASSEN_MIN_COLS + 7],
+  [1031, 37, 45],
+  [520, 64, 61],
+  [6203, 42, 39],
+  [STRASSEN_MIN_ROWS + 1, STRASSEN_MIN_COLS, STRASSEN_MIN_COLS + 3],
 ];
 
 type Variant = 'random' | 'offset' | 'scales';
@@ -41,7 +46,7 @@ function data(rows: number, cols: number, seed: number, variant: Variant): Float
   return x;
 }
 
-/** The first backend computes the naive references (about 5 s of plain loops on a quiet core): a generous limit for a busy machine. */
+/** The first backend computes the naive references (about a second of plain loops on a quiet core): a generous limit for a busy machine. */
 const REFERENCE_TIMEOUT_MS = 180_000;
 
 /** The inputs and the naive reference of one case, computed once and shared by the backends. */
