@@ -1,9 +1,11 @@
 // WebAssembly SIMD kernels for pwcca's hot products, in AssemblyScript.
 //
-// Built by scripts/build-wasm.mjs into dist/linalg/kernels.wasm and driven by
-// src/linalg/wasm.ts, which owns the memory layout: every pointer below is a
-// byte offset into this module's exported memory that the TypeScript side
-// chose, grew and filled. No allocator, no runtime, no imports.
+// Built by scripts/build-wasm.mjs twice: dist/linalg/kernels.wasm (SIMD) and
+// dist/linalg/kernels-relaxed.wasm (SIMD + relaxed SIMD, where madd below is a
+// fused multiply-add). Driven by src/linalg/wasm.ts, which owns the memory
+// layout: every pointer below is a byte offset into the imported memory (the
+// thread's arena, src/linalg/arena.ts) that the TypeScript side chose, grew and
+// filled. No allocator, no runtime; the memory is the only import.
 //
 // The algorithm is the one of src/linalg/kernels.ts (the plain-TypeScript
 // fallback, which must give the same results to rounding):
@@ -44,6 +46,26 @@ function pack(src: usize, mean: usize, cols: i32, r0: i32, len: i32, dst: usize,
   }
 }
 
+/**
+ * a * b + c per lane. In the relaxed build this is f64x2.relaxed_madd, which
+ * V8 fuses on CPUs with FMA (one rounding instead of two, and faster); in the
+ * plain build it is a multiply then an add, exactly the operations of the
+ * TypeScript twins (addition is commutative in floating point), so the plain
+ * build matches them bit for bit and the relaxed one to rounding.
+ */
+@inline
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
+  return f64x2.add(f64x2.mul(a, b), c);
+}
+
+/** c - a * b per lane: f64x2.relaxed_nmadd in the relaxed build, a multiply then a subtract in the plain one. */
+@inline
+function nmadd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_nmadd(a, b, c);
+  return f64x2.sub(c, f64x2.mul(a, b));
+}
+
 @inline
 function hsum(v: v128): f64 {
   return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
@@ -74,13 +96,13 @@ function tile2x4(a0: usize, stepA: usize, b0: usize, stepB: usize, bytes: usize,
   for (let o: usize = 0; o < bytes; o += 16) {
     const x0 = v128.load(a0 + o), x1 = v128.load(a1 + o);
     let y = v128.load(b0 + o);
-    s00 = f64x2.add(s00, f64x2.mul(x0, y)); s10 = f64x2.add(s10, f64x2.mul(x1, y));
+    s00 = madd(x0, y, s00); s10 = madd(x1, y, s10);
     y = v128.load(b1 + o);
-    s01 = f64x2.add(s01, f64x2.mul(x0, y)); s11 = f64x2.add(s11, f64x2.mul(x1, y));
+    s01 = madd(x0, y, s01); s11 = madd(x1, y, s11);
     y = v128.load(b2 + o);
-    s02 = f64x2.add(s02, f64x2.mul(x0, y)); s12 = f64x2.add(s12, f64x2.mul(x1, y));
+    s02 = madd(x0, y, s02); s12 = madd(x1, y, s12);
     y = v128.load(b3 + o);
-    s03 = f64x2.add(s03, f64x2.mul(x0, y)); s13 = f64x2.add(s13, f64x2.mul(x1, y));
+    s03 = madd(x0, y, s03); s13 = madd(x1, y, s13);
   }
   addTo(out, hsum(s00)); addTo(out + 8, hsum(s01)); addTo(out + 16, hsum(s02)); addTo(out + 24, hsum(s03));
   out += rowBytes;
@@ -94,10 +116,10 @@ function tile1x4(a0: usize, b0: usize, stepB: usize, bytes: usize, out: usize): 
   let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
   for (let o: usize = 0; o < bytes; o += 16) {
     const x = v128.load(a0 + o);
-    s0 = f64x2.add(s0, f64x2.mul(x, v128.load(b0 + o)));
-    s1 = f64x2.add(s1, f64x2.mul(x, v128.load(b1 + o)));
-    s2 = f64x2.add(s2, f64x2.mul(x, v128.load(b2 + o)));
-    s3 = f64x2.add(s3, f64x2.mul(x, v128.load(b3 + o)));
+    s0 = madd(x, v128.load(b0 + o), s0);
+    s1 = madd(x, v128.load(b1 + o), s1);
+    s2 = madd(x, v128.load(b2 + o), s2);
+    s3 = madd(x, v128.load(b3 + o), s3);
   }
   addTo(out, hsum(s0)); addTo(out + 8, hsum(s1)); addTo(out + 16, hsum(s2)); addTo(out + 24, hsum(s3));
 }
@@ -106,7 +128,7 @@ function tile1x4(a0: usize, b0: usize, stepB: usize, bytes: usize, out: usize): 
 @inline
 function tile1x1(a0: usize, b0: usize, bytes: usize, out: usize): void {
   let s = f64x2.splat(0);
-  for (let o: usize = 0; o < bytes; o += 16) s = f64x2.add(s, f64x2.mul(v128.load(a0 + o), v128.load(b0 + o)));
+  for (let o: usize = 0; o < bytes; o += 16) s = madd(v128.load(a0 + o), v128.load(b0 + o), s);
   addTo(out, hsum(s));
 }
 
@@ -127,10 +149,15 @@ function firstColumn(row: i32, j0: i32, width: i32, symmetric: bool): i32 {
  * uses 1 x 4 tiles, the columns left over 1 x 1.
  */
 function microTiles(pa: usize, p: i32, pb: usize, q: i32, len2: i32, strideA: i32, strideB: i32, out: usize, symmetric: bool): void {
+  microTilesLd(pa, p, pb, q, len2, strideA, strideB, out, q, symmetric);
+}
+
+/** As {@link microTiles}, output rows `ld` doubles apart: out[i * ld + j]. */
+function microTilesLd(pa: usize, p: i32, pb: usize, q: i32, len2: i32, strideA: i32, strideB: i32, out: usize, ld: i32, symmetric: bool): void {
   const stepA = <usize>strideA << 3;
   const stepB = <usize>strideB << 3;
   const bytes = <usize>len2 << 3;
-  const rowBytes = <usize>q << 3;
+  const rowBytes = <usize>ld << 3;
   for (let j0 = 0; j0 < q; j0 += BLOCK_COLS) {
     const j1 = min(q, j0 + BLOCK_COLS);
     const iEnd = symmetric ? min(p, j1) : p;
@@ -139,12 +166,12 @@ function microTiles(pa: usize, p: i32, pb: usize, q: i32, len2: i32, strideA: i3
       const a0 = pa + <usize>i * stepA;
       let j = firstColumn(i, j0, 4, symmetric);
       for (; j + 4 <= j1; j += 4) {
-        const o = out + (<usize>(i * q + j) << 3);
+        const o = out + (<usize>(i * ld + j) << 3);
         tile2x4(a0, stepA, pb + <usize>j * stepB, stepB, bytes, o, rowBytes);
       }
       for (; j < j1; j++) {
         const b0 = pb + <usize>j * stepB;
-        const o = out + (<usize>(i * q + j) << 3);
+        const o = out + (<usize>(i * ld + j) << 3);
         tile1x1(a0, b0, bytes, o);
         tile1x1(a0 + stepA, b0, bytes, o + rowBytes);
       }
@@ -152,8 +179,8 @@ function microTiles(pa: usize, p: i32, pb: usize, q: i32, len2: i32, strideA: i3
     for (; i < iEnd; i++) {
       const a0 = pa + <usize>i * stepA;
       let j = firstColumn(i, j0, 4, symmetric);
-      for (; j + 4 <= j1; j += 4) tile1x4(a0, pb + <usize>j * stepB, stepB, bytes, out + (<usize>(i * q + j) << 3));
-      for (; j < j1; j++) tile1x1(a0, pb + <usize>j * stepB, bytes, out + (<usize>(i * q + j) << 3));
+      for (; j + 4 <= j1; j += 4) tile1x4(a0, pb + <usize>j * stepB, stepB, bytes, out + (<usize>(i * ld + j) << 3));
+      for (; j < j1; j++) tile1x1(a0, pb + <usize>j * stepB, bytes, out + (<usize>(i * ld + j) << 3));
     }
   }
 }
@@ -178,6 +205,17 @@ export function crossChunk(
     if (!symmetric) pack(b, meanB, q, r0, len, pb, stride);
     microTiles(pa, p, symmetric ? pa : pb, q, (len + 1) & ~1, stride, stride, out, symmetric != 0);
   }
+}
+
+/**
+ * Symmetric rank-2k update of a column-major matrix, for the blocked
+ * tridiagonalisation (see DecomposeKernels.rank2kUpdate): out[i * ld + j] +=
+ * dot(p1 row i, p2 row j) over `len2` (even) values, for the tiles on and
+ * above the diagonal of the count x count block (j >= i, plus a few entries
+ * left of the diagonal in its tiles). Rows of p1 and p2 are len2 doubles apart.
+ */
+export function rank2kUpdate(out: usize, ld: i32, count: i32, p1: usize, p2: usize, len2: i32): void {
+  microTilesLd(p1, count, p2, count, len2, len2, len2, out, ld, true);
 }
 
 // ---------------------------------------------------------------------------
@@ -396,19 +434,6 @@ export function mirrorUpper(out: usize, n: i32): void {
   }
 }
 
-/** Per-column sums of a rows x cols row-major chunk, added into sums (cols doubles). */
-export function columnSums(src: usize, rows: i32, cols: i32, sums: usize): void {
-  for (let r = 0; r < rows; r++) {
-    const row = src + (<usize>r * <usize>cols << 3);
-    let c = 0;
-    for (; c + 2 <= cols; c += 2) {
-      const s = sums + (<usize>c << 3);
-      v128.store(s, f64x2.add(v128.load(s), v128.load(row + (<usize>c << 3))));
-    }
-    if (c < cols) addTo(sums + (<usize>c << 3), load<f64>(row + (<usize>c << 3)));
-  }
-}
-
 /** Rows per packed block, for the TypeScript side's scratch sizes. */
 export function blockRows(): i32 {
   return BLOCK;
@@ -419,8 +444,11 @@ export function blockRows(): i32 {
 // src/linalg/decompose-kernels.ts, whose plain-TypeScript versions document
 // each one). Each performs the same floating-point operations in the same
 // order as its TypeScript twin: an f64x2 lane stands for one of the partial
-// sums or one of the rows the TypeScript loop keeps, and there is no fused
-// multiply-add, so both backends give identical results.
+// sums or one of the rows the TypeScript loop keeps. In the plain build
+// madd / nmadd are a multiply and an add, so it gives results identical to the
+// TypeScript kernels; the relaxed build fuses them (one rounding fewer per
+// multiply-add, and fewer instructions in the rotation chains), so its results
+// agree with the others to rounding, not bit for bit.
 // ---------------------------------------------------------------------------
 
 @inline
@@ -445,8 +473,8 @@ function dot4(x: usize, y: usize, len: i32): f64 {
   let i = 0;
   for (; i + 4 <= len; i += 4) {
     const o = <usize>i << 3;
-    a = f64x2.add(a, f64x2.mul(v128.load(x + o), v128.load(y + o)));
-    b = f64x2.add(b, f64x2.mul(v128.load(x + o + 16), v128.load(y + o + 16)));
+    a = madd(v128.load(x + o), v128.load(y + o), a);
+    b = madd(v128.load(x + o + 16), v128.load(y + o + 16), b);
   }
   let s0 = f64x2.extract_lane(a, 0);
   for (; i < len; i++) s0 += ld(x, i) * ld(y, i);
@@ -467,16 +495,16 @@ export function tred2Symv(v: usize, n: i32, d: usize, e: usize, i: i32): void {
       const o = <usize>k << 3;
       const v0 = v128.load(cj + o);
       const v1 = v128.load(cj + o + 16);
-      g = f64x2.add(g, f64x2.mul(v0, v128.load(d + o)));
-      h = f64x2.add(h, f64x2.mul(v1, v128.load(d + o + 16)));
-      v128.store(e + o, f64x2.add(v128.load(e + o), f64x2.mul(v0, fv)));
-      v128.store(e + o + 16, f64x2.add(v128.load(e + o + 16), f64x2.mul(v1, fv)));
+      g = madd(v0, v128.load(d + o), g);
+      h = madd(v1, v128.load(d + o + 16), h);
+      v128.store(e + o, madd(v0, fv, v128.load(e + o)));
+      v128.store(e + o + 16, madd(v1, fv, v128.load(e + o + 16)));
     }
     if (k + 2 <= i) {
       const o = <usize>k << 3;
       const v0 = v128.load(cj + o);
-      g = f64x2.add(g, f64x2.mul(v0, v128.load(d + o)));
-      v128.store(e + o, f64x2.add(v128.load(e + o), f64x2.mul(v0, fv)));
+      g = madd(v0, v128.load(d + o), g);
+      v128.store(e + o, madd(v0, fv, v128.load(e + o)));
       k += 2;
     }
     let g0 = f64x2.extract_lane(g, 0);
@@ -499,7 +527,7 @@ export function tred2Rank2(v: usize, n: i32, d: usize, e: usize, i: i32): void {
     let k = j;
     for (; k + 2 <= i; k += 2) {
       const o = <usize>k << 3;
-      const t = f64x2.add(f64x2.mul(fv, v128.load(e + o)), f64x2.mul(gv, v128.load(d + o)));
+      const t = madd(gv, v128.load(d + o), f64x2.mul(fv, v128.load(e + o)));
       v128.store(cj + o, f64x2.sub(v128.load(cj + o), t));
     }
     if (k < i) st(cj, k, ld(cj, k) - (f * ld(e, k) + g * ld(d, k)));
@@ -508,18 +536,15 @@ export function tred2Rank2(v: usize, n: i32, d: usize, e: usize, i: i32): void {
   }
 }
 
-export function tred2Accumulate(v: usize, n: i32, i: i32, d: usize): void {
-  const ci1 = col(v, i + 1, n);
-  for (let j = 0; j <= i; j++) {
+export function tred2AccumulateBlock(v: usize, n: i32, us: usize, ws: usize, hs: usize, count: i32, iFirst: i32, jEnd: i32): void {
+  for (let j = 0; j < jEnd; j++) {
     const cj = col(v, j, n);
-    const g = dot4(ci1, cj, i + 1);
-    const gv = f64x2.splat(g);
-    let k = 0;
-    for (; k + 2 <= i + 1; k += 2) {
-      const o = <usize>k << 3;
-      v128.store(cj + o, f64x2.sub(v128.load(cj + o), f64x2.mul(gv, v128.load(d + o))));
+    for (let t = 0; t < count; t++) {
+      const i = iFirst + t;
+      if (i < j || ld(hs, t) == 0) continue;
+      const g = dot4(us + (<usize>t * <usize>n << 3), cj, i + 1);
+      axpy(cj, -g, ws + (<usize>t * <usize>n << 3), i + 1);
     }
-    if (k <= i) st(cj, k, ld(cj, k) - g * ld(d, k));
   }
 }
 
@@ -540,9 +565,9 @@ export function bidiagColumns(
       let i = k;
       for (; i + 2 <= m; i += 2) {
         const o = <usize>i << 3;
-        const x = f64x2.add(v128.load(cj + o), f64x2.mul(cv, v128.load(work + o)));
+        const x = madd(cv, v128.load(work + o), v128.load(cj + o));
         v128.store(cj + o, x);
-        acc = f64x2.add(acc, f64x2.mul(v128.load(ck + o), x));
+        acc = madd(v128.load(ck + o), x, acc);
       }
       let t0 = f64x2.extract_lane(acc, 0);
       if (i < m) {
@@ -563,9 +588,9 @@ export function bidiagColumns(
       let i = k + 1;
       for (; i + 2 <= m; i += 2) {
         const o = <usize>i << 3;
-        const x = f64x2.add(v128.load(cj + o), f64x2.mul(tv, v128.load(ck + o)));
+        const x = madd(tv, v128.load(ck + o), v128.load(cj + o));
         v128.store(cj + o, x);
-        v128.store(be + o, f64x2.add(v128.load(be + o), f64x2.mul(ev, x)));
+        v128.store(be + o, madd(ev, x, v128.load(be + o)));
       }
       if (i < m) {
         const x = ld(cj, i) + t * ld(ck, i);
@@ -576,7 +601,7 @@ export function bidiagColumns(
       let i = k + 1;
       for (; i + 2 <= m; i += 2) {
         const o = <usize>i << 3;
-        v128.store(cj + o, f64x2.add(v128.load(cj + o), f64x2.mul(tv, v128.load(ck + o))));
+        v128.store(cj + o, madd(tv, v128.load(ck + o), v128.load(cj + o)));
       }
       if (i < m) st(cj, i, ld(cj, i) + t * ld(ck, i));
     }
@@ -616,10 +641,10 @@ export function reflectColumns(buf: usize, ldim: i32, shift: i32, ks: usize, piv
         const o = <usize>i << 3;
         const x = v128.load(ck + o);
         const y = v128.load(ck + o + 16);
-        a0 = f64x2.add(a0, f64x2.mul(x, v128.load(c0 + o)));
-        b0 = f64x2.add(b0, f64x2.mul(y, v128.load(c0 + o + 16)));
-        a1 = f64x2.add(a1, f64x2.mul(x, v128.load(c1 + o)));
-        b1 = f64x2.add(b1, f64x2.mul(y, v128.load(c1 + o + 16)));
+        a0 = madd(x, v128.load(c0 + o), a0);
+        b0 = madd(y, v128.load(c0 + o + 16), b0);
+        a1 = madd(x, v128.load(c1 + o), a1);
+        b1 = madd(y, v128.load(c1 + o + 16), b1);
       }
       let s0 = f64x2.extract_lane(a0, 0);
       let s1 = f64x2.extract_lane(a1, 0);
@@ -641,7 +666,7 @@ function axpy(y: usize, a: f64, x: usize, len: i32): void {
   let i = 0;
   for (; i + 2 <= len; i += 2) {
     const o = <usize>i << 3;
-    v128.store(y + o, f64x2.add(v128.load(y + o), f64x2.mul(av, v128.load(x + o))));
+    v128.store(y + o, madd(av, v128.load(x + o), v128.load(y + o)));
   }
   if (i < len) st(y, i, ld(y, i) + a * ld(x, i));
 }
@@ -677,14 +702,14 @@ export function rotAscending(w: usize, panels: i32, cols: i32, count: i32, bound
         const y1 = v128.load(q + 80);
         const y2 = v128.load(q + 96);
         const y3 = v128.load(q + 112);
-        v128.store(q, f64x2.add(f64x2.mul(c, x0), f64x2.mul(s, y0)));
-        v128.store(q + 16, f64x2.add(f64x2.mul(c, x1), f64x2.mul(s, y1)));
-        v128.store(q + 32, f64x2.add(f64x2.mul(c, x2), f64x2.mul(s, y2)));
-        v128.store(q + 48, f64x2.add(f64x2.mul(c, x3), f64x2.mul(s, y3)));
-        x0 = f64x2.sub(f64x2.mul(c, y0), f64x2.mul(s, x0));
-        x1 = f64x2.sub(f64x2.mul(c, y1), f64x2.mul(s, x1));
-        x2 = f64x2.sub(f64x2.mul(c, y2), f64x2.mul(s, x2));
-        x3 = f64x2.sub(f64x2.mul(c, y3), f64x2.mul(s, x3));
+        v128.store(q, madd(s, y0, f64x2.mul(c, x0)));
+        v128.store(q + 16, madd(s, y1, f64x2.mul(c, x1)));
+        v128.store(q + 32, madd(s, y2, f64x2.mul(c, x2)));
+        v128.store(q + 48, madd(s, y3, f64x2.mul(c, x3)));
+        x0 = nmadd(s, x0, f64x2.mul(c, y0));
+        x1 = nmadd(s, x1, f64x2.mul(c, y1));
+        x2 = nmadd(s, x2, f64x2.mul(c, y2));
+        x3 = nmadd(s, x3, f64x2.mul(c, y3));
         q += PANEL_BYTES;
       }
       v128.store(q, x0);
@@ -717,14 +742,14 @@ export function rotDescending(w: usize, panels: i32, cols: i32, count: i32, boun
         const a1 = v128.load(q - 48);
         const a2 = v128.load(q - 32);
         const a3 = v128.load(q - 16);
-        v128.store(q, f64x2.add(f64x2.mul(s, a0), f64x2.mul(c, x0)));
-        v128.store(q + 16, f64x2.add(f64x2.mul(s, a1), f64x2.mul(c, x1)));
-        v128.store(q + 32, f64x2.add(f64x2.mul(s, a2), f64x2.mul(c, x2)));
-        v128.store(q + 48, f64x2.add(f64x2.mul(s, a3), f64x2.mul(c, x3)));
-        x0 = f64x2.sub(f64x2.mul(c, a0), f64x2.mul(s, x0));
-        x1 = f64x2.sub(f64x2.mul(c, a1), f64x2.mul(s, x1));
-        x2 = f64x2.sub(f64x2.mul(c, a2), f64x2.mul(s, x2));
-        x3 = f64x2.sub(f64x2.mul(c, a3), f64x2.mul(s, x3));
+        v128.store(q, madd(c, x0, f64x2.mul(s, a0)));
+        v128.store(q + 16, madd(c, x1, f64x2.mul(s, a1)));
+        v128.store(q + 32, madd(c, x2, f64x2.mul(s, a2)));
+        v128.store(q + 48, madd(c, x3, f64x2.mul(s, a3)));
+        x0 = nmadd(s, x0, f64x2.mul(c, a0));
+        x1 = nmadd(s, x1, f64x2.mul(c, a1));
+        x2 = nmadd(s, x2, f64x2.mul(c, a2));
+        x3 = nmadd(s, x3, f64x2.mul(c, a3));
         q -= PANEL_BYTES;
       }
       v128.store(q, x0);
@@ -753,14 +778,14 @@ export function rotPivot(w: usize, panels: i32, cols: i32, pivot: i32, from: i32
       const a1 = v128.load(q + 16);
       const a2 = v128.load(q + 32);
       const a3 = v128.load(q + 48);
-      v128.store(q, f64x2.add(f64x2.mul(c, a0), f64x2.mul(s, y0)));
-      v128.store(q + 16, f64x2.add(f64x2.mul(c, a1), f64x2.mul(s, y1)));
-      v128.store(q + 32, f64x2.add(f64x2.mul(c, a2), f64x2.mul(s, y2)));
-      v128.store(q + 48, f64x2.add(f64x2.mul(c, a3), f64x2.mul(s, y3)));
-      y0 = f64x2.sub(f64x2.mul(c, y0), f64x2.mul(s, a0));
-      y1 = f64x2.sub(f64x2.mul(c, y1), f64x2.mul(s, a1));
-      y2 = f64x2.sub(f64x2.mul(c, y2), f64x2.mul(s, a2));
-      y3 = f64x2.sub(f64x2.mul(c, y3), f64x2.mul(s, a3));
+      v128.store(q, madd(s, y0, f64x2.mul(c, a0)));
+      v128.store(q + 16, madd(s, y1, f64x2.mul(c, a1)));
+      v128.store(q + 32, madd(s, y2, f64x2.mul(c, a2)));
+      v128.store(q + 48, madd(s, y3, f64x2.mul(c, a3)));
+      y0 = nmadd(s, a0, f64x2.mul(c, y0));
+      y1 = nmadd(s, a1, f64x2.mul(c, y1));
+      y2 = nmadd(s, a2, f64x2.mul(c, y2));
+      y3 = nmadd(s, a3, f64x2.mul(c, y3));
     }
     v128.store(qp, y0);
     v128.store(qp + 16, y1);

@@ -1,7 +1,7 @@
 // pwcca benchmarks against numpy (run by `npm run bench`, which builds first).
 //
-//   npm run bench                      all of B1-B4 and the kernel figures
-//   npm run bench -- --only B1,K       a selection (B1 B2 B3 B4 K)
+//   npm run bench                      all of B1-B4, the kernel figures (K) and the decompositions (D)
+//   npm run bench -- --only B1,K       a selection (B1 B2 B3 B4 K D)
 //   npm run bench -- --quick           B2's numpy baseline times 12 of the 120 pairs and scales up
 //
 // Data are generated deterministically under os.tmpdir() and removed at the end.
@@ -18,7 +18,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const dist = (file) => import(pathToFileURL(path.join(root, 'dist', file)).href);
 const args = process.argv.slice(2);
-const onlyArg = args.includes('--only') ? args[args.indexOf('--only') + 1] : 'B1,B2,B3,B4,K';
+const onlyArg = args.includes('--only') ? args[args.indexOf('--only') + 1] : 'B1,B2,B3,B4,K,D';
 const only = new Set(onlyArg.split(',').map((s) => s.trim().toUpperCase()));
 const quick = args.includes('--quick');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pwcca-bench-'));
@@ -154,8 +154,8 @@ function freeBytes(dir) {
 // -------------------------------------------------------------- benchmarks
 
 async function kernelFigures() {
-  const { centredCrossProduct, columnMeans } = await dist('linalg/kernels.js');
-  const { setKernelBackend, kernelBackend } = await dist('linalg/wasm.js');
+  const { centredCrossProduct, centredCrossProductInto, columnMeans } = await dist('linalg/kernels.js');
+  const { setKernelBackend, availableKernelBackends } = await dist('linalg/wasm.js');
   const n = 10000;
   const d = 512;
   const rnd = uniform(5);
@@ -164,27 +164,63 @@ async function kernelFigures() {
   const mx = columnMeans(x, n, d);
   const my = columnMeans(y, n, d);
   const flops = 2 * n * d * d;
-  const figures = {};
-  for (const backend of ['wasm', 'js']) {
-    try {
-      setKernelBackend(backend);
-    } catch {
-      continue;
-    }
-    let best = Infinity;
+  // CPU seconds, best of 4: the products run on this thread, and on a shared
+  // machine a busy core stretches wall time, not CPU time.
+  const best = (fn) => {
+    let t = Infinity;
     for (let i = 0; i < 4; i++) {
-      const t = performance.now();
-      centredCrossProduct(x, mx, d, y, my, d, n);
-      best = Math.min(best, (performance.now() - t) / 1000);
+      const start = process.cpuUsage();
+      fn();
+      const used = process.cpuUsage(start);
+      t = Math.min(t, (used.user + used.system) / 1e6);
     }
-    figures[kernelBackend()] = flops / best / 1e9;
+    return t;
+  };
+  // Plain kernel (centredCrossProductInto never takes the Strassen route) and
+  // the product as pwcca runs it (Strassen-Winograd at this size), per backend.
+  const plain = {};
+  const effective = {};
+  for (const backend of availableKernelBackends()) {
+    setKernelBackend(backend);
+    plain[backend] = flops / best(() => centredCrossProductInto(x, mx, d, y, my, d, n, new Float64Array(d * d))) / 1e9;
+    effective[backend] = flops / best(() => centredCrossProduct(x, mx, d, y, my, d, n)) / 1e9;
   }
   setKernelBackend(undefined);
   const numpy = baseline({ task: 'kernel', n, d });
   const numpy1 = baseline({ task: 'kernel', n, d }, { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' });
   const gf = (v) => (v ? `${v.toFixed(1)} GFLOP/s` : 'skipped');
-  rows.push(['K', `X^T Y ${n}x${d} (centred, f64), wasm SIMD 1 core`, gf(figures.wasm), `numpy matmul: ${gf(numpy?.gflops)}`, numpy ? `${(figures.wasm / numpy.gflops).toFixed(2)} of numpy` : '']);
-  rows.push(['K', 'same, TypeScript fallback 1 core', gf(figures.js), `numpy 1 thread: ${gf(numpy1?.gflops)}`, numpy1 ? `${(figures.wasm / numpy1.gflops).toFixed(2)} (wasm/numpy 1 thr)` : '']);
+  const of1 = (v) => (v && numpy1 ? `${(v / numpy1.gflopsCpu).toFixed(2)} of numpy 1 thread (CPU time)` : '');
+  for (const backend of ['relaxed', 'simd', 'js']) {
+    if (plain[backend] === undefined) {
+      rows.push(['K', `X^T Y ${n}x${d}, ${backend} kernels`, 'unavailable', '', '']);
+      continue;
+    }
+    const numpyCell = backend === 'relaxed' ? `numpy 1 thread: ${gf(numpy1?.gflopsCpu)}` : backend === 'simd' ? `numpy all threads (wall): ${gf(numpy?.gflops)}` : '';
+    rows.push(['K', `X^T Y ${n}x${d} (centred, f64), ${backend} kernel, 1 core, CPU time`, gf(plain[backend]), numpyCell, of1(plain[backend])]);
+    if (backend !== 'js') {
+      rows.push(['K', `  same, as pwcca runs it (Strassen-Winograd, effective)`, gf(effective[backend]), '', of1(effective[backend])]);
+    }
+  }
+  if (plain.relaxed && plain.simd) {
+    rows.push(['K', 'relaxed-SIMD FMA vs plain SIMD kernel', `${(plain.relaxed / plain.simd).toFixed(2)}x`, '', 'goal: faster (+17% on the micro-kernel)']);
+  }
+}
+
+/**
+ * Same-algorithm ratios of the decompositions, per core: pwcca's symmetricEigen
+ * and svd (vectors included) against LAPACK's dsyevd and dgesdd through numpy on
+ * one thread, CPU time, in this run (scripts/linalg-vs-lapack.mjs), with the load.
+ */
+async function decompositions() {
+  const { decompositionRatios, loadAverage } = await import(pathToFileURL(path.join(here, 'linalg-vs-lapack.mjs')).href);
+  const { kernelBackend } = await dist('linalg/wasm.js');
+  const before = loadAverage();
+  log(`D: eigen and SVD at 512 and 2048, pwcca (${kernelBackend()} kernels) and numpy ...`);
+  const { rows: figures, threads, error } = await decompositionRatios([512, 2048]);
+  for (const r of figures) {
+    rows.push(['D', `${r.name} (vectors), ${kernelBackend()} kernels, CPU time, 1 core vs LAPACK 1 thread`, fmt(r.pwcca), fmt(r.numpy), r.numpy ? `${ratio(r.pwcca, r.numpy)} (goal <= 2.0x)` : 'skipped']);
+  }
+  notes.push(`D load average before ${before ?? '-'}, after ${loadAverage() ?? '-'}; numpy limited to one thread by ${threads ?? '-'}${error ? `; numpy failed: ${error}` : ''}`);
 }
 
 async function b1() {
@@ -274,8 +310,11 @@ async function b4() {
 
 try {
   const { kernelBackend } = await dist('linalg/wasm.js');
+  const { loadAverage } = await import(pathToFileURL(path.join(here, 'linalg-vs-lapack.mjs')).href);
   log(`pwcca bench: ${os.cpus().length} cores, node ${process.version}, kernels ${kernelBackend()}, data in ${tmp}`);
+  notes.push(`machine: ${os.cpus().length} cores, kernels ${kernelBackend()}, load average at the start ${loadAverage() ?? '-'}`);
   if (only.has('K')) await kernelFigures();
+  if (only.has('D')) await decompositions();
   if (only.has('B1')) await b1();
   if (only.has('B2')) await b2();
   if (only.has('B3')) await b3();
@@ -290,4 +329,5 @@ const line = (r) => r.map((c, i) => String(c).padEnd(widths[i])).join('  ');
 console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of rows) console.log(line(r));
+notes.push(`load average at the end ${(await import(pathToFileURL(path.join(here, 'linalg-vs-lapack.mjs')).href)).loadAverage() ?? '-'}`);
 for (const note of notes) console.log(`note: ${note}`);

@@ -1,18 +1,21 @@
 /**
  * The O(n^3) inner loops of the decompositions in decompose.ts, behind one
- * interface with two implementations: plain TypeScript (below) and
- * WebAssembly SIMD (assembly/kernels.ts, wrapped by ./wasm.ts).
+ * interface with implementations in plain TypeScript (below) and in
+ * WebAssembly (assembly/kernels.ts, wrapped by ./wasm.ts: SIMD, and relaxed
+ * SIMD with fused multiply-adds).
  *
- * Every kernel is written so that both implementations perform the SAME
- * floating-point operations in the SAME order (f64x2 lanes stand for the
- * partial sums the TypeScript loops keep; WebAssembly has no fused
- * multiply-add), so the two backends give identical results, not just results
- * equal to rounding. Each kernel is a whole loop nest, so a decomposition
+ * Every kernel is written so that the TypeScript and the SIMD implementations
+ * perform the SAME floating-point operations in the SAME order (f64x2 lanes
+ * stand for the partial sums the TypeScript loops keep; plain WebAssembly SIMD
+ * has no fused multiply-add), so those two give identical results, not just
+ * results equal to rounding. The relaxed-SIMD build fuses each multiply-add
+ * (one rounding fewer) and agrees with them to rounding. Each kernel is a whole loop nest, so a decomposition
  * crosses from JavaScript into WebAssembly O(n) times, not O(n^2).
  *
  * Buffers: all Float64Arrays a decomposition passes to a kernel come from that
  * kernel set's {@link DecomposeKernels.alloc} (for WebAssembly they are views
- * on the module's memory; the pointers passed are their byte offsets).
+ * on the thread's arena, ./arena.ts; the pointers passed are their byte
+ * offsets), handed back by {@link DecomposeKernels.release}.
  *
  * Layouts:
  * - column-major m x n: element (i, j) at `buf[j * m + i]`;
@@ -25,6 +28,8 @@
  *   f64x2 vectors), with one load and one store per element and sweep. Rows
  *   beyond the matrix are padding and must be zero (they stay zero).
  */
+
+import type { KernelBackend } from './wasm.js';
 
 /** Rows per panel of the panel layout. */
 export const PANEL = 8;
@@ -41,12 +46,14 @@ export function panelIndex(r: number, j: number, cols: number): number {
 
 /** The kernel set used by one decomposition. */
 export interface DecomposeKernels {
-  readonly backend: 'wasm' | 'js';
+  readonly backend: KernelBackend;
   /**
    * Zeroed buffers of the given lengths. For WebAssembly they are views on the
-   * module's memory, valid until the next `alloc` on this kernel set.
+   * thread's arena, valid until `release` or the next `alloc` on this kernel set.
    */
   alloc(lengths: readonly number[]): Float64Array[];
+  /** Hands the buffers of the last `alloc` back (to the arena; nothing to do for TypeScript). */
+  release(): void;
 
   /**
    * tred2, one step's product p = A u from the lower triangle of the leading
@@ -60,10 +67,30 @@ export interface DecomposeKernels {
    */
   tred2Rank2(v: Float64Array, n: number, d: Float64Array, e: Float64Array, i: number): void;
   /**
-   * tred2, accumulation of reflector i: columns 0..i of the leading (i+1)
-   * rows of v get V(:, j) -= (u . V(:, j)) w with u column i+1 and w in d.
+   * tred2, accumulation of `count` reflectors, those of steps i = iFirst ..
+   * iFirst + count - 1 (reflector t: u = us[t n ..], w = u / h = ws[t n ..],
+   * h = hs[t], none when h = 0): for each column j < jEnd of the column-major
+   * n x n v, in turn, and each reflector with i >= j, in order, the leading
+   * i + 1 rows get V(:, j) -= (u . V(:, j)) w. A column passes through all
+   * the reflectors while it is in cache; each column sees the same
+   * operations in the same order as when the reflectors go one at a time
+   * over all columns, so the result is the same, bit for bit.
    */
-  tred2Accumulate(v: Float64Array, n: number, i: number, d: Float64Array): void;
+  tred2AccumulateBlock(
+    v: Float64Array, n: number, us: Float64Array, ws: Float64Array, hs: Float64Array, count: number, iFirst: number, jEnd: number,
+  ): void;
+
+  /**
+   * Blocked tridiagonalisation, the update of the leading count x count block
+   * of the column-major v (leading dimension ld) at the end of a panel:
+   * v[i * ld + j] += dot(p1 row i, p2 row j) over len2 (even) values, rows of
+   * p1 and p2 being len2 doubles apart, for j >= i (column i, rows i and
+   * below: the lower triangle the reduction reads) and, in the diagonal tile
+   * of each pair of columns, a few entries above the diagonal, which the
+   * reduction never reads. Same tiles and sums as the product kernel's
+   * symmetric case: two partial sums (even and odd terms) per entry.
+   */
+  rank2kUpdate(v: Float64Array, ld: number, count: number, p1: Float64Array, p2: Float64Array, len2: number): void;
 
   /**
    * Bidiagonalisation, the pass over trailing columns j = k+1 .. n-1 of the
@@ -114,6 +141,9 @@ export interface DecomposeKernels {
   ): void;
 }
 
+/** Output columns per pass of rank2kUpdate (BLOCK_COLS of the WebAssembly product kernel). */
+const RANK2K_BLOCK_COLS = 256;
+
 /** The plain-TypeScript kernels. */
 export const jsKernels: DecomposeKernels = {
   backend: 'js',
@@ -121,6 +151,8 @@ export const jsKernels: DecomposeKernels = {
   alloc(lengths) {
     return lengths.map((len) => new Float64Array(len));
   },
+
+  release() {},
 
   tred2Symv(v, n, d, e, i) {
     for (let j = 0; j < i; j++) {
@@ -177,12 +209,42 @@ export const jsKernels: DecomposeKernels = {
     }
   },
 
-  tred2Accumulate(v, n, i, d) {
-    const ci1 = (i + 1) * n;
-    for (let j = 0; j <= i; j++) {
+  tred2AccumulateBlock(v, n, us, ws, hs, count, iFirst, jEnd) {
+    for (let j = 0; j < jEnd; j++) {
       const cj = j * n;
-      const g = dot4(v, ci1, v, cj, i + 1);
-      for (let k = 0; k <= i; k++) v[cj + k] -= g * d[k];
+      for (let t = 0; t < count; t++) {
+        const i = iFirst + t;
+        if (i < j || hs[t] === 0) continue;
+        const o = t * n;
+        const g = dot4(us, o, v, cj, i + 1);
+        for (let k = 0; k <= i; k++) v[cj + k] -= g * ws[o + k];
+      }
+    }
+  },
+
+  rank2kUpdate(v, ld, count, p1, p2, len2) {
+    // The entry set of the WebAssembly kernel's tiles: 256-column blocks; in
+    // each, rows in pairs (2i, 2i+1) start at the 4-aligned tile holding the
+    // diagonal entry of the pair's first row.
+    for (let j0 = 0; j0 < count; j0 += RANK2K_BLOCK_COLS) {
+      const j1 = Math.min(count, j0 + RANK2K_BLOCK_COLS);
+      const iEnd = Math.min(count, j1);
+      for (let i = 0; i < iEnd; i++) {
+        const lead = i & ~1;
+        const start = lead > j0 ? j0 + (((lead - j0) >> 2) << 2) : j0;
+        const a = i * len2;
+        const o = i * ld;
+        for (let j = start; j < j1; j++) {
+          const b = j * len2;
+          let even = 0;
+          let odd = 0;
+          for (let r = 0; r < len2; r += 2) {
+            even += p1[a + r] * p2[b + r];
+            odd += p1[a + r + 1] * p2[b + r + 1];
+          }
+          v[o + j] += even + odd;
+        }
+      }
     }
   },
 

@@ -13,18 +13,20 @@
  * (LAPACK dlasr style) on the PANEL layout of decompose-kernels.ts (8-row
  * panels stored column by column), where a chain walks contiguous memory
  * with the running column in registers. The O(n^3) loop nests are the kernels
- * of decompose-kernels.ts: WebAssembly SIMD when the module is built (each
- * decomposition on its own instance and memory), plain TypeScript otherwise or
- * with PWCCA_KERNELS=js; both give identical results.
+ * of decompose-kernels.ts: WebAssembly SIMD when the module is built (the
+ * buffers in the thread's reused arena), plain TypeScript otherwise or with
+ * PWCCA_KERNELS=js; SIMD and TypeScript give identical results, relaxed SIMD
+ * (fused multiply-adds) results equal to rounding.
  *
  * The rotations of QR/QL sweeps depend only on the bidiagonal/tridiagonal,
  * so they are queued and applied 16 sweeps at a time (RotationQueue), and the
  * SVD's sign flips and sorting are applied when copying out.
  *
- * Measured on one core here (scripts/linalg-decompose-timing.mjs), with the
- * WebAssembly kernels: eigen 0.07 s / 0.5 s / 4.3 s and SVD 0.10-0.14 s /
- * 0.75-1.0 s / 6.3-8.2 s at n = 512 / 1024 / 2048, about 4-5x the TypeScript
- * kernels (which run at the speed of the former all-TypeScript code).
+ * Speed against LAPACK (numpy's eigh and svd on one thread, CPU time, same
+ * run): scripts/linalg-vs-lapack.mjs and the D rows of `npm run bench`. Where
+ * the time goes at n = 2048: the rotation chains of the QL/QR sweeps (about
+ * half), then the Householder phases, which are memory-bound level-2 loops
+ * unless blocked.
  */
 
 import { NumericError } from '../errors.js';
@@ -166,8 +168,10 @@ function hypot(a: number, b: number): number {
  * only one triangle is read, so tiny asymmetries from rounding do not matter).
  *
  * Algorithm: Householder tridiagonalisation with accumulation of the
- * transformations (EISPACK tred2), then the implicit QL method with Wilkinson-
- * type shifts (tql2), as in JAMA. Eigenvalues are accurate to about
+ * transformations (EISPACK tred2; from order 1536 on blocked as LAPACK's
+ * dsytrd, with the trailing updates as rank-2k products, and the accumulation
+ * 16 reflectors per pass), then the implicit QL method with Wilkinson-type
+ * shifts (tql2), as in JAMA. Eigenvalues are accurate to about
  * 1e-16 * max|lambda| in absolute terms; eigenvectors are orthonormal to
  * working precision.
  *
@@ -177,16 +181,44 @@ function hypot(a: number, b: number): number {
 export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
   checkBuffer('symmetricEigen', a, n, n);
   checkFinite('symmetricEigen', a, n);
+  return eigenWith(a, n, n >= BLOCKED_MIN_ORDER);
+}
+
+/**
+ * {@link symmetricEigen} with the reduction to tridiagonal form blocked
+ * (tred2Blocked) or not (tred2), whatever the order: symmetricEigen blocks from
+ * BLOCKED_MIN_ORDER on. Exported so that tests can hold the two routes to
+ * each other; not part of the package's interface.
+ */
+export function symmetricEigenRoute(a: Float64Array, n: number, blocked: boolean): SymmetricEigen {
+  checkBuffer('symmetricEigenRoute', a, n, n);
+  checkFinite('symmetricEigenRoute', a, n);
+  return eigenWith(a, n, blocked);
+}
+
+function eigenWith(a: Float64Array, n: number, blocked: boolean): SymmetricEigen {
   const kernels = kernelsFor(n);
+  try {
+    return eigenOn(kernels, a, n, blocked);
+  } finally {
+    kernels.release();
+  }
+}
+
+function eigenOn(kernels: DecomposeKernels, a: Float64Array, n: number, blocked: boolean): SymmetricEigen {
   // v[j * n + k] holds V(k, j) (column-major). Because a is symmetric, its
   // row-major buffer is also its column-major buffer, so a plain copy will do.
   // The QL phase works on the panel layout w instead (see tql2).
-  const [v, d, e, w, cosines, sines, bounds] = kernels.alloc([
-    n * n, n, n, panelLength(n, n), QUEUE_CHAINS * n, QUEUE_CHAINS * n, 2 * QUEUE_CHAINS,
+  const packed = blocked ? 2 * TRED_PANEL * Math.max(n, 1) : 0;
+  const [v, d, e, w, cosines, sines, bounds, p1, p2, us, ws, hs] = kernels.alloc([
+    n * n, n, n, panelLength(n, n), QUEUE_CHAINS * n, QUEUE_CHAINS * n, 2 * QUEUE_CHAINS, packed, packed,
+    ACCUMULATE_BLOCK * n, ACCUMULATE_BLOCK * n, ACCUMULATE_BLOCK,
   ]);
   v.set(a);
   if (n > 0) {
-    tred2(kernels, v, d, e, n);
+    if (blocked) tred2Blocked(kernels, v, d, e, n, p1, p2);
+    else tred2(kernels, v, d, e, n);
+    tred2Accumulate(kernels, v, d, e, n, us, ws, hs);
     columnMajorToPanels(v, n, n, w);
     tql2(d, e, n, new RotationQueue(kernels, w, n, n, cosines, sines, bounds, true));
   }
@@ -207,8 +239,10 @@ export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
 
 /**
  * Householder reduction to tridiagonal form (EISPACK tred2 via JAMA), on a
- * column-major v: V(k, j) is v[j * n + k]. On return d is the diagonal, e the
- * sub-diagonal (e[0] = 0), and v the orthogonal transformation.
+ * column-major v: V(k, j) is v[j * n + k]. On return the reflector of step i
+ * is in column i (rows 0 .. i - 1) with its h in d[i], the diagonal on v's
+ * diagonal and the sub-diagonal in e; tred2Accumulate then forms the
+ * orthogonal transformation.
  */
 function tred2(kernels: DecomposeKernels, v: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
   for (let j = 0; j < n; j++) d[j] = v[j * n + (n - 1)];
@@ -254,19 +288,156 @@ function tred2(kernels: DecomposeKernels, v: Float64Array, d: Float64Array, e: F
     }
     d[i] = h;
   }
+}
 
-  // Accumulate the transformations.
-  for (let i = 0; i < n - 1; i++) {
-    const ci = i * n;
-    const ci1 = (i + 1) * n;
-    v[ci + (n - 1)] = v[ci + i];
-    v[ci + i] = 1;
-    const h = d[i + 1];
-    if (h !== 0) {
-      for (let k = 0; k <= i; k++) d[k] = v[ci1 + k] / h;
-      kernels.tred2Accumulate(v, n, i, d);
+/**
+ * Panel width of the blocked reduction (tred2Blocked): the trailing matrix is
+ * updated once per TRED_PANEL steps, by a rank-2 TRED_PANEL update.
+ */
+const TRED_PANEL = 32;
+/**
+ * Orders from which symmetricEigen reduces blocked. Below, the matrix stays in
+ * cache and the panel bookkeeping (in TypeScript) costs about what the blocking
+ * saves (measured here: 3% slower at 1024, even at 1536, 25% faster at 2048).
+ */
+const BLOCKED_MIN_ORDER = 1536;
+
+/**
+ * tred2's reduction (see {@link tred2}), blocked as LAPACK's dsytrd/dlatrd:
+ * the same reflectors in the same order, but the rank-two update of each step,
+ * A -= u q^T + q u^T, is not applied to the stored matrix at once. The steps
+ * of a panel keep their u and q; a step reads its row of the partly reduced
+ * matrix as the stored row minus the pending updates, and its product A u as
+ * the stored matrix times u minus the pending updates' share; at the end of
+ * the panel the leading block takes all TRED_PANEL updates in one rank-2k
+ * update (kernels.rank2kUpdate, through the tiled product kernel). The stored
+ * matrix streams through memory once per step (the product) instead of twice
+ * (product, then update), and the update runs at the product kernel's speed.
+ * Same arithmetic up to the order of the sums: the result agrees with the
+ * unblocked reduction to rounding.
+ *
+ * @param p1, p2 2 TRED_PANEL n doubles each: the packed panel for rank2kUpdate
+ */
+function tred2Blocked(
+  kernels: DecomposeKernels, v: Float64Array, d: Float64Array, e: Float64Array, n: number,
+  p1: Float64Array, p2: Float64Array,
+): void {
+  // u_t and q_t of the panel's steps, vector t at t * n (entries 0 .. i_t - 1).
+  const us = new Float64Array(TRED_PANEL * n);
+  const qs = new Float64Array(TRED_PANEL * n);
+  let count = 0;
+  for (let i = n - 1; i > 0; i--) {
+    // Row i of the partly reduced matrix (the stored one is stale by the panel's updates), and its diagonal entry.
+    for (let j = 0; j < i; j++) d[j] = v[j * n + i];
+    for (let t = 0; t < count; t++) {
+      const o = t * n;
+      const ui = us[o + i];
+      const qi = qs[o + i];
+      for (let j = 0; j < i; j++) d[j] -= ui * qs[o + j] + qi * us[o + j];
+      v[i * n + i] -= ui * qi + qi * ui;
     }
-    for (let k = 0; k <= i; k++) v[ci1 + k] = 0;
+    // Row i is reduced by this step: clear it, as tred2 does.
+    for (let j = 0; j < i; j++) v[j * n + i] = 0;
+
+    let scale = 0;
+    let h = 0;
+    for (let k = 0; k < i; k++) scale += Math.abs(d[k]);
+    if (scale === 0) {
+      e[i] = d[i - 1];
+      for (let j = 0; j < i; j++) v[i * n + j] = 0;
+    } else {
+      for (let k = 0; k < i; k++) {
+        d[k] /= scale;
+        h += d[k] * d[k];
+      }
+      const f0 = d[i - 1];
+      let g = Math.sqrt(h);
+      if (f0 > 0) g = -g;
+      e[i] = scale * g;
+      h -= f0 * g;
+      d[i - 1] = f0 - g;
+      for (let j = 0; j < i; j++) e[j] = 0;
+      // p = A u: the stored matrix's product (which also stores u into column i), minus the pending updates' share.
+      kernels.tred2Symv(v, n, d, e, i);
+      for (let t = 0; t < count; t++) {
+        const o = t * n;
+        let qu = 0;
+        let uu = 0;
+        for (let k = 0; k < i; k++) {
+          qu += qs[o + k] * d[k];
+          uu += us[o + k] * d[k];
+        }
+        for (let k = 0; k < i; k++) e[k] -= us[o + k] * qu + qs[o + k] * uu;
+      }
+      let f = 0;
+      for (let j = 0; j < i; j++) {
+        e[j] /= h;
+        f += e[j] * d[j];
+      }
+      const hh = f / (h + h);
+      for (let j = 0; j < i; j++) e[j] -= hh * d[j];
+      const o = count * n;
+      us.set(d.subarray(0, i), o);
+      qs.set(e.subarray(0, i), o);
+      count++;
+    }
+    d[i] = h;
+    if (count > 0 && (count === TRED_PANEL || i === 1)) {
+      // The leading i x i block (what is left to reduce) takes the panel's updates.
+      const len2 = 2 * count;
+      for (let a = 0; a < i; a++) {
+        const r = a * len2;
+        for (let t = 0; t < count; t++) {
+          const o = t * n + a;
+          p1[r + t] = us[o];
+          p1[r + count + t] = qs[o];
+          p2[r + t] = -qs[o];
+          p2[r + count + t] = -us[o];
+        }
+      }
+      kernels.rank2kUpdate(v, n, i, p1, p2, len2);
+      count = 0;
+    }
+  }
+}
+
+/**
+ * The second half of tred2: accumulates the reflectors stored by the
+ * reduction (column i + 1 holds u of step i + 1, d[i + 1] its h) into v, the
+ * orthogonal transformation, and leaves the diagonal in d, the sub-diagonal
+ * in e.
+ */
+function tred2Accumulate(
+  kernels: DecomposeKernels, v: Float64Array, d: Float64Array, e: Float64Array, n: number,
+  us: Float64Array, ws: Float64Array, hs: Float64Array,
+): void {
+  // Reflectors ACCUMULATE_BLOCK at a time: steps i = i0 .. i1 - 1 (reflector
+  // of step i: u in column i + 1, rows 0 .. i, and h = d[i + 1]). Each step
+  // first turns its column i into e_i (its diagonal saved in row n - 1, where
+  // no reflector reaches), then applies its reflector to columns 0 .. i; the
+  // block copies its reflectors out, sets its columns up, and lets every
+  // column take the block's reflectors in one pass (tred2AccumulateBlock).
+  for (let i0 = 0; i0 < n - 1; i0 += ACCUMULATE_BLOCK) {
+    const i1 = Math.min(n - 1, i0 + ACCUMULATE_BLOCK);
+    for (let i = i0; i < i1; i++) {
+      const t = i - i0;
+      const ci1 = (i + 1) * n;
+      const h = d[i + 1];
+      hs[t] = h;
+      if (h !== 0) {
+        for (let k = 0; k <= i; k++) {
+          us[t * n + k] = v[ci1 + k];
+          ws[t * n + k] = v[ci1 + k] / h;
+        }
+      }
+      for (let k = 0; k <= i; k++) v[ci1 + k] = 0;
+    }
+    for (let i = i0; i < i1; i++) {
+      const ci = i * n;
+      v[ci + (n - 1)] = v[ci + i];
+      v[ci + i] = 1;
+    }
+    kernels.tred2AccumulateBlock(v, n, us, ws, hs, i1 - i0, i0, i1);
   }
   for (let j = 0; j < n; j++) {
     d[j] = v[j * n + (n - 1)];
@@ -275,6 +446,9 @@ function tred2(kernels: DecomposeKernels, v: Float64Array, d: Float64Array, e: F
   v[(n - 1) * n + (n - 1)] = 1;
   e[0] = 0;
 }
+
+/** Reflectors per pass of tred2Accumulate: 2 x 16 vectors of up to 2048 doubles (512 KiB) stay in L2 with a column. */
+const ACCUMULATE_BLOCK = 16;
 
 /**
  * Symmetric tridiagonal QL with implicit shifts (EISPACK tql2 via JAMA); the
@@ -429,6 +603,16 @@ export function svd(a: Float64Array, rows: number, cols: number): SingularValueD
   const m = transposed ? cols : rows; // m >= n
   const n = transposed ? rows : cols;
   const kernels = kernelsFor(n);
+  try {
+    const result = svdOn(kernels, a, m, n, transposed);
+    return transposed ? { s: result.s, u: result.v, v: result.u } : result;
+  } finally {
+    kernels.release();
+  }
+}
+
+/** The SVD of the m x n (m >= n) matrix B = a, or a^T when `transposed`, on one kernel set. */
+function svdOn(kernels: DecomposeKernels, a: Float64Array, m: number, n: number, transposed: boolean): SingularValueDecomposition {
   const chains = QUEUE_CHAINS * n;
   const [b, s, e, uc, vc, up, vp, work, coef, be, cosU, sinU, boundsU, cosV, sinV, boundsV, ks, pivots] = kernels.alloc([
     m * n, n, n, m * n, n * n, panelLength(m, n), panelLength(n, n), m, n, m,
@@ -467,7 +651,7 @@ export function svd(a: Float64Array, rows: number, cols: number): SingularValueD
   const sOut = Float64Array.from(s);
   const u = panelsToRowMajor(up, m, n, order, null);
   const v = panelsToRowMajor(vp, n, n, order, signs);
-  return transposed ? { s: sOut, u: v, v: u } : { s: sOut, u, v };
+  return { s: sOut, u, v };
 }
 
 /**

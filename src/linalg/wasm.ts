@@ -1,34 +1,52 @@
 /**
- * The WebAssembly SIMD engine behind the hot products of kernels.ts.
+ * The WebAssembly engines behind the hot products of kernels.ts, the Strassen
+ * products of strassen.ts and the decomposition kernels of decompose-kernels.ts.
  *
- * The module (dist/linalg/kernels.wasm, about 3 KB) is compiled by
- * `npm run build` from assembly/kernels.ts with AssemblyScript, a dev
- * dependency: nothing is downloaded, no system library or compiler is needed
- * on the user's machine, and a published package ships the .wasm file in dist/.
+ * Three backends, fastest first:
+ * - `relaxed`: dist/linalg/kernels-relaxed.wasm, SIMD with relaxed-SIMD fused
+ *   multiply-adds (f64x2.relaxed_madd) in the product kernels. Node 20 compiles
+ *   it only with V8's `--experimental-wasm-relaxed-simd`, which is set here
+ *   (v8.setFlagsFromString, before the first compile) and then checked by
+ *   validating a one-instruction module; newer runtimes need no flag.
+ * - `simd`: dist/linalg/kernels.wasm, plain WebAssembly SIMD.
+ * - `js`: the plain-TypeScript kernels.
+ * `auto` (the default) takes the first that loads. The environment variable
+ * `PWCCA_KERNELS=js|simd|relaxed` (or `wasm`: the best WebAssembly one)
+ * forces a backend; {@link setKernelBackend} overrides it for this thread.
  *
- * Loading is synchronous, at the first product that is big enough to need it:
- * `new WebAssembly.Module(bytes)` from the file. The path is resolved relative
- * to this module as `../../dist/linalg/kernels.wasm`, which names the same file
- * from src/linalg (tests run the TypeScript sources) and from dist/linalg.
- * If the file is missing or cannot be compiled, or the environment variable
- * `PWCCA_KERNELS=js` is set, the plain-TypeScript kernels are used instead;
- * they compute the same sums in a different order (results agree to about
- * 1e-15 relative). This file is the one place in linalg that reads a file or
- * the environment, and it does so only to find its own code.
+ * The backends compute the same sums; the relaxed products round differently
+ * (one rounding per multiply-add), so products agree across backends to about
+ * 1e-15 relative, not bit for bit. The decomposition kernels never use fused
+ * operations and give identical results on all three. Within one backend,
+ * results do not depend on the number of threads.
  *
- * Memory: the module exports one linear memory that this side lays out and
- * grows: row chunks of the two operands are copied in (and centred and packed
- * by the module), the p x q output is accumulated in place and copied out at
- * the end. The memory never shrinks; it holds about 8 * (p q + 2 chunk) bytes
- * of the largest product seen (32 MiB for 2048 x 2048). The decompositions
- * use a separate, short-lived instance each (see createWasmDecomposeKernels).
+ * Both modules are built by `npm run build` from assembly/kernels.ts with
+ * AssemblyScript (a dev dependency: nothing is downloaded, no system library
+ * or compiler is needed on the user's machine; a published package ships the
+ * .wasm files in dist/). The path is resolved relative to this module as
+ * `../../dist/linalg/`, which names the same files from src/linalg (tests run
+ * the TypeScript sources) and from dist/linalg. Loading is synchronous, at
+ * the first operation big enough to need it. This file is the one place in
+ * linalg that reads a file or the environment, only to find its own code.
+ *
+ * Memory: every instance imports the thread's one arena (./arena.ts), so the
+ * products, Strassen products and decompositions of a thread share one
+ * reused linear memory instead of three allocators.
  */
 
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { WasmArena } from './arena.js';
 import type { DecomposeKernels } from './decompose-kernels.js';
 
-/** Which implementation runs the products: `wasm` (SIMD) or `js` (the plain-TypeScript fallback). */
-export type KernelBackend = 'wasm' | 'js';
+/** Which implementation runs the kernels. */
+export type KernelBackend = 'relaxed' | 'simd' | 'js';
+/** What may be asked for: a backend, `wasm` (the best WebAssembly backend) or `auto` (the best available). */
+export type KernelChoice = KernelBackend | 'wasm' | 'auto';
+
+/** The WebAssembly backends, fastest first. */
+const WASM_BACKENDS = ['relaxed', 'simd'] as const;
+type WasmBackend = (typeof WASM_BACKENDS)[number];
 
 /**
  * The slice of the WebAssembly JS API used here. Node has it globally, but
@@ -37,15 +55,171 @@ export type KernelBackend = 'wasm' | 'js';
 declare const WebAssembly: {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { readonly exports: unknown };
+  validate(bytes: Uint8Array): boolean;
 };
 
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
+const FILES: Record<WasmBackend, URL> = {
+  simd: new URL('../../dist/linalg/kernels.wasm', import.meta.url),
+  relaxed: new URL('../../dist/linalg/kernels-relaxed.wasm', import.meta.url),
+};
+
+/**
+ * (module (func (param v128 v128 v128) (result v128)
+ *   local.get 0 local.get 1 local.get 2 f64x2.relaxed_madd))
+ * Validates only where relaxed SIMD is enabled.
+ */
+const RELAXED_PROBE = Uint8Array.of(
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b,
+  0x03, 0x02, 0x01, 0x00,
+  0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x87, 0x02, 0x0b,
+);
+
+/** Compiled modules (per backend, null when unavailable) and why one failed. */
+const compiled = new Map<WasmBackend, object | null>();
+const loadErrors = new Map<WasmBackend, string>();
+let override: KernelChoice | undefined;
+
+/** The arena and the instances bound to it (see resetKernelArena). */
+let arena: WasmArena | undefined;
+const bound = new Map<WasmBackend, Bound>();
+
+/** One instance of a module on the thread's arena, and the kernel objects built on it. */
+interface Bound {
+  readonly exports: KernelExports;
+  readonly engine: WasmEngine;
+  readonly decompose: WasmDecomposeKernels;
+}
+
+/**
+ * Chooses the kernels for this thread: a backend, `wasm` (the best
+ * WebAssembly backend), `auto`, or `undefined` to go back to the environment
+ * variable `PWCCA_KERNELS`. Throws if the backend asked for cannot be loaded.
+ */
+export function setKernelBackend(choice: KernelChoice | undefined): void {
+  if (choice !== undefined && resolve(choice) === null) {
+    const why = choice === 'wasm' ? loadErrors.get('simd') : loadErrors.get(choice as WasmBackend);
+    throw new Error(`the ${choice} kernels are not available (${why ?? 'unknown reason'}); run \`npm run build\``);
+  }
+  override = choice;
+}
+
+/** The backend the kernels currently run on. */
+export function kernelBackend(): KernelBackend {
+  return currentBackend();
+}
+
+/** The backends this runtime can load, fastest first (`js` always last). */
+export function availableKernelBackends(): KernelBackend[] {
+  return [...WASM_BACKENDS.filter((b) => compile(b) !== null), 'js'];
+}
+
+/**
+ * Drops the thread's arena and the module instances bound to it, returning
+ * its memory to the garbage collector; the next operation starts a fresh one.
+ * For a long-lived worker that has finished with large matrices (the arena
+ * keeps the high-water mark: about 5 n^2 doubles after an n x n SVD).
+ */
+export function resetKernelArena(): void {
+  arena = undefined;
+  bound.clear();
+}
+
+/** Bytes held by the thread's arena (0 before the first WebAssembly operation). */
+export function kernelArenaBytes(): number {
+  return arena?.capacity ?? 0;
+}
+
+/** The product engine of the current backend, or null for the TypeScript kernels. */
+export function activeEngine(): WasmEngine | null {
+  return current()?.engine ?? null;
+}
+
+/**
+ * The decomposition kernels of the current backend, or null for the
+ * TypeScript kernels. Their buffers live in the thread's arena from `alloc`
+ * until `release`.
+ */
+export function createWasmDecomposeKernels(): DecomposeKernels | null {
+  return current()?.decompose ?? null;
+}
+
+/**
+ * The raw exports of the current backend's instance and the arena they work
+ * in, or null for the TypeScript kernels: for kernels that lay out their own
+ * buffers (the Strassen products).
+ */
+export function kernelModule(): { exports: unknown; arena: WasmArena } | null {
+  const b = current();
+  return b === null ? null : { exports: b.exports, arena: threadArena() };
+}
+
+function currentBackend(): KernelBackend {
+  const choice = override ?? parseChoice(typeof process === 'undefined' ? undefined : process.env.PWCCA_KERNELS);
+  return resolve(choice) ?? 'js';
+}
+
+function parseChoice(value: string | undefined): KernelChoice {
+  return value === 'js' || value === 'simd' || value === 'relaxed' || value === 'wasm' ? value : 'auto';
+}
+
+/** The backend a choice stands for, or null when it asks for one that cannot load. */
+function resolve(choice: KernelChoice): KernelBackend | null {
+  if (choice === 'js') return 'js';
+  if (choice === 'simd' || choice === 'relaxed') return compile(choice) === null ? null : choice;
+  const best = WASM_BACKENDS.find((b) => compile(b) !== null);
+  if (best !== undefined) return best;
+  return choice === 'auto' ? 'js' : null;
+}
+
+function current(): Bound | null {
+  const backend = currentBackend();
+  return backend === 'js' ? null : bind(backend);
+}
+
+function threadArena(): WasmArena {
+  arena ??= new WasmArena();
+  return arena;
+}
+
+function compile(backend: WasmBackend): object | null {
+  const known = compiled.get(backend);
+  if (known !== undefined) return known;
+  let module: object | null = null;
+  try {
+    if (backend === 'relaxed' && !enableRelaxedSimd()) throw new Error('this runtime does not support relaxed SIMD');
+    module = new WebAssembly.Module(readFileSync(FILES[backend]));
+  } catch (error) {
+    loadErrors.set(backend, (error as Error).message);
+  }
+  compiled.set(backend, module);
+  return module;
+}
+
+/** Turns on V8's relaxed SIMD where it is behind a flag (Node 20), then checks that it compiles. */
+function enableRelaxedSimd(): boolean {
+  if (WebAssembly.validate(RELAXED_PROBE)) return true;
+  try {
+    setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    return false;
+  }
+  return WebAssembly.validate(RELAXED_PROBE);
+}
+
+function bind(backend: WasmBackend): Bound | null {
+  const known = bound.get(backend);
+  if (known !== undefined) return known;
+  const module = compile(backend);
+  if (module === null) return null;
+  const a = threadArena();
+  const exports = new WebAssembly.Instance(module, { env: { memory: a.memory } }).exports as KernelExports;
+  const b: Bound = { exports, engine: new WasmEngine(exports, a), decompose: new WasmDecomposeKernels(exports, a, backend) };
+  bound.set(backend, b);
+  return b;
 }
 
 interface KernelExports {
-  readonly memory: WasmMemory;
   crossChunk(
     a: number, meanA: number, p: number,
     b: number, meanB: number, q: number,
@@ -55,76 +229,17 @@ interface KernelExports {
   blockRows(): number;
 }
 
-const WASM_URL = new URL('../../dist/linalg/kernels.wasm', import.meta.url);
-/** Rows copied into the module per call: chunks of about this many bytes. */
+/** Rows copied into the arena per call: chunks of about this many bytes. */
 const CHUNK_BYTES = 4 << 20;
-const PAGE = 65536;
 
-let compiled: object | undefined;
-let engine: WasmEngine | null | undefined;
-let override: KernelBackend | 'auto' | undefined;
-let loadError: string | undefined;
-
-/**
- * Chooses the kernels: `wasm`, `js` or `auto` (wasm when the module loads).
- * Overrides `PWCCA_KERNELS` for this thread; `undefined` goes back to the
- * environment variable. `wasm` throws if the module cannot be loaded.
- */
-export function setKernelBackend(choice: KernelBackend | 'auto' | undefined): void {
-  override = choice;
-  if (choice === 'wasm' && loadEngine() === null) {
-    throw new Error(`the WebAssembly kernels are not available (${loadError}); run \`npm run build\``);
-  }
-}
-
-/** The backend products currently run on. */
-export function kernelBackend(): KernelBackend {
-  return activeEngine() === null ? 'js' : 'wasm';
-}
-
-/** The engine to use now, or null for the TypeScript kernels. */
-export function activeEngine(): WasmEngine | null {
-  const choice = override ?? parseChoice(typeof process === 'undefined' ? undefined : process.env.PWCCA_KERNELS);
-  if (choice === 'js') return null;
-  return loadEngine();
-}
-
-function parseChoice(value: string | undefined): KernelBackend | 'auto' {
-  return value === 'js' ? 'js' : value === 'wasm' ? 'wasm' : 'auto';
-}
-
-function loadEngine(): WasmEngine | null {
-  if (engine !== undefined) return engine;
-  try {
-    compiled = new WebAssembly.Module(readFileSync(WASM_URL));
-    const instance = new WebAssembly.Instance(compiled, {});
-    engine = new WasmEngine(instance.exports as unknown as KernelExports);
-  } catch (error) {
-    loadError = (error as Error).message;
-    engine = null;
-  }
-  return engine;
-}
-
-/** Byte offsets of one product's buffers in the module's memory. */
-interface Layout {
-  out: number;
-  meanA: number;
-  meanB: number;
-  pa: number;
-  pb: number;
-  chunkA: number;
-  chunkB: number;
-  chunkRows: number;
-}
-
-/** A loaded kernel module and the views on its memory. */
+/** A loaded product kernel and the arena it works in. */
 export class WasmEngine {
-  private view: Float64Array;
   private readonly block: number;
 
-  constructor(private readonly kernels: KernelExports) {
-    this.view = new Float64Array(kernels.memory.buffer);
+  constructor(
+    private readonly kernels: KernelExports,
+    private readonly arena: WasmArena,
+  ) {
     this.block = kernels.blockRows();
   }
 
@@ -133,6 +248,10 @@ export class WasmEngine {
    * row-major, out p x q row-major. Null means are zero. With `symmetric`
    * (A === B with the same means) only the upper triangle is computed and
    * mirrored, as in the TypeScript kernel.
+   *
+   * The buffers (output, means, packed blocks, a row chunk of each operand:
+   * about 8 (p q + 2 chunk) bytes, 32 MiB for 2048 x 2048) are taken from the
+   * arena for the duration of the call.
    */
   crossProductInto(
     a: Float64Array,
@@ -145,64 +264,50 @@ export class WasmEngine {
     out: Float64Array,
     symmetric: boolean,
   ): void {
-    const layout = this.reserve(p, q);
-    let view = this.view;
-    view.set(out, layout.out / 8);
-    if (meanA) view.set(meanA, layout.meanA / 8);
-    else view.fill(0, layout.meanA / 8, layout.meanA / 8 + p);
-    if (!symmetric) {
-      if (meanB) view.set(meanB, layout.meanB / 8);
-      else view.fill(0, layout.meanB / 8, layout.meanB / 8 + q);
+    const arena = this.arena;
+    const mark = arena.mark();
+    try {
+      const stride = this.block + 2;
+      const chunkRows = Math.max(this.block, Math.floor(CHUNK_BYTES / (8 * (p + q)) / this.block) * this.block);
+      const outAt = arena.take(p * q);
+      const meanAAt = arena.take(p);
+      const meanBAt = arena.take(q);
+      const pa = arena.take(p * stride);
+      const pb = arena.take(q * stride);
+      const chunkA = arena.take(chunkRows * p);
+      const chunkB = arena.take(chunkRows * q);
+      const view = arena.f64; // after the last take: no growth below
+      view.set(out, outAt / 8);
+      if (meanA) view.set(meanA, meanAAt / 8);
+      else view.fill(0, meanAAt / 8, meanAAt / 8 + p);
+      if (!symmetric) {
+        if (meanB) view.set(meanB, meanBAt / 8);
+        else view.fill(0, meanBAt / 8, meanBAt / 8 + q);
+      }
+      for (let r0 = 0; r0 < rows; r0 += chunkRows) {
+        const len = Math.min(chunkRows, rows - r0);
+        view.set(a.subarray(r0 * p, (r0 + len) * p), chunkA / 8);
+        if (!symmetric) view.set(b.subarray(r0 * q, (r0 + len) * q), chunkB / 8);
+        this.kernels.crossChunk(
+          chunkA, meanAAt, p,
+          symmetric ? chunkA : chunkB, symmetric ? meanAAt : meanBAt, q,
+          len, outAt, symmetric ? 1 : 0, pa, pb,
+        );
+      }
+      if (symmetric) this.kernels.mirrorUpper(outAt, p);
+      out.set(view.subarray(outAt / 8, outAt / 8 + p * q));
+    } finally {
+      arena.release(mark);
     }
-    for (let r0 = 0; r0 < rows; r0 += layout.chunkRows) {
-      const len = Math.min(layout.chunkRows, rows - r0);
-      view.set(a.subarray(r0 * p, (r0 + len) * p), layout.chunkA / 8);
-      if (!symmetric) view.set(b.subarray(r0 * q, (r0 + len) * q), layout.chunkB / 8);
-      this.kernels.crossChunk(
-        layout.chunkA, layout.meanA, p,
-        symmetric ? layout.chunkA : layout.chunkB, symmetric ? layout.meanA : layout.meanB, q,
-        len, layout.out, symmetric ? 1 : 0, layout.pa, layout.pb,
-      );
-    }
-    if (symmetric) this.kernels.mirrorUpper(layout.out, p);
-    view = this.view;
-    out.set(view.subarray(layout.out / 8, layout.out / 8 + p * q));
-  }
-
-  /** Lays out the buffers of a p x q product and grows the memory to hold them. */
-  private reserve(p: number, q: number): Layout {
-    const stride = this.block + 2;
-    const chunkRows = Math.max(this.block, Math.floor(CHUNK_BYTES / (8 * (p + q)) / this.block) * this.block);
-    let offset = 1024; // keep clear of the module's own (empty) data segment
-    const take = (doubles: number): number => {
-      const at = offset;
-      offset += doubles * 8;
-      offset = (offset + 15) & ~15;
-      return at;
-    };
-    const layout: Layout = {
-      out: take(p * q),
-      meanA: take(p),
-      meanB: take(q),
-      pa: take(p * stride),
-      pb: take(q * stride),
-      chunkA: take(chunkRows * p),
-      chunkB: take(chunkRows * q),
-      chunkRows,
-    };
-    const memory = this.kernels.memory;
-    if (offset > memory.buffer.byteLength) memory.grow(Math.ceil((offset - memory.buffer.byteLength) / PAGE));
-    if (this.view.buffer !== memory.buffer) this.view = new Float64Array(memory.buffer);
-    return layout;
   }
 }
 
 /** The decomposition kernels of the module (see decompose-kernels.ts for what each computes). */
 interface DecomposeExports {
-  readonly memory: WasmMemory;
   tred2Symv(v: number, n: number, d: number, e: number, i: number): void;
   tred2Rank2(v: number, n: number, d: number, e: number, i: number): void;
-  tred2Accumulate(v: number, n: number, i: number, d: number): void;
+  tred2AccumulateBlock(v: number, n: number, us: number, ws: number, hs: number, count: number, iFirst: number, jEnd: number): void;
+  rank2kUpdate(out: number, ld: number, count: number, p1: number, p2: number, len2: number): void;
   bidiagColumns(
     b: number, m: number, n: number, k: number,
     work: number, coef: number, be: number, e: number,
@@ -215,47 +320,32 @@ interface DecomposeExports {
 }
 
 /**
- * A fresh instance of the kernel module for one decomposition, or null when
- * the TypeScript kernels are in use (PWCCA_KERNELS=js, setKernelBackend('js'),
- * or no module). Each decomposition gets its OWN instance, and so its own
- * linear memory: the buffers live there while it runs, and the memory (about
- * 5 n^2 doubles for an n x n SVD) is garbage-collected with the instance
- * afterwards instead of staying with the long-lived product engine.
- * Instantiating the already compiled module takes microseconds.
+ * Pointers passed to the module are the byte offsets of views on the arena.
+ * `alloc` takes the buffers of one decomposition from the arena (released by
+ * `release`, or by the next `alloc`); decompositions do not nest.
  */
-export function createWasmDecomposeKernels(): DecomposeKernels | null {
-  const exports = instantiateKernelModule();
-  return exports === null ? null : new WasmDecomposeKernels(exports as DecomposeExports);
-}
-
-/**
- * The exports of a fresh instance (own linear memory) of the compiled kernel
- * module, or null when the TypeScript kernels are in use. For kernels that
- * keep their own memory layout (decompositions, Strassen products); the file
- * is read and compiled once, here.
- */
-export function instantiateKernelModule(): unknown {
-  if (activeEngine() === null || compiled === undefined) return null;
-  return new WebAssembly.Instance(compiled, {}).exports;
-}
-
-/** Pointers passed to the module are the byte offsets of views on its memory (see alloc). */
 class WasmDecomposeKernels implements DecomposeKernels {
-  readonly backend = 'wasm' as const;
+  private mark: number | undefined;
+  private readonly x: DecomposeExports;
 
-  constructor(private readonly x: DecomposeExports) {}
+  constructor(
+    exports: unknown,
+    private readonly arena: WasmArena,
+    readonly backend: WasmBackend,
+  ) {
+    this.x = exports as DecomposeExports;
+  }
 
   alloc(lengths: readonly number[]): Float64Array[] {
-    let offset = 1024; // keep clear of the module's own (empty) data segment
-    const offsets = lengths.map((len) => {
-      const at = offset;
-      offset = (offset + len * 8 + 63) & ~63; // cache-line aligned, so panels and vectors are too
-      return at;
-    });
-    const memory = this.x.memory;
-    if (offset > memory.buffer.byteLength) memory.grow(Math.ceil((offset - memory.buffer.byteLength) / PAGE));
-    const buffer = memory.buffer;
-    return lengths.map((len, i) => new Float64Array(buffer, offsets[i], len).fill(0));
+    this.release();
+    this.mark = this.arena.mark();
+    return this.arena.views(lengths);
+  }
+
+  release(): void {
+    if (this.mark === undefined) return;
+    this.arena.release(this.mark);
+    this.mark = undefined;
   }
 
   tred2Symv(v: Float64Array, n: number, d: Float64Array, e: Float64Array, i: number): void {
@@ -266,8 +356,14 @@ class WasmDecomposeKernels implements DecomposeKernels {
     this.x.tred2Rank2(v.byteOffset, n, d.byteOffset, e.byteOffset, i);
   }
 
-  tred2Accumulate(v: Float64Array, n: number, i: number, d: Float64Array): void {
-    this.x.tred2Accumulate(v.byteOffset, n, i, d.byteOffset);
+  tred2AccumulateBlock(
+    v: Float64Array, n: number, us: Float64Array, ws: Float64Array, hs: Float64Array, count: number, iFirst: number, jEnd: number,
+  ): void {
+    this.x.tred2AccumulateBlock(v.byteOffset, n, us.byteOffset, ws.byteOffset, hs.byteOffset, count, iFirst, jEnd);
+  }
+
+  rank2kUpdate(v: Float64Array, ld: number, count: number, p1: Float64Array, p2: Float64Array, len2: number): void {
+    this.x.rank2kUpdate(v.byteOffset, ld, count, p1.byteOffset, p2.byteOffset, len2);
   }
 
   bidiagColumns(

@@ -102,3 +102,70 @@ export function isDescending(a: ArrayLike<number>): boolean {
   for (let i = 1; i < a.length; i++) if (a[i] > a[i - 1]) return false;
   return true;
 }
+
+/** max |a - b| / max |b| (the relative difference the backend and oracle comparisons use). */
+export function relativeDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  return maxAbsDiff(a, b) / Math.max(maxAbs(b), Number.MIN_VALUE);
+}
+
+/** The first entry of the n x n row-major m that differs from its mirror image, described; null if m is exactly symmetric. */
+export function asymmetry(m: ArrayLike<number>, n: number): string | null {
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      if (!Object.is(m[i * n + j], m[j * n + i])) return `(${i}, ${j}) = ${m[i * n + j]} but (${j}, ${i}) = ${m[j * n + i]}`;
+    }
+  }
+  return null;
+}
+
+/**
+ * The centred cross product sum_r (x_r - mx)(y_r - my)^T as a plain double loop
+ * over transposed, centred copies (an independent reference for the kernels).
+ */
+export function naiveCross(
+  x: Float64Array, mx: Float64Array, dx: number,
+  y: Float64Array, my: Float64Array, dy: number, rows: number,
+): Float64Array {
+  const xt = new Float64Array(dx * rows);
+  const yt = new Float64Array(dy * rows);
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < dx; i++) xt[i * rows + r] = x[r * dx + i] - mx[i];
+    for (let j = 0; j < dy; j++) yt[j * rows + r] = y[r * dy + j] - my[j];
+  }
+  const out = new Float64Array(dx * dy);
+  for (let i = 0; i < dx; i++) {
+    for (let j = 0; j < dy; j++) {
+      let s = 0;
+      for (let r = 0; r < rows; r++) s += xt[i * rows + r] * yt[j * rows + r];
+      out[i * dy + j] = s;
+    }
+  }
+  return out;
+}
+
+/**
+ * Worst | |<a_c, b_c>| - 1 | over the columns c of two n-row matrices of unit
+ * columns (a k wide, b bk wide, column c of a against column order[c] of b),
+ * skipping the columns whose value is closer than `minGap` to a neighbour:
+ * there the vectors are not determined. 0 when every column matches up to sign.
+ */
+export function worstAlignment(
+  a: Float64Array, k: number, b: Float64Array, bk: number, n: number,
+  values: ArrayLike<number>, minGap: number, order: readonly number[] = Array.from({ length: k }, (_, i) => i),
+): number {
+  let worst = 0;
+  for (let c = 0; c < k; c++) {
+    const gap = Math.min(c > 0 ? Math.abs(values[c - 1] - values[c]) : Infinity, c < k - 1 ? Math.abs(values[c] - values[c + 1]) : Infinity);
+    if (gap < minGap) continue;
+    let dot = 0;
+    for (let r = 0; r < n; r++) dot += a[r * k + c] * b[r * bk + order[c]];
+    worst = Math.max(worst, Math.abs(Math.abs(dot) - 1));
+  }
+  return worst;
+}
+
+/** The first index where `values` breaks `ok`, described with its value; null when every value passes. */
+export function firstFailing(values: ArrayLike<number>, ok: (x: number, i: number) => boolean): string | null {
+  for (let i = 0; i < values.length; i++) if (!ok(values[i], i)) return `index ${i}: ${values[i]}`;
+  return null;
+}
