@@ -1,5 +1,8 @@
 import { expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { Readable, Writable } from 'node:stream';
+import { main } from '../../src/cli/main.js';
+import type { CliContext } from '../../src/cli/context.js';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,6 +16,35 @@ export interface CliRun {
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
+}
+
+/** A writable stream that keeps what is written, as text. */
+class Capture extends Writable {
+  text = '';
+
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+/**
+ * Runs the CLI in this process through `main(argv, context)`: stdout and
+ * stderr captured, standard input fed from `input`, no colours (NO_COLOR),
+ * streams that are not terminals (so no progress bars). The exit code is
+ * what `main` returns. Fast, and it runs the current sources.
+ */
+export async function runMain(args: readonly string[], input?: Uint8Array, env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const context: CliContext = {
+    stdout,
+    stderr,
+    stdin: Readable.from(input === undefined ? [] : [Buffer.from(input)]),
+    env: { ...process.env, NO_COLOR: '1', ...env },
+  };
+  const code = await main(args, context);
+  return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
 /** Runs the built pwcca binary without colours, optionally feeding standard input. */
