@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { expectSameCsv, pwccaBin, repositoryRoot, runMain } from '../../helpers/cli.js';
 import { writeTree } from '../../studies/pairwise/helpers.js';
 import { useTemporaryFolders } from '../../helpers/temp.js';
+import { expectClose } from '../../helpers/expect-close.js';
 
 const temporaryFolder = useTemporaryFolders();
 
@@ -153,9 +154,7 @@ describe('pwcca pairwise', () => {
     const full = await runMain(['pairwise', folder, '--format', 'json', '--jobs', '1', '-q']);
     const [a, b] = [JSON.parse(resumed.stdout), JSON.parse(full.stdout)];
     expect(a.layers[0].labels).toEqual(b.layers[0].labels);
-    a.layers[0].methods.pwcca.distance.forEach((row: number[], i: number) =>
-      row.forEach((value, j) => expect(value).toBeCloseTo(b.layers[0].methods.pwcca.distance[i][j], 12)),
-    );
+    expectClose(a.layers[0].methods.pwcca.distance.flat(), b.layers[0].methods.pwcca.distance.flat(), 1e-12, 'resumed vs full pwcca matrix');
     // Every pair holds PWCCA and CCA, so --method may change on resume; a finished journal runs nothing.
     const cca = await runMain(['pairwise', folder, '--out', journal, '--resume', '--method', 'cca', '--format', 'csv']);
     expect(cca.code).toBe(0);
