@@ -121,6 +121,19 @@ describe('pwcca pairwise', () => {
     expect((await runMain(['pairwise', runs, '--method', 'foo'])).code).toBe(2);
   });
 
+  it('--resume stops at a damaged journal line, naming its number', async () => {
+    const folder = temporary();
+    const journal = join(folder, 'pairs.ndjson');
+    expect((await runMain(['pairwise', runs, '--out', journal, '-q'])).code).toBe(0);
+    const lines = readFileSync(journal, 'utf8').split('\n');
+    lines[3] = lines[3].replace(/"similarity":[-0-9.e]+/, '"similarity":"x"');
+    writeFileSync(journal, lines.join('\n'));
+    const run = await runMain(['pairwise', runs, '--out', journal, '--resume']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^pwcca: cannot resume: line 4 of the file is not a valid pairwise record: "values\.pwcca" lacks a numeric similarity and distance/m);
+    expect(run.stderr).toMatch(/hint: .*delete line 4/);
+  });
+
   it('keeps every finished pair when killed, and --resume finishes with the same result', async () => {
     const folder = temporary();
     const names = Array.from({ length: 12 }, (_, i) => `s${i + 1}`);
