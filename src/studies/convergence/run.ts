@@ -270,8 +270,15 @@ export async function runConvergence(
   const directions =
     options.directions !== undefined
       ? await runDirections(set, {
+          layout: options.layout,
+          conv: options.conv,
+          skipNonNumeric: options.skipNonNumeric,
+          stdin: options.stdin,
+          jobs: options.jobs,
+          maxMemoryBytes: options.maxMemoryBytes,
+          stream: options.stream,
+          onRowsRead: options.onRowsRead,
           count: options.directions,
-          read: options,
           epsilon: options.epsilon,
           onProgress: options.onDirectionsProgress,
         })
