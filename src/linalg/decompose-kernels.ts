@@ -29,7 +29,6 @@
  *   beyond the matrix are padding and must be zero (they stay zero).
  */
 
-import type { KernelBackend } from './wasm.js';
 
 /** Rows per panel of the panel layout. */
 export const PANEL = 8;
@@ -46,7 +45,8 @@ export function panelIndex(r: number, j: number, cols: number): number {
 
 /** The kernel set used by one decomposition. */
 export interface DecomposeKernels {
-  readonly backend: KernelBackend;
+  /** Which kernels these are: `relaxed` (FMA), `simd` or `js` (wasm.ts's KernelBackend). */
+  readonly backend: 'relaxed' | 'simd' | 'js';
   /**
    * Zeroed buffers of the given lengths. For WebAssembly they are views on the
    * thread's arena, valid until `release` or the next `alloc` on this kernel set.

@@ -40,7 +40,7 @@ import { WasmArena } from './arena.js';
 import type { DecomposeKernels } from './decompose-kernels.js';
 
 /** Which implementation runs the kernels. */
-export type KernelBackend = 'relaxed' | 'simd' | 'js';
+export type KernelBackend = DecomposeKernels['backend'];
 /** What may be asked for: a backend, `wasm` (the best WebAssembly backend) or `auto` (the best available). */
 export type KernelChoice = KernelBackend | 'wasm' | 'auto';
 
