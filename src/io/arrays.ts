@@ -22,6 +22,11 @@ export interface ArrayEntry extends ArrayInfo {
    * bytes (magic included), so a row-chunk reader can stream it in place.
    */
   readonly npyOffset?: number;
+  /**
+   * Checks that the array is usable (at least 2-D, no zero axis, sizes that
+   * match the file) from its header alone, before memory is budgeted.
+   */
+  check?(): void;
   /** Reads the array, converted to float64 in C order. */
   read(): Promise<NdArray>;
 }

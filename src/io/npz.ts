@@ -43,6 +43,7 @@ export async function listNpzArrays(source: ByteSource, entries: readonly ZipEnt
       shape: header.shape,
       dtype: header.dtype,
       npyOffset,
+      check: () => checkNpyHeader(header, entry.size, where),
       read: async () => {
         checkNpyHeader(header, entry.size, where);
         if (npyOffset === undefined) return parseNpy(await readZipMember(source, entry), where, options);

@@ -1,0 +1,91 @@
+/**
+ * `FILE#KEY` and `FILE#t=K` references: which file, which array inside it,
+ * and which timestep of a sequence array.
+ *
+ * Syntax: `FILE`, `FILE#KEY`, `FILE#t=K` or `FILE#KEY#t=K`. A `#` that is
+ * part of an existing file's name stays part of the name: the longest prefix
+ * of the reference (ending before a `#`) that names an existing path wins.
+ */
+import { InputError } from '../errors.js';
+import type { ArrayEntry, ArrayInfo } from './arrays.js';
+import { formatShape } from './ndarray.js';
+
+/** A parsed input reference. */
+export interface InputRef {
+  /** File path ('-' for standard input). */
+  readonly path: string;
+  /** Array inside the file; undefined selects the only array. */
+  readonly key?: string;
+  /** Timestep of a sequence array (needs a layout with a `t` axis). */
+  readonly timestep?: number;
+}
+
+/**
+ * Splits a reference into path, key and timestep. `exists` tells whether a
+ * path exists (a file name may contain '#'); when no prefix exists the split
+ * is at the first '#', so the error names the missing file.
+ *
+ * @throws InputError for a malformed `t=K`.
+ */
+export async function parseInputRef(ref: string, exists: (path: string) => Promise<boolean>): Promise<InputRef> {
+  if (!ref.includes('#') || (await exists(ref))) return { path: ref };
+  const cuts: number[] = [];
+  for (let at = ref.indexOf('#'); at >= 0; at = ref.indexOf('#', at + 1)) cuts.push(at);
+  let cut = cuts[0];
+  if (ref.startsWith('-#')) cut = 1;
+  else {
+    for (const candidate of [...cuts].reverse()) {
+      if (candidate > 0 && (await exists(ref.slice(0, candidate)))) {
+        cut = candidate;
+        break;
+      }
+    }
+  }
+  return { path: ref.slice(0, cut), ...parseSelector(ref.slice(cut + 1), ref) };
+}
+
+/** `KEY`, `t=K` or `KEY#t=K`. */
+function parseSelector(selector: string, ref: string): { key?: string; timestep?: number } {
+  const match = /^(?:(.*)#)?t=(.*)$/s.exec(selector);
+  if (!match) return selector === '' ? {} : { key: selector };
+  if (!/^\d{1,9}$/.test(match[2])) {
+    throw new InputError(`bad timestep in ${ref}: 't=${match[2]}' (expected t=K with K a whole number from 0)`, {
+      where: ref,
+      hint: 'write FILE#t=3 or FILE#KEY#t=3',
+    });
+  }
+  const key = match[1];
+  return { ...(key === undefined || key === '' ? {} : { key }), timestep: Number(match[2]) };
+}
+
+/**
+ * The array a key selects: by its canonical key or an alias; with no key, the
+ * file's only array.
+ *
+ * @throws InputError listing the keys (with shapes) when the key is missing,
+ *   absent from the file, or the file holds no array.
+ */
+export function selectArray(entries: readonly ArrayEntry[], key: string | undefined, source: string): ArrayEntry {
+  if (key === undefined) {
+    if (entries.length === 1) return entries[0];
+    if (entries.length === 0) {
+      throw new InputError(`no numeric array in ${source}`, { where: source, hint: 'save at least one numeric array (tensor, dataset) in the file' });
+    }
+    throw new InputError(`${source} holds ${entries.length} arrays; choose one with FILE#KEY: ${describeArrays(entries)}`, {
+      where: source,
+      hint: `e.g. ${source}#${entries[0].key}`,
+    });
+  }
+  const found = entries.find((entry) => entry.key === key) ?? entries.find((entry) => entry.aliases.includes(key));
+  if (found) return found;
+  throw new InputError(`no array '${key}' in ${source}; it holds ${entries.length === 0 ? 'no numeric array' : describeArrays(entries)}`, {
+    where: source,
+    hint: entries.length === 0 ? 'check the file' : `use one of these keys, e.g. ${source}#${entries[0].key}`,
+  });
+}
+
+/** `fc1 (200x12 float32), fc2 (...)`, at most 20 listed. */
+export function describeArrays(arrays: readonly ArrayInfo[]): string {
+  const shown = arrays.slice(0, 20).map((array) => `${array.key === '' ? '(whole file)' : array.key} (${formatShape(array.shape)} ${array.dtype})`);
+  return shown.join(', ') + (arrays.length > 20 ? `, and ${arrays.length - 20} more` : '');
+}
