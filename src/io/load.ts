@@ -10,16 +10,13 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { InputError } from '../errors.js';
 import type { Matrix } from '../types.js';
-import type { ArrayEntry, ArrayInfo } from './arrays.js';
+import type { ArrayInfo } from './arrays.js';
 import { DETECT_BYTES, detectFormat } from './detect.js';
 import { parseInputRef, selectArray, type InputRef } from './keys.js';
 import { countElements, formatBytes, formatShape, type NdArray } from './ndarray.js';
-import { checkNpyHeader, decodeNpyData, MAX_NPY_HEADER_BYTES, parseNpy, parseNpyHeader, type NpyHeader } from './npy.js';
-import { listNpzArrays } from './npz.js';
-import { listSafetensorsArrays } from './safetensors.js';
-import { fileSource, memorySource, type ByteSource } from './source.js';
-import { isTorchArchive, listTorchArrays } from './torch.js';
-import { readZipDirectory } from './zip.js';
+import { checkNpyHeader, decodeNpyData, MAX_NPY_HEADER_BYTES, parseNpyHeader, type NpyHeader } from './npy.js';
+import { openBytes, openContainer, type InputFileFormat, type OpenedInput } from './open.js';
+import { fileSource, memorySource } from './source.js';
 import { checkLayout, reduceToMatrix, selectTimestep, type ConvReduction, type Layout } from './layout.js';
 
 export interface LoadOptions {
@@ -43,8 +40,6 @@ export interface LoadOptions {
   readonly dtype?: 'bfloat16';
 }
 
-/** Formats pwcca reads, as reported in `InputInfo`. */
-export type InputFileFormat = 'npy' | 'arrow' | 'npz' | 'torch' | 'safetensors' | 'hdf5';
 
 /** How an input was read, for reports. */
 export interface InputInfo {
@@ -66,6 +61,8 @@ export interface InputInfo {
   readonly datapoints: number;
   readonly neurons: number;
 }
+
+export type { InputFileFormat };
 
 export interface LoadedMatrix {
   readonly matrix: Matrix;
@@ -184,11 +181,6 @@ function describeRef(source: string, key: string | undefined, timestep: number |
   return source + (key ? `#${key}` : '') + (timestep === undefined ? '' : `#t=${timestep}`);
 }
 
-interface OpenedInput {
-  readonly format: InputFileFormat;
-  readonly entries: ArrayEntry[];
-  readonly fileLayout?: string;
-}
 
 /**
  * Opens a regular file, lists its arrays with `use` while it is open, then
@@ -239,50 +231,6 @@ async function withOpenInput<T>(
   } finally {
     await handle.close();
   }
-}
-
-/** The arrays of a zip (.npz or torch.save) or safetensors input. */
-async function openContainer(format: 'zip' | 'safetensors', source: ByteSource, options: Pick<LoadOptions, 'dtype'>): Promise<OpenedInput> {
-  if (format === 'safetensors') return { format, entries: await listSafetensorsArrays(source) };
-  const directory = await readZipDirectory(source);
-  if (isTorchArchive(directory)) return { format: 'torch', entries: await listTorchArrays(source, directory) };
-  if (directory.every((entry) => entry.name.endsWith('.npy') || entry.name.endsWith('/'))) {
-    return { format: 'npz', entries: await listNpzArrays(source, directory, options) };
-  }
-  const other = directory.find((entry) => !entry.name.endsWith('.npy'))!;
-  throw new InputError(`a zip archive that is neither .npz nor torch.save (${source.name}): it holds '${other.name}'`, {
-    where: source.name,
-    hint: 'pwcca reads np.savez / np.savez_compressed archives (.npy members) and torch.save files; save arrays with np.savez(path, **arrays)',
-  });
-}
-
-/** Any input already in memory (standard input, pipes, Arrow files). */
-async function openBytes(source: ByteSource, options: Pick<LoadOptions, 'dtype' | 'skipNonNumeric'>): Promise<OpenedInput> {
-  const bytes = await source.read(0, source.size);
-  const format = detectFormat(bytes, source.name);
-  if (format === 'zip' || format === 'safetensors') return openContainer(format, source, options);
-  if (format === 'hdf5') {
-    throw new InputError(`HDF5 cannot be read from a stream (${source.name})`, { where: source.name, hint: 'save it to a file and pass its path' });
-  }
-  if (format === 'npy') {
-    const header = parseNpyHeader(bytes, source.name, options);
-    return {
-      format,
-      entries: [{
-        key: '', aliases: [], shape: header.shape, dtype: header.dtype,
-        check: () => checkNpyHeader(header, bytes.length, source.name),
-        read: async () => parseNpy(bytes, source.name, options),
-      }],
-    };
-  }
-  // Loaded on demand: apache-arrow adds about 0.17 s to start-up.
-  const { parseArrow, LAYOUT_METADATA_KEY } = await import('./arrow.js');
-  const array = parseArrow(bytes, source.name, { skipNonNumeric: options.skipNonNumeric });
-  return {
-    format: 'arrow',
-    fileLayout: array.metadata.get(LAYOUT_METADATA_KEY),
-    entries: [{ key: '', aliases: [], shape: array.shape, dtype: array.dtype, read: async () => array }],
-  };
 }
 
 /** Selects the array `key` names (or the only one), checks its size against memory, reads it. */

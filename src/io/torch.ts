@@ -43,6 +43,9 @@ const ALLOWED_GLOBALS = new Set([
   'collections.OrderedDict',
 ]);
 
+/** Largest data.pkl accepted: it describes tensors, their data is elsewhere. */
+const MAX_PICKLE_BYTES = 64 * 1024 * 1024;
+
 /** The pickle and every member name a torch.save archive must have. */
 const PICKLE_NAME = /^([^/]+)\/data\.pkl$/;
 
@@ -86,6 +89,7 @@ export async function listTorchArrays(source: ByteSource, entries: readonly ZipE
     if (text !== 'little' && text !== 'big') throw damaged(where, `byteorder is '${text.slice(0, 20)}'`);
     littleEndian = text === 'little';
   }
+  if (pickles[0].size > MAX_PICKLE_BYTES) throw damaged(where, `data.pkl declares ${pickles[0].size} bytes; torch writes kilobytes (tensor data lives in separate members)`);
   const root = parsePickle(await readZipMember(source, pickles[0]), where, torchHooks(where));
 
   return collectTensors(root, where).map(({ path, tensor }) => {
