@@ -21,14 +21,15 @@ const DTYPES: Record<string, RawDtype> = {
 const MAX_HEADER_BYTES = 100_000_000;
 
 /**
- * True when the first bytes look like safetensors: a header length that is
- * plausible and a JSON object starting right after it.
+ * True when the first bytes look like safetensors: a JSON object (`{"` or
+ * `{}`) right after the 8-byte length. The length itself is checked by the
+ * reader, so a damaged one gets a safetensors message. An Arrow stream's
+ * continuation marker (0xFFFFFFFF) is never taken for a length.
  */
 export function hasSafetensorsShape(bytes: Uint8Array): boolean {
   if (bytes.length < 10) return false;
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const length = dv.getBigUint64(0, true);
-  return length >= 2n && length <= BigInt(MAX_HEADER_BYTES) && bytes[8] === 0x7b; // '{'
+  if (bytes[0] === 0xff && bytes[1] === 0xff && bytes[2] === 0xff && bytes[3] === 0xff) return false;
+  return bytes[8] === 0x7b && (bytes[9] === 0x22 || bytes[9] === 0x7d); // '{' then '"' or '}'
 }
 
 /**
