@@ -9,6 +9,7 @@
 import { InputError } from '../errors.js';
 import type { ArrayEntry, ArrayInfo } from './arrays.js';
 import { formatShape } from './ndarray.js';
+import { printable } from './printable.js';
 
 /** A parsed input reference. */
 export interface InputRef {
@@ -73,19 +74,19 @@ export function selectArray(entries: readonly ArrayEntry[], key: string | undefi
     }
     throw new InputError(`${source} holds ${entries.length} arrays; choose one with FILE#KEY: ${describeArrays(entries)}`, {
       where: source,
-      hint: `e.g. ${source}#${entries[0].key}`,
+      hint: `e.g. ${source}#${printable(entries[0].key)}`,
     });
   }
   const found = entries.find((entry) => entry.key === key) ?? entries.find((entry) => entry.aliases.includes(key));
   if (found) return found;
-  throw new InputError(`no array '${key}' in ${source}; it holds ${entries.length === 0 ? 'no numeric array' : describeArrays(entries)}`, {
+  throw new InputError(`no array '${printable(key)}' in ${source}; it holds ${entries.length === 0 ? 'no numeric array' : describeArrays(entries)}`, {
     where: source,
-    hint: entries.length === 0 ? 'check the file' : `use one of these keys, e.g. ${source}#${entries[0].key}`,
+    hint: entries.length === 0 ? 'check the file' : `use one of these keys, e.g. ${source}#${printable(entries[0].key)}`,
   });
 }
 
 /** `fc1 (200x12 float32), fc2 (...)`, at most 20 listed. */
 export function describeArrays(arrays: readonly ArrayInfo[]): string {
-  const shown = arrays.slice(0, 20).map((array) => `${array.key === '' ? '(whole file)' : array.key} (${formatShape(array.shape)} ${array.dtype})`);
+  const shown = arrays.slice(0, 20).map((array) => `${array.key === '' ? '(whole file)' : printable(array.key)} (${formatShape(array.shape)} ${array.dtype})`);
   return shown.join(', ') + (arrays.length > 20 ? `, and ${arrays.length - 20} more` : '');
 }

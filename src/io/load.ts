@@ -16,6 +16,7 @@ import { parseInputRef, selectArray, type InputRef } from './keys.js';
 import { countElements, formatBytes, formatShape, type NdArray } from './ndarray.js';
 import { checkNpyHeader, decodeNpyData, MAX_NPY_HEADER_BYTES, parseNpyHeader, type NpyHeader } from './npy.js';
 import { openBytes, openContainer, type InputFileFormat, type OpenedInput } from './open.js';
+import { printable } from './printable.js';
 import { fileSource, memorySource } from './source.js';
 import { checkLayout, reduceToMatrix, selectTimestep, type ConvReduction, type Layout } from './layout.js';
 
@@ -178,7 +179,7 @@ export async function resolveRef(ref: string): Promise<InputRef> {
 
 /** `file`, `file#key`, `file#key#t=3` for messages. */
 function describeRef(source: string, key: string | undefined, timestep: number | undefined): string {
-  return source + (key ? `#${key}` : '') + (timestep === undefined ? '' : `#t=${timestep}`);
+  return source + (key ? `#${printable(key)}` : '') + (timestep === undefined ? '' : `#t=${timestep}`);
 }
 
 
@@ -236,7 +237,7 @@ async function withOpenInput<T>(
 /** Selects the array `key` names (or the only one), checks its size against memory, reads it. */
 async function readSelected(opened: OpenedInput, key: string | undefined, source: string, options: LoadOptions): Promise<ParsedInput> {
   const entry = selectArray(opened.entries, key, source);
-  const label = entry.key === '' ? source : `${source}#${entry.key}`;
+  const label = entry.key === '' ? source : `${source}#${printable(entry.key)}`;
   entry.check?.();
   if (entry.shape.length < 2 || entry.shape.includes(0)) {
     throw new InputError(`${entry.shape.length < 2 ? `${entry.shape.length}-D array` : 'empty array'} in ${label}: shape [${entry.shape.join(', ')}], expected (datapoints, neurons)`, {

@@ -5,6 +5,7 @@
  * their place in the file.
  */
 import { InputError } from '../errors.js';
+import { printable } from './printable.js';
 import type { ArrayEntry } from './arrays.js';
 import { countElements, type NdArray } from './ndarray.js';
 import { checkNpyHeader, decodeNpyData, MAX_NPY_HEADER_BYTES, parseNpy, parseNpyHeader, type NpyHeader } from './npy.js';
@@ -31,7 +32,7 @@ export async function listNpzArrays(source: ByteSource, entries: readonly ZipEnt
   for (const entry of entries) {
     if (entry.name.endsWith('/')) continue; // a folder entry holds nothing
     const key = entry.name.endsWith('.npy') ? entry.name.slice(0, -4) : entry.name;
-    const where = `${source.name}#${key}`;
+    const where = `${source.name}#${printable(key)}`;
     const prefix = await readZipMemberPrefix(source, entry, MAX_NPY_HEADER_BYTES + 12);
     const header = parseNpyHeader(prefix, where, options);
     // Header against the member's size: a lying shape fails here, before any allocation.

@@ -6,6 +6,7 @@
 import { InputError } from '../errors.js';
 import type { ArrayEntry } from './arrays.js';
 import { detectFormat } from './detect.js';
+import { printable } from './printable.js';
 import { checkNpyHeader, parseNpy, parseNpyHeader } from './npy.js';
 import { listNpzArrays } from './npz.js';
 import { listSafetensorsArrays } from './safetensors.js';
@@ -52,7 +53,7 @@ export async function openContainer(format: 'zip' | 'safetensors', source: ByteS
     return { format: 'npz', entries: await listNpzArrays(source, directory, options) };
   }
   const other = directory.find((entry) => !entry.name.endsWith('.npy'))!;
-  throw new InputError(`a zip archive that is neither .npz nor torch.save (${source.name}): it holds '${other.name}'`, {
+  throw new InputError(`a zip archive that is neither .npz nor torch.save (${source.name}): it holds '${printable(other.name)}'`, {
     where: source.name,
     hint: 'pwcca reads np.savez / np.savez_compressed archives (.npy members) and torch.save files; save arrays with np.savez(path, **arrays)',
   });

@@ -11,6 +11,7 @@
  * every declared length checked against them before it is used.
  */
 import { InputError } from '../errors.js';
+import { printable } from './printable.js';
 
 /** A Python value as the interpreter builds it. */
 export type PyObject =
@@ -112,7 +113,7 @@ export function parsePickle(bytes: Uint8Array, source: string, hooks: PickleHook
   };
   const global = (module: string, name: string): PyGlobal => {
     if (!hooks.isAllowedGlobal(module, name)) {
-      throw new InputError(`refused to load ${module}.${name} from a pickle (${source}): only tensors and plain containers are read, and nothing in the file is run`, {
+      throw new InputError(`refused to load ${printable(`${module}.${name}`)} from a pickle (${source}): only tensors and plain containers are read, and nothing in the file is run`, {
         where: source,
         hint: 'the file holds other Python objects (possibly malicious code); save only tensors, e.g. torch.save({k: v.detach().cpu() for k, v in acts.items()}, path)',
       });

@@ -4,6 +4,7 @@
  * data section, then the raw little-endian data.
  */
 import { InputError } from '../errors.js';
+import { printable } from './printable.js';
 import type { ArrayEntry } from './arrays.js';
 import { countElements, formatShape, MAX_ELEMENTS } from './ndarray.js';
 import { decodeRaw, RAW_ITEM_SIZE, type RawDtype } from './raw.js';
@@ -53,7 +54,7 @@ export async function listSafetensorsArrays(source: ByteSource): Promise<ArrayEn
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await source.read(8, headerLength)));
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw damaged(where, `header is not valid JSON (${(error as Error).message})`);
+    throw damaged(where, `header is not valid JSON (${printable((error as Error).message, 80)})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw damaged(where, 'header is not a JSON object');
   const dataStart = 8 + headerLength;
@@ -61,12 +62,12 @@ export async function listSafetensorsArrays(source: ByteSource): Promise<ArrayEn
   const arrays: ArrayEntry[] = [];
   for (const [key, value] of Object.entries(header)) {
     if (key === '__metadata__') continue;
-    const label = `${where}#${key}`;
+    const label = `${where}#${printable(key)}`;
     const info = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof info !== 'object' || info === null) throw damaged(label, 'tensor entry is not an object');
     const dtype = typeof info.dtype === 'string' ? DTYPES[info.dtype] : undefined;
     if (dtype === undefined) {
-      throw new InputError(`unsupported safetensors dtype ${JSON.stringify(info.dtype)} (${label})`, {
+      throw new InputError(`unsupported safetensors dtype ${printable(JSON.stringify(info.dtype) ?? 'none', 40)} (${label})`, {
         where: label,
         hint: 'pwcca reads F16, BF16, F32, F64 and integer/bool tensors; save t.float() instead',
       });

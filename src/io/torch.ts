@@ -10,6 +10,7 @@
  * is read only when that array is asked for.
  */
 import { InputError } from '../errors.js';
+import { printable } from './printable.js';
 import type { ArrayEntry } from './arrays.js';
 import { countElements, formatShape, MAX_ELEMENTS, type NdArray } from './ndarray.js';
 import { MAX_PICKLE_DEPTH, parsePickle, type PickleHooks, type PyObject } from './pickle.js';
@@ -86,7 +87,7 @@ export async function listTorchArrays(source: ByteSource, entries: readonly ZipE
   let littleEndian = true;
   if (byteOrder) {
     const text = new TextDecoder().decode(await readZipMember(source, byteOrder)).trim();
-    if (text !== 'little' && text !== 'big') throw damaged(where, `byteorder is '${text.slice(0, 20)}'`);
+    if (text !== 'little' && text !== 'big') throw damaged(where, `byteorder is '${printable(text, 20)}'`);
     littleEndian = text === 'little';
   }
   if (pickles[0].size > MAX_PICKLE_BYTES) throw damaged(where, `data.pkl declares ${pickles[0].size} bytes; torch writes kilobytes (tensor data lives in separate members)`);
@@ -95,8 +96,8 @@ export async function listTorchArrays(source: ByteSource, entries: readonly ZipE
   return collectTensors(root, where).map(({ path, tensor }) => {
     const key = path.join('/');
     const member = byName.get(`${prefix}/data/${tensor.storage.key}`);
-    const label = key === '' ? where : `${where}#${key}`;
-    if (!member) throw damaged(where, `tensor '${key}' uses storage ${tensor.storage.key}, which the archive lacks`);
+    const label = key === '' ? where : `${where}#${printable(key)}`;
+    if (!member) throw damaged(where, `tensor '${printable(key)}' uses storage ${printable(tensor.storage.key)}, which the archive lacks`);
     checkTensor(tensor, member, label);
     return {
       key,
@@ -141,7 +142,7 @@ function torchHooks(where: string): PickleHooks {
           return hooks.call(func, inner.items);
         }
         default:
-          throw new InputError(`refused to call ${name} from a pickle (${where}): only tensors and plain containers are read`, {
+          throw new InputError(`refused to call ${printable(name)} from a pickle (${where}): only tensors and plain containers are read`, {
             where,
             hint: 'save only tensors, e.g. torch.save({k: v.detach().cpu() for k, v in acts.items()}, path)',
           });
@@ -156,7 +157,7 @@ function torchHooks(where: string): PickleHooks {
       }
       const dtype = STORAGE_DTYPES[type.name];
       if (dtype === undefined) {
-        throw new InputError(`unsupported tensor type torch.${type.name} (${where})`, {
+        throw new InputError(`unsupported tensor type ${printable(`${type.module}.${type.name}`)} (${where})`, {
           where,
           hint: 'pwcca reads float16/bfloat16/float32/float64, int8-64, uint8 and bool tensors; save t.float() instead',
         });
@@ -211,7 +212,7 @@ function checkTensor(tensor: TensorRef, member: ZipEntry, label: string): void {
   const { storage, size, stride, offset } = tensor;
   const itemSize = RAW_ITEM_SIZE[storage.dtype];
   if (member.size !== storage.numel * itemSize) {
-    throw damaged(label, `storage ${storage.key} declares ${storage.numel} ${storage.dtype} values (${storage.numel * itemSize} bytes), its member holds ${member.size}`);
+    throw damaged(label, `storage ${printable(storage.key)} declares ${storage.numel} ${storage.dtype} values (${storage.numel * itemSize} bytes), its member holds ${member.size}`);
   }
   const elements = countElements(size);
   if (elements > MAX_ELEMENTS) throw damaged(label, `tensor of shape ${formatShape(size)} has more than ${MAX_ELEMENTS} elements`);

@@ -9,6 +9,7 @@
  */
 import { Inflate, inflateSync } from 'fflate';
 import { InputError } from '../errors.js';
+import { printable } from './printable.js';
 import type { ByteSource } from './source.js';
 
 /** One member of an archive, from the central directory. */
@@ -116,11 +117,11 @@ function parseCentralDirectory(directory: Uint8Array, count: number, fileSize: n
     const extra = directory.subarray(at + CENTRAL_HEADER_SIZE + nameLength, at + CENTRAL_HEADER_SIZE + nameLength + extraLength);
     if (size === 0xffffffff || compressedSize === 0xffffffff || localHeaderOffset === 0xffffffff) {
       const zip64 = findExtra(extra, 0x0001);
-      if (!zip64) throw damaged(name, `member '${memberName}' needs a zip64 extra field and has none`);
+      if (!zip64) throw damaged(name, `member '${printable(memberName)}' needs a zip64 extra field and has none`);
       const zv = view(zip64);
       let field = 0;
       const next = (): number => {
-        if (field + 8 > zip64.length) throw damaged(name, `member '${memberName}' has a short zip64 extra field`);
+        if (field + 8 > zip64.length) throw damaged(name, `member '${printable(memberName)}' has a short zip64 extra field`);
         const value = readUint64(zv, field, name);
         field += 8;
         return value;
@@ -130,22 +131,22 @@ function parseCentralDirectory(directory: Uint8Array, count: number, fileSize: n
       if (localHeaderOffset === 0xffffffff) localHeaderOffset = next();
     }
     if (flags & 1) {
-      throw new InputError(`encrypted zip member '${memberName}' (${name})`, { where: name, hint: 'write the archive again without a password' });
+      throw new InputError(`encrypted zip member '${printable(memberName)}' (${name})`, { where: name, hint: 'write the archive again without a password' });
     }
     if (method !== 0 && method !== 8) {
-      throw new InputError(`zip member '${memberName}' uses compression method ${method} (${name}); pwcca reads stored and deflate members`, {
+      throw new InputError(`zip member '${printable(memberName)}' uses compression method ${method} (${name}); pwcca reads stored and deflate members`, {
         where: name,
         hint: 'write it with np.savez / np.savez_compressed or torch.save, which use those',
       });
     }
     if (localHeaderOffset + LOCAL_HEADER_SIZE + compressedSize > fileSize) {
-      throw damaged(name, `member '${memberName}' (${compressedSize} bytes at ${localHeaderOffset}) is past the end of the ${fileSize}-byte file`);
+      throw damaged(name, `member '${printable(memberName)}' (${compressedSize} bytes at ${localHeaderOffset}) is past the end of the ${fileSize}-byte file`);
     }
-    if (method === 0 && compressedSize !== size) throw damaged(name, `stored member '${memberName}' declares ${size} bytes but holds ${compressedSize}`);
+    if (method === 0 && compressedSize !== size) throw damaged(name, `stored member '${printable(memberName)}' declares ${size} bytes but holds ${compressedSize}`);
     if (method === 8 && size > compressedSize * MAX_DEFLATE_RATIO + 1024) {
-      throw damaged(name, `member '${memberName}' declares ${size} bytes from ${compressedSize} compressed bytes, more than deflate can produce`);
+      throw damaged(name, `member '${printable(memberName)}' declares ${size} bytes from ${compressedSize} compressed bytes, more than deflate can produce`);
     }
-    if (seen.has(memberName)) throw damaged(name, `member '${memberName}' appears twice`);
+    if (seen.has(memberName)) throw damaged(name, `member '${printable(memberName)}' appears twice`);
     seen.add(memberName);
     entries.push({ name: memberName, method, compressedSize, size, crc32, localHeaderOffset });
     at = end;
@@ -159,10 +160,10 @@ function parseCentralDirectory(directory: Uint8Array, count: number, fileSize: n
  */
 export async function zipMemberDataOffset(source: ByteSource, entry: ZipEntry): Promise<number> {
   const header = view(await source.read(entry.localHeaderOffset, LOCAL_HEADER_SIZE));
-  if (header.getUint32(0, true) !== LOCAL_SIGNATURE) throw damaged(source.name, `member '${entry.name}' has no local header at ${entry.localHeaderOffset}`);
+  if (header.getUint32(0, true) !== LOCAL_SIGNATURE) throw damaged(source.name, `member '${printable(entry.name)}' has no local header at ${entry.localHeaderOffset}`);
   const dataOffset = entry.localHeaderOffset + LOCAL_HEADER_SIZE + header.getUint16(26, true) + header.getUint16(28, true);
   if (dataOffset + entry.compressedSize > source.size) {
-    throw damaged(source.name, `member '${entry.name}' (${entry.compressedSize} bytes at ${dataOffset}) is past the end of the ${source.size}-byte file`);
+    throw damaged(source.name, `member '${printable(entry.name)}' (${entry.compressedSize} bytes at ${dataOffset}) is past the end of the ${source.size}-byte file`);
   }
   return dataOffset;
 }
@@ -185,12 +186,12 @@ export async function readZipMember(source: ByteSource, entry: ZipEntry): Promis
     try {
       produced = inflateSync(raw, { out });
     } catch (error) {
-      throw damaged(source.name, `member '${entry.name}' has damaged deflate data (${(error as Error).message})`);
+      throw damaged(source.name, `member '${printable(entry.name)}' has damaged deflate data (${printable((error as Error).message, 80)})`);
     }
-    if (produced.length !== entry.size) throw damaged(source.name, `member '${entry.name}' inflates to ${produced.length} bytes, its header says ${entry.size}`);
+    if (produced.length !== entry.size) throw damaged(source.name, `member '${printable(entry.name)}' inflates to ${produced.length} bytes, its header says ${entry.size}`);
     content = produced;
   }
-  if (crc32(content) !== entry.crc32) throw damaged(source.name, `member '${entry.name}' fails its CRC-32 check`);
+  if (crc32(content) !== entry.crc32) throw damaged(source.name, `member '${printable(entry.name)}' fails its CRC-32 check`);
   return content;
 }
 
@@ -217,7 +218,7 @@ export async function readZipMemberPrefix(source: ByteSource, entry: ZipEntry, l
     }
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw damaged(source.name, `member '${entry.name}' has damaged deflate data (${(error as Error).message})`);
+    throw damaged(source.name, `member '${printable(entry.name)}' has damaged deflate data (${printable((error as Error).message, 80)})`);
   }
   const out = new Uint8Array(Math.min(total, want));
   let at = 0;
