@@ -9,6 +9,7 @@
  * start-up time that other formats should not pay.
  */
 import { InputError } from '../errors.js';
+import { printable } from './printable.js';
 import type { ArrayEntry } from './arrays.js';
 import { countElements, formatShape, MAX_ELEMENTS, type NdArray } from './ndarray.js';
 
@@ -22,6 +23,9 @@ export function hasHdf5Signature(bytes: Uint8Array): boolean {
   }
   return false;
 }
+
+/** Largest ratio of data to file size accepted (gzip's limit). */
+const MAX_EXPANSION = 1032;
 
 type H5 = typeof import('h5wasm/node');
 let h5: Promise<H5['default']> | undefined;
@@ -50,7 +54,7 @@ function dtypeName(metadata: { type: number; size: number; signed: boolean }): s
  *
  * @throws InputError when the file cannot be opened as HDF5.
  */
-export async function listHdf5Arrays(path: string): Promise<ArrayEntry[]> {
+export async function listHdf5Arrays(path: string, fileSize: number): Promise<ArrayEntry[]> {
   const api = await loadH5wasm();
   return withFile(api, path, (file) => {
     const arrays: ArrayEntry[] = [];
@@ -62,16 +66,29 @@ export async function listHdf5Arrays(path: string): Promise<ArrayEntry[]> {
       const shape = node.shape;
       if (dtype === undefined || shape === null) continue;
       const key = name.replace(/^\/+/, '');
-      const label = `${path}#${key}`;
+      const label = `${path}#${printable(key)}`;
+      const check = (): void => {
+          if (countElements(shape) > MAX_ELEMENTS) {
+            throw new InputError(`dataset too large (${label}): shape ${formatShape(shape)}`, { where: label, hint: 'subsample it before saving' });
+          }
+          // gzip expands at most about 1032:1: a dataset declaring more than that is damaged (or
+          // mostly unwritten chunks), and reading it would allocate from a declared size alone.
+          const declaredBytes = countElements(shape) * metadata.size;
+          if (declaredBytes > MAX_EXPANSION * fileSize + 1024 * 1024) {
+            throw new InputError(`dataset ${formatShape(shape)} ${dtype} declares ${declaredBytes} bytes, more than the ${fileSize}-byte file can hold even compressed (${label})`, {
+              where: label,
+              hint: 'the file is damaged or the dataset was never fully written; write it again with h5py',
+            });
+          }
+      };
       arrays.push({
         key,
         aliases: [`/${key}`],
         shape,
         dtype,
+        check,
         read: async () => {
-          if (countElements(shape) > MAX_ELEMENTS) {
-            throw new InputError(`dataset too large (${label}): shape ${formatShape(shape)}`, { where: label, hint: 'subsample it before saving' });
-          }
+          check();
           return withFile(api, path, (reopened) => toNdArray(reopened.get(name), api, shape, dtype, label));
         },
       });

@@ -207,7 +207,7 @@ async function withOpenInput<T>(
     const format = detectFormat(prefix, path);
     if (format === 'hdf5') {
       const { listHdf5Arrays } = await import('./hdf5.js');
-      return await use({ format: 'hdf5', entries: await listHdf5Arrays(path) });
+      return await use({ format: 'hdf5', entries: await listHdf5Arrays(path, size) });
     }
     if (format === 'npy') {
       const header = parseNpyHeader(prefix, path, options);

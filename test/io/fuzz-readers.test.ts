@@ -5,11 +5,13 @@
  * no buffer may be sized past a small multiple of the file from a declared
  * length.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
+import { listArrays, loadMatrix } from '../../src/io/load.js';
 import { parseArrays } from '../../src/io/open.js';
+import { temporaryFolder } from '../helpers/npy-file.js';
 import { largestAllocation, mutants, type Mutant } from '../fuzz/mutate.js';
 import { buildSafetensors, buildTorchFile, buildZip, littleEndianBytes, PickleWriter, writeTensor } from './format-builders.js';
 import { buildNpy, iota } from './helpers.js';
@@ -127,6 +129,27 @@ describe('fuzzed readers: only InputErrors, bounded allocations', () => {
       if (outcome.problem) problems.push(outcome);
     }
     expect(problems.slice(0, 5)).toEqual([]);
+  }, 120_000);
+
+  it('HDF5 (through files: h5wasm reads paths)', async () => {
+    const folder = temporaryFolder('pwcca-fuzz-h5-');
+    try {
+      const path = join(folder, 'x.h5');
+      const problems: string[] = [];
+      for (const mutant of mutants(readFileSync(join(fixtures, 'nested.h5')), 150, 12)) {
+        writeFileSync(path, mutant.bytes);
+        try {
+          for (const array of await listArrays(path)) await loadMatrix(`${path}#${array.key}`).catch((error: unknown) => {
+            if (!(error instanceof InputError)) throw error;
+          });
+        } catch (error) {
+          if (!(error instanceof InputError) || hasControlCharacters(error.message)) problems.push(`${mutant.description}: ${(error as Error).message}`);
+        }
+      }
+      expect(problems.slice(0, 5)).toEqual([]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it('safetensors', async () => {

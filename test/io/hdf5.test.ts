@@ -21,6 +21,9 @@ beforeAll(async () => {
     file.create_dataset({ name: 'ints', data: new BigInt64Array([-(2n ** 53n), 2n ** 53n, 1n, 2n]), shape: [2, 2] });
     file.create_dataset({ name: 'bytes', data: new Uint8Array([0, 255, 1, 2, 3, 4]), shape: [3, 2] });
     file.create_dataset({ name: 'labels', data: ['a', 'b'] });
+    // A chunked dataset grown to 40000 x 5000 float64 (1.6 GB) with one chunk written: a tiny file declaring a huge array.
+    const sparse = file.create_dataset({ name: 'sparse', data: new Float64Array(4), shape: [2, 2], maxshape: [null, null], chunks: [2, 2] });
+    sparse.resize([40000, 5000]);
   } finally {
     file.close();
   }
@@ -28,8 +31,14 @@ beforeAll(async () => {
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 describe('HDF5 reader', () => {
+  it('refuses a dataset declaring far more data than the file holds, before reading it', async () => {
+    const error = (await loadMatrix(`${path}#sparse`).catch((caught: unknown) => caught)) as InputError;
+    expect(error).toBeInstanceOf(InputError);
+    expect(error.message).toMatch(/^dataset 40000x5000 float64 declares 1600000000 bytes, more than the \d+-byte file can hold even compressed/);
+  });
+
   it('lists numeric datasets of nested groups by path, skipping strings', async () => {
-    expect((await listArrays(path)).sort((x, y) => x.key.localeCompare(y.key))).toEqual([
+    expect((await listArrays(path)).filter((array) => array.key !== 'sparse').sort((x, y) => x.key.localeCompare(y.key))).toEqual([
       { key: 'block4/inner/gz', shape: [6, 4], dtype: 'float32' },
       { key: 'block4/out', shape: [4, 3], dtype: 'float64' },
       { key: 'bytes', shape: [3, 2], dtype: 'uint8' },
@@ -47,7 +56,7 @@ describe('HDF5 reader', () => {
   it('lists the datasets when no key or a wrong key is given', async () => {
     const error = (await loadMatrix(path).catch((caught: unknown) => caught)) as InputError;
     expect(error).toBeInstanceOf(InputError);
-    expect(error.message).toMatch(/holds 4 arrays; choose one with FILE#KEY: .*block4\/out \(4x3 float64\)/);
+    expect(error.message).toMatch(/holds 5 arrays; choose one with FILE#KEY: .*block4\/out \(4x3 float64\)/);
     const missing = (await loadMatrix(`${path}#/block5/out`).catch((caught: unknown) => caught)) as InputError;
     expect(missing.message).toMatch(/no array '\/block5\/out'/);
   });
