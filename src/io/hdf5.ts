@@ -68,18 +68,18 @@ export async function listHdf5Arrays(path: string, fileSize: number): Promise<Ar
       const key = name.replace(/^\/+/, '');
       const label = `${path}#${printable(key)}`;
       const check = (): void => {
-      if (countElements(shape) > MAX_ELEMENTS) {
-        throw new InputError(`dataset too large (${label}): shape ${formatShape(shape)}`, { where: label, hint: 'subsample it before saving' });
-      }
-      // gzip expands at most about 1032:1: a dataset declaring more than that is damaged (or
-      // mostly unwritten chunks), and reading it would allocate from a declared size alone.
-      const declaredBytes = countElements(shape) * metadata.size;
-      if (declaredBytes > MAX_EXPANSION * fileSize + 1024 * 1024) {
-        throw new InputError(`dataset ${formatShape(shape)} ${dtype} declares ${declaredBytes} bytes, more than the ${fileSize}-byte file can hold even compressed (${label})`, {
-          where: label,
-          hint: 'the file is damaged or the dataset was never fully written; write it again with h5py',
-        });
-      }
+        if (countElements(shape) > MAX_ELEMENTS) {
+          throw new InputError(`dataset too large (${label}): shape ${formatShape(shape)}`, { where: label, hint: 'subsample it before saving' });
+        }
+        // gzip expands at most about 1032:1: a dataset declaring more than that is damaged (or
+        // mostly unwritten chunks), and reading it would allocate from a declared size alone.
+        const declaredBytes = countElements(shape) * metadata.size;
+        if (declaredBytes > MAX_EXPANSION * fileSize + 1024 * 1024) {
+          throw new InputError(`dataset ${formatShape(shape)} ${dtype} declares ${declaredBytes} bytes, more than the ${fileSize}-byte file can hold even compressed (${label})`, {
+            where: label,
+            hint: 'the file is damaged or the dataset was never fully written; write it again with h5py',
+          });
+        }
       };
       arrays.push({
         key,
