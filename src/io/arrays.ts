@@ -11,17 +11,17 @@ export interface ArrayInfo {
   readonly shape: number[];
   /** Stored dtype, e.g. 'float32', 'bfloat16', 'int64'. */
   readonly dtype: string;
+  /**
+   * For an uncompressed .npz member: offset in the file of the member's .npy
+   * bytes (magic included), so a row-chunk reader can stream it in place.
+   */
+  readonly npyOffset?: number;
 }
 
 /** One array of a container file, read lazily. */
 export interface ArrayEntry extends ArrayInfo {
   /** Other spellings of the key that select it (dotted paths, npz names with '.npy'). */
   readonly aliases: readonly string[];
-  /**
-   * For an uncompressed .npz member: offset in the file of the member's .npy
-   * bytes (magic included), so a row-chunk reader can stream it in place.
-   */
-  readonly npyOffset?: number;
   /**
    * Checks that the array is usable (at least 2-D, no zero axis, sizes that
    * match the file) from its header alone, before memory is budgeted.

@@ -156,13 +156,15 @@ export function checkFinite(matrix: Matrix, source: string): void {
  * Lists the arrays of a file without reading their data: the keys (nested
  * names joined with '/'), shapes and stored dtypes. A single-array file
  * (.npy, Arrow, a torch.save of one tensor) gives one entry with the key ''.
+ * Uncompressed .npz members also give `npyOffset`, where their .npy bytes
+ * start in the file (for streaming them in place).
  * Studies use it to treat a multi-array file as a network (its keys are
  * layers).
  *
  * @throws InputError when the file cannot be read or parsed.
  */
 export async function listArrays(path: string, options: Pick<LoadOptions, 'dtype' | 'skipNonNumeric'> = {}): Promise<ArrayInfo[]> {
-  return withOpenInput(path, options, async (opened) => opened.entries.map(({ key, shape, dtype }) => ({ key, shape, dtype })));
+  return withOpenInput(path, options, async (opened) => opened.entries.map(({ key, shape, dtype, npyOffset }) => ({ key, shape, dtype, ...(npyOffset === undefined ? {} : { npyOffset }) })));
 }
 
 /** Splits `FILE#KEY#t=K`, checking which prefix names an existing path. */

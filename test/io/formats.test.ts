@@ -74,7 +74,16 @@ describe('real files give the .npy values bit for bit', () => {
 
 describe('listArrays', () => {
   it('lists keys, shapes and dtypes of every format', async () => {
-    expect(await listArrays(at('layers_stored.npz'))).toEqual([
+    const stored = await listArrays(at('layers_stored.npz'));
+    expect(stored).toEqual([
+      { key: 'fc1', shape: [200, 12], dtype: 'float32', npyOffset: expect.any(Number) },
+      { key: 'fc2', shape: [200, 12], dtype: 'float32', npyOffset: expect.any(Number) },
+    ]);
+    // The offset is where the member's .npy file starts: the same bytes as fc1.npy.
+    const bytes = readFileSync(at('layers_stored.npz'));
+    const fc1Npy = readFileSync(at('fc1.npy'));
+    expect(Buffer.compare(bytes.subarray(stored[0].npyOffset!, stored[0].npyOffset! + fc1Npy.length), fc1Npy)).toBe(0);
+    expect(await listArrays(at('layers_deflated.npz'))).toEqual([
       { key: 'fc1', shape: [200, 12], dtype: 'float32' },
       { key: 'fc2', shape: [200, 12], dtype: 'float32' },
     ]);
