@@ -3,14 +3,13 @@
  * hand-built safetensors; see fixtures/formats/README.md) read to exactly the
  * values of the same data saved with np.save.
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { listArrays, loadMatrix } from '../../src/io/load.js';
 import { parseNpy } from '../../src/io/npy.js';
-import { readFileSync } from 'node:fs';
 
 const folder = resolve(import.meta.dirname, '../../fixtures/formats');
 const at = (name: string) => join(folder, name);
@@ -128,7 +127,7 @@ describe('keys', () => {
 describe('malicious.pt', () => {
   const marker = 'pwned-by-pickle';
   afterAll(() => {
-    for (const dir of [process.cwd(), tmpdir(), folder]) rmSync(join(dir, marker), { force: true });
+    for (const dir of [process.cwd(), tmpdir(), '/tmp', folder]) rmSync(join(dir, marker), { force: true });
   });
 
   it('is refused by naming the global, and nothing runs', async () => {
@@ -136,7 +135,7 @@ describe('malicious.pt', () => {
     expect(error).toBeInstanceOf(InputError);
     expect((error as InputError).message).toMatch(/refused to load posix\.system from a pickle/);
     await expect(listArrays(at('malicious.pt'))).rejects.toThrow(/posix\.system/);
-    for (const dir of [process.cwd(), tmpdir(), folder, import.meta.dirname]) {
+    for (const dir of [process.cwd(), tmpdir(), '/tmp', folder, import.meta.dirname]) {
       expect(existsSync(join(dir, marker)), dir).toBe(false);
       expect(readdirSync(dir).filter((name) => name.includes('pwned')), dir).toEqual([]);
     }

@@ -5,19 +5,20 @@
  * no buffer may be sized past a small multiple of the file from a declared
  * length.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { listArrays, loadMatrix } from '../../src/io/load.js';
 import { parseArrays } from '../../src/io/open.js';
-import { temporaryFolder } from '../helpers/npy-file.js';
+import { useTemporaryFolders } from '../helpers/temp.js';
 import { largestAllocation, mutants, type Mutant } from '../fuzz/mutate.js';
 import { buildSafetensors, buildTorchFile, buildZip, littleEndianBytes, PickleWriter, writeTensor } from './format-builders.js';
 import { buildNpy, iota } from './helpers.js';
 
 const fixtures = resolve(import.meta.dirname, '../../fixtures/formats');
 const VARIANTS = 300;
+const temporaryFolder = useTemporaryFolders();
 
 /** Allowed allocation: a fixed 16 MiB (deflate may expand 1032:1) plus 64 times the file. */
 const allowance = (size: number) => 16 * 1024 * 1024 + 64 * size;
@@ -133,7 +134,7 @@ describe('fuzzed readers: only InputErrors, bounded allocations', () => {
 
   it('HDF5 (through files: h5wasm reads paths)', async () => {
     const folder = temporaryFolder('pwcca-fuzz-h5-');
-    try {
+    {
       const path = join(folder, 'x.h5');
       const problems: string[] = [];
       for (const mutant of mutants(readFileSync(join(fixtures, 'nested.h5')), 150, 12)) {
@@ -147,8 +148,6 @@ describe('fuzzed readers: only InputErrors, bounded allocations', () => {
         }
       }
       expect(problems.slice(0, 5)).toEqual([]);
-    } finally {
-      rmSync(folder, { recursive: true, force: true });
     }
   }, 120_000);
 

@@ -1,10 +1,10 @@
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { listArrays, loadMatrix } from '../../src/io/load.js';
-import { temporaryFolder } from '../helpers/npy-file.js';
+import { useTemporaryFolders } from '../helpers/temp.js';
 
+const temporaryFolder = useTemporaryFolders();
 const folder = temporaryFolder('pwcca-hdf5-');
 const path = join(folder, 'acts.h5');
 
@@ -28,7 +28,6 @@ beforeAll(async () => {
     file.close();
   }
 });
-afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 describe('HDF5 reader', () => {
   it('refuses a dataset declaring far more data than the file holds, before reading it', async () => {
