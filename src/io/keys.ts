@@ -29,19 +29,37 @@ export interface InputRef {
  * @throws InputError for a malformed `t=K`.
  */
 export async function parseInputRef(ref: string, exists: (path: string) => Promise<boolean>): Promise<InputRef> {
-  if (!ref.includes('#') || (await exists(ref))) return { path: ref };
-  const cuts: number[] = [];
-  for (let at = ref.indexOf('#'); at >= 0; at = ref.indexOf('#', at + 1)) cuts.push(at);
-  let cut = cuts[0];
-  if (ref.startsWith('-#')) cut = 1;
-  else {
-    for (const candidate of [...cuts].reverse()) {
-      if (candidate > 0 && (await exists(ref.slice(0, candidate)))) {
-        cut = candidate;
-        break;
-      }
-    }
+  const candidates = pathCandidates(ref);
+  for (const cut of candidates.slice(0, -1)) {
+    if (await exists(cut < 0 ? ref : ref.slice(0, cut))) return splitAt(ref, cut);
   }
+  return splitAt(ref, candidates[candidates.length - 1]);
+}
+
+/** {@link parseInputRef} with a synchronous `exists`. */
+export function parseInputRefSync(ref: string, exists: (path: string) => boolean): InputRef {
+  const candidates = pathCandidates(ref);
+  for (const cut of candidates.slice(0, -1)) {
+    if (exists(cut < 0 ? ref : ref.slice(0, cut))) return splitAt(ref, cut);
+  }
+  return splitAt(ref, candidates[candidates.length - 1]);
+}
+
+/**
+ * Where the path may end, most preferred first (-1: the whole reference), the
+ * last one being the fallback used without checking: the whole reference,
+ * then each prefix ending before a '#', longest first, then the first '#'.
+ */
+function pathCandidates(ref: string): number[] {
+  if (!ref.includes('#')) return [-1];
+  if (ref.startsWith('-#')) return [1];
+  const cuts: number[] = [];
+  for (let at = ref.indexOf('#'); at >= 0; at = ref.indexOf('#', at + 1)) if (at > 0) cuts.push(at);
+  return [-1, ...[...cuts].reverse(), cuts.length > 0 ? cuts[0] : -1];
+}
+
+function splitAt(ref: string, cut: number): InputRef {
+  if (cut < 0) return { path: ref };
   return { path: ref.slice(0, cut), ...parseSelector(ref.slice(cut + 1), ref) };
 }
 

@@ -6,13 +6,14 @@
  * only module in src/io that touches fs.
  */
 import { constants as bufferConstants } from 'node:buffer';
+import { statSync } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { InputError } from '../errors.js';
 import type { Matrix } from '../types.js';
 import type { ArrayInfo } from './arrays.js';
 import { DETECT_BYTES, detectFormat } from './detect.js';
-import { parseInputRef, selectArray, type InputRef } from './keys.js';
+import { parseInputRef, parseInputRefSync, selectArray, type InputRef } from './keys.js';
 import { countElements, formatBytes, formatShape, type NdArray } from './ndarray.js';
 import { checkNpyHeader, decodeNpyData, MAX_NPY_HEADER_BYTES, parseNpyHeader, type NpyHeader } from './npy.js';
 import { openBytes, openContainer, type InputFileFormat, type OpenedInput } from './open.js';
@@ -44,8 +45,10 @@ export interface LoadOptions {
 
 /** How an input was read, for reports. */
 export interface InputInfo {
-  /** The path as given ('-' for standard input), without any `#KEY`. */
+  /** The input as given, `#KEY` and `#t=K` included ('-' for standard input). */
   readonly path: string;
+  /** The file alone (`path` without `#KEY` / `#t=K`); absent when they are the same. */
+  readonly file?: string;
   readonly format: InputFileFormat;
   /** Array selected inside a multi-array file (canonical key), if any. */
   readonly key?: string;
@@ -115,7 +118,8 @@ export async function loadMatrix(ref: string, options: LoadOptions = {}): Promis
   return {
     matrix: reduced.matrix,
     info: {
-      path,
+      path: ref,
+      ...(ref === path ? {} : { file: path }),
       format: parsed.format,
       ...(parsed.key === undefined ? {} : { key: parsed.key }),
       ...(timestep === undefined ? {} : { timestep }),
@@ -172,6 +176,18 @@ export async function resolveRef(ref: string): Promise<InputRef> {
   return parseInputRef(ref, async (candidate) => {
     try {
       await stat(candidate);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Like {@link resolveRef}, checking paths synchronously (for code that cannot wait, e.g. journal identities). */
+export function resolveRefSync(ref: string): InputRef {
+  return parseInputRefSync(ref, (candidate) => {
+    try {
+      statSync(candidate);
       return true;
     } catch {
       return false;

@@ -51,15 +51,18 @@ describe('keys through loadMatrix', () => {
   it('reads a file whose name holds # (with and without a key)', async () => {
     mkdirSync(join(folder, 'run#2'), { recursive: true });
     const single = writeTemp('run#2/x#1.npy', fc1);
-    expect(Array.from((await loadMatrix(single)).matrix.data)).toEqual(iota(6));
+    const loaded = await loadMatrix(single);
+    expect(Array.from(loaded.matrix.data)).toEqual(iota(6));
+    expect(loaded.info.path).toBe(single);
+    expect(loaded.info.file).toBeUndefined();
     const archive = writeTemp('run#2/acts#a.npz', buildZip({ 'fc1.npy': fc1, 'fc2.npy': fc2 }));
-    expect((await loadMatrix(`${archive}#fc2`)).info).toMatchObject({ path: archive, key: 'fc2', format: 'npz' });
+    expect((await loadMatrix(`${archive}#fc2`)).info).toMatchObject({ path: `${archive}#fc2`, file: archive, key: 'fc2', format: 'npz' });
   });
 
   it('selects from a container on standard input', async () => {
     const { matrix, info } = await loadMatrix('-#fc2', { stdin: Readable.from([Buffer.from(buildZip({ 'fc1.npy': fc1, 'fc2.npy': fc2 }, true))]) });
     expect(Array.from(matrix.data)).toEqual(iota(12, 100));
-    expect(info).toMatchObject({ path: '-', key: 'fc2' });
+    expect(info).toMatchObject({ path: '-#fc2', file: '-', key: 'fc2' });
   });
 
   it('refuses a key on a single-array file, naming its only array', async () => {
