@@ -171,6 +171,31 @@ export async function listArrays(path: string, options: Pick<LoadOptions, 'dtype
   return withOpenInput(path, options, async (opened) => opened.entries.map(({ key, shape, dtype, npyOffset }) => ({ key, shape, dtype, ...(npyOffset === undefined ? {} : { npyOffset }) })));
 }
 
+/**
+ * The arrays of a multi-array file (.npz, torch.save, safetensors, HDF5) for
+ * discovery, or null when the file holds a single array without a key (.npy,
+ * Arrow, a torch.save of one tensor) or cannot be read: such a file is then
+ * loaded whole, and a damaged one reports its error when its pairs run.
+ */
+export async function listContainerArrays(path: string): Promise<ArrayInfo[] | null> {
+  try {
+    const handle = await openFile(path);
+    let format: string;
+    try {
+      const size = (await handle.stat()).size;
+      format = detectFormat(await readRange(handle, 0, Math.min(size, DETECT_BYTES), path), path);
+    } finally {
+      await handle.close();
+    }
+    if (format !== 'zip' && format !== 'hdf5' && format !== 'safetensors') return null;
+    const arrays = await listArrays(path);
+    return arrays.length === 1 && arrays[0].key === '' ? null : arrays;
+  } catch (error) {
+    if (error instanceof InputError) return null;
+    throw error;
+  }
+}
+
 /** Splits `FILE#KEY#t=K`, checking which prefix names an existing path. */
 export async function resolveRef(ref: string): Promise<InputRef> {
   return parseInputRef(ref, async (candidate) => {

@@ -6,7 +6,7 @@ import { matrixCsvFileName, toMatrixCsv, toPairwiseCsv } from '../../report/pair
 import { toPairwiseJson } from '../../report/pairwise-json.js';
 import { toPairwiseTable } from '../../report/pairwise-table.js';
 import { SCHEMA_VERSION } from '../../types.js';
-import { discoverActivations, type Discovery } from '../../studies/pairwise/discover.js';
+import { discoverActivationArrays, type Discovery } from '../../studies/pairwise/discover.js';
 import { openJournal, type Journal } from '../../engine/journal.js';
 import {
   buildPairwiseIdentity,
@@ -112,7 +112,7 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
     throw new UsageError('--meta cannot be used with --cross-layer', { hint: '--meta correlates per-network values with network x network distances; drop --cross-layer' });
   }
 
-  const discovery = discoverActivations(inputs, { groupBy: flags.groupBy });
+  const discovery = await discoverActivationArrays(inputs, { groupBy: flags.groupBy });
   const plan = buildPairwisePlan(discovery, { crossLayer: flags.crossLayer, layers: flags.layers });
   const meta = flags.meta === undefined ? undefined : loadMeta(flags.meta, context, quiet, flags.color);
   const matrixFolder = prepareMatrixOutput(flags, plan, methods, journalPath);
