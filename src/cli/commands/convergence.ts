@@ -16,7 +16,7 @@ import {
 } from '../../studies/convergence/run.js';
 import { describePlan, parseReference, planConvergence, taskKey, type ReferenceChoice } from '../../studies/convergence/plan.js';
 import { openJournal, type Journal } from '../../engine/journal.js';
-import { discoverCheckpoints } from '../../studies/convergence/discover.js';
+import { discoverCheckpointArrays } from '../../studies/convergence/discover.js';
 import type { CliContext } from '../context.js';
 import {
   addMetricOptions,
@@ -102,7 +102,7 @@ export function registerConvergence(program: Command, context: CliContext): void
 async function runConvergenceCommand(root: string, flags: ConvergenceFlags, context: CliContext, formatGiven: boolean): Promise<void> {
   const quiet = flags.quiet === true;
   const journalPath = journalPathFrom(flags, 'conv.ndjson');
-  const set = discoverCheckpoints(root, { byLayer: flags.byLayer, layers: flags.layers });
+  const set = await discoverCheckpointArrays(root, { byLayer: flags.byLayer, layers: flags.layers });
   const plan = planConvergence(set, { reference: flags.reference });
   const options: ConvergenceRunOptions = {
     root: root.replace(/[\\/]+$/, '') || root,

@@ -203,7 +203,7 @@ async function expandArrayFiles(raw: RawDiscovery, list: ArrayLister): Promise<R
   }
   const warnings = [...raw.warnings];
   if (skipped.length > 0) warnings.push(describeSkipped(skipped));
-  return { ...raw, entries };
+  return { ...raw, entries, warnings };
 }
 
 /**
