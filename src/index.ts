@@ -5,7 +5,8 @@
  */
 export { ExitCode, InputError, InternalError, NumericError, PwccaError, UsageError } from './errors.js';
 export { buildMatrix, SCHEMA_VERSION, type Matrix, type MethodName, type ReadOptions } from './types.js';
-export { loadMatrix, type InputInfo, type LoadedMatrix } from './io/load.js';
+export { listArrays, loadMatrix, type InputInfo, type LoadedMatrix, type LoadOptions } from './io/load.js';
+export type { ArrayInfo } from './io/arrays.js';
 export {
   computeMoments,
   crossCovariance,
@@ -25,10 +26,10 @@ export { meanCorrelation, thresholdedMean } from './metrics/cca.js';
 export { REFERENCE_EPSILON, type SvccaOptions, type SvccaResult } from './metrics/svcca.js';
 export { runCompare, type CompareReport, type CompareRunOptions } from './studies/compare.js';
 export { runPairs, type PairOutcome, type PairTask, type RunPairsOptions, type SourceFile } from './engine/run-pairs.js';
-export { discoverActivations, type Discovery } from './studies/pairwise/discover.js';
+export { discoverActivationArrays, discoverActivations, type Discovery } from './studies/pairwise/discover.js';
 export { buildPairwisePlan, type PairwisePlan } from './studies/pairwise/plan.js';
 export { runPairwise, type PairwiseRecord, type RunPairwiseOptions } from './studies/pairwise/run.js';
 export { analysePairwise, buildDistanceMatrices } from './studies/pairwise/report.js';
-export { discoverCheckpoints, type CheckpointSet } from './studies/convergence/discover.js';
+export { discoverCheckpointArrays, discoverCheckpoints, type CheckpointSet } from './studies/convergence/discover.js';
 export { planConvergence, type ConvergencePlan } from './studies/convergence/plan.js';
 export { runConvergence, type ConvergenceReport, type ConvergenceRunOptions } from './studies/convergence/run.js';

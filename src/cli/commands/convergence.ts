@@ -55,6 +55,8 @@ Inputs (detected from the folder depth):
   ROOT/<step>/<layer>.npy           one run
   ROOT/<run>/<step>/<layer>.npy     several runs: mean and std over runs
   ROOT/[<run>/]<layer>/<step>.npy   with --by-layer
+  ROOT/[<run>/]<step>.pt            one multi-array file per step (.pt, .npz,
+                                    .safetensors, .h5), its keys are the layers
   A step name contains an integer, the step (the last integer: step_00042 -> 42,
   epoch-3 -> 3, ckpt-1000 -> 1000); steps sort by it. Layers sort naturally,
   or in the order of --layers (their depth order).

@@ -56,7 +56,9 @@ Inputs:
   ROOT/<network>/<layer>.npy          one network x network matrix per layer (layer = file stem)
   ROOT/<group>/<network>/<layer>.npy  the same; the first folder is the network's group
   ROOT/<file>.npy, or a list of files one matrix over all files (layer "all")
-  Files: .npy, .arrow, .feather, .arrows. Labels sort naturally (s2 before s10).
+  ROOT/<network>.npz (.pt, .safetensors, .h5)  one file per network, its keys are the layers
+  Files: .npy, .arrow, .feather, .arrows, .npz, .pt, .pth, .bin, .safetensors, .h5, .hdf5
+  (FILE#KEY picks one array). Labels sort naturally (s2 before s10).
 
 Examples:
   pwcca pairwise runs/                                 matrices as tables
@@ -64,6 +66,7 @@ Examples:
   pwcca pairwise runs/ --format matrix-csv --out matrices/
   pwcca pairwise runs/ --format json > pairwise.json
   pwcca pairwise a.npy b.npy c.npy
+  pwcca pairwise run1.pt#features.3 run2.pt#features.3 run3.pt#features.3
   pwcca pairwise runs/ --cross-layer                   layer x layer within each network
   pwcca pairwise runs/ --layers fc1,fc2 --method pwcca,cca --jobs 2
   pwcca pairwise runs/ --clusters 5 --meta runs/meta.csv
