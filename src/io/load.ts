@@ -196,6 +196,33 @@ export async function listContainerArrays(path: string): Promise<ArrayInfo[] | n
   }
 }
 
+/** Where the .npy bytes of an input start in its file: 0 for a .npy file, the member's offset for a stored .npz member. */
+export interface NpyLocation {
+  /** The file to open. */
+  readonly file: string;
+  /** Offset of the .npy magic in the file. */
+  readonly offset: number;
+}
+
+/**
+ * Locates the .npy bytes of an input for row-chunked streaming: the file
+ * itself when it has no key, or an uncompressed member of a .npz
+ * (`FILE#KEY`). Null when the input cannot be streamed in place (a
+ * compressed member, another format, a timestep selection).
+ *
+ * @throws InputError when the file cannot be read or the key is missing.
+ */
+export async function locateNpy(ref: string): Promise<NpyLocation | null> {
+  const { path, key, timestep } = await resolveRef(ref);
+  if (timestep !== undefined) return null;
+  if (key === undefined) return { file: path, offset: 0 };
+  return withOpenInput(path, {}, async (opened) => {
+    if (opened.format !== 'npz') return null;
+    const entry = selectArray(opened.entries, key, path);
+    return entry.npyOffset === undefined ? null : { file: path, offset: entry.npyOffset };
+  });
+}
+
 /** Splits `FILE#KEY#t=K`, checking which prefix names an existing path. */
 export async function resolveRef(ref: string): Promise<InputRef> {
   return parseInputRef(ref, async (candidate) => {

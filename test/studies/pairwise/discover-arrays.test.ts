@@ -103,3 +103,30 @@ describe('compare with FILE#KEY', () => {
     expect(viaKeys.inputs.a).toMatchObject({ format: 'npz', key: 'fc1', path: join(base, 'flat', 'netA.npz#fc1'), file: join(base, 'flat', 'netA.npz') });
   });
 });
+
+describe('streaming stored .npz members in place', () => {
+  it('reads a stored member in row chunks like the .npy file, and refuses compressed ones', async () => {
+    const { openNpyRows } = await import('../../../src/io/npy-stream.js');
+    const collect = async (path: string) => {
+      const reader = await openNpyRows(path);
+      try {
+        const rows: number[] = [];
+        for await (const chunk of reader.chunks(7)) rows.push(...chunk.data);
+        return { shape: reader.header.shape, rows };
+      } finally {
+        await reader.close();
+      }
+    };
+    expect(await collect(join(base, 'flat', 'netA.npz#fc2'))).toEqual(await collect(join(base, 'tree', 'netA', 'fc2.npy')));
+    // netB.npz was written compressed.
+    await expect(openNpyRows(join(base, 'flat', 'netB.npz#fc2'))).rejects.toThrow(/cannot stream .*netB\.npz#fc2: only \.npy files and uncompressed \.npz members/);
+  });
+
+  it('gives the streamed .npy numbers when compare streams a member', async () => {
+    const streamed = await runCompare(join(base, 'flat', 'netA.npz#fc1'), join(base, 'flat', 'netC.npz#fc1'), { stream: true });
+    const npy = await runCompare(join(base, 'tree', 'netA', 'fc1.npy'), join(base, 'tree', 'netC', 'fc1.npy'), { stream: true });
+    expect(streamed.similarity).toBe(npy.similarity);
+    // Reported as the .npz member it is (the streamed route reads headers only).
+    expect(streamed.inputs.a).toMatchObject({ format: 'npz', key: 'fc1', file: join(base, 'flat', 'netA.npz') });
+  });
+});
