@@ -126,7 +126,11 @@ describe('streaming stored .npz members in place', () => {
     const streamed = await runCompare(join(base, 'flat', 'netA.npz#fc1'), join(base, 'flat', 'netC.npz#fc1'), { stream: true });
     const npy = await runCompare(join(base, 'tree', 'netA', 'fc1.npy'), join(base, 'tree', 'netC', 'fc1.npy'), { stream: true });
     expect(streamed.similarity).toBe(npy.similarity);
-    // Reported as the .npz member it is (the streamed route reads headers only).
-    expect(streamed.inputs.a).toMatchObject({ format: 'npz', key: 'fc1', file: join(base, 'flat', 'netA.npz') });
+    // The engine took the streamed route, and reports the .npz member it read.
+    const { runPairs } = await import('../../../src/engine/run-pairs.js');
+    const files = [{ id: 'a', path: join(base, 'flat', 'netA.npz#fc1') }, { id: 'c', path: join(base, 'flat', 'netC.npz#fc1') }];
+    const { stats } = await runPairs(files, [{ key: 'a vs c', a: 'a', b: 'c' }], { stream: true });
+    expect(stats.streamed).toBe(true);
+    expect(stats.inputs.get('a')).toMatchObject({ format: 'npz', key: 'fc1', file: join(base, 'flat', 'netA.npz') });
   });
 });
