@@ -113,9 +113,12 @@ export function parsePickle(bytes: Uint8Array, source: string, hooks: PickleHook
   };
   const global = (module: string, name: string): PyGlobal => {
     if (!hooks.isAllowedGlobal(module, name)) {
+      const numpy = module === 'numpy' || module.startsWith('numpy.');
       throw new InputError(`refused to load ${printable(`${module}.${name}`)} from a pickle (${source}): only tensors and plain containers are read, and nothing in the file is run`, {
         where: source,
-        hint: 'the file holds other Python objects (possibly malicious code); save only tensors, e.g. torch.save({k: v.detach().cpu() for k, v in acts.items()}, path)',
+        hint: numpy
+          ? 'the file holds pickled numpy arrays; save them with np.savez(path, **arrays), or as tensors: torch.save({k: torch.from_numpy(v) for k, v in acts.items()}, path)'
+          : 'the file holds other Python objects (possibly malicious code); save only tensors, e.g. torch.save({k: v.detach().cpu() for k, v in acts.items()}, path)',
       });
     }
     return { kind: 'global', module, name };

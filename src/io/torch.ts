@@ -91,9 +91,10 @@ export async function listTorchArrays(source: ByteSource, entries: readonly ZipE
     littleEndian = text === 'little';
   }
   if (pickles[0].size > MAX_PICKLE_BYTES) throw damaged(where, `data.pkl declares ${pickles[0].size} bytes; torch writes kilobytes (tensor data lives in separate members)`);
-  const root = parsePickle(await readZipMember(source, pickles[0]), where, torchHooks(where));
+  const pickle = await readZipMember(source, pickles[0]);
+  const root = parsePickle(pickle, where, torchHooks(where));
 
-  return collectTensors(root, where).map(({ path, tensor }) => {
+  return collectTensors(root, where, pickle.length).map(({ path, tensor }) => {
     const key = path.join('/');
     const member = byName.get(`${prefix}/data/${tensor.storage.key}`);
     const label = key === '' ? where : `${where}#${printable(key)}`;
@@ -186,10 +187,15 @@ function buildTensor(args: PyObject[], where: string): TensorRef {
 }
 
 /** Every tensor reachable through dicts, lists and tuples, with its path. */
-function collectTensors(root: PyObject, where: string): { path: string[]; tensor: TensorRef }[] {
+function collectTensors(root: PyObject, where: string, pickleBytes: number): { path: string[]; tensor: TensorRef }[] {
   const found: { path: string[]; tensor: TensorRef }[] = [];
   const onPath = new Set<object>();
+  // Shared (memoised) containers can be reached along many paths: a few hundred bytes of
+  // pickle can nest lists that each hold the previous one twice, 2^60 paths. Bound the walk
+  // by the pickle's size, as every legitimate path costs at least a byte of it.
+  let budget = 16 * pickleBytes + 1024;
   const visit = (value: PyObject, path: string[]): void => {
+    if (--budget < 0) throw damaged(where, 'the pickle refers to its own objects too many times');
     if (path.length > MAX_PICKLE_DEPTH) throw damaged(where, `objects nested deeper than ${MAX_PICKLE_DEPTH}`);
     if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return;
     if (onPath.has(value)) return; // a container holding itself

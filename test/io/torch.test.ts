@@ -191,6 +191,23 @@ describe('torch.save reader: bounded on damaged pickles', () => {
     expect(entries).toEqual([]);
   });
 
+  it('bounds the walk over shared containers (a list holding the previous one twice, 60 deep)', async () => {
+    const w = new PickleWriter().emptyList().put(0).op(0x30); // POP: only the memo keeps it
+    for (let level = 1; level <= 60; level++) {
+      w.emptyList().mark().get(level - 1).get(level - 1).appends().put(level);
+      if (level < 60) w.op(0x30);
+    }
+    const error = await errorOf(buildTorchFile(w.stop(), {}));
+    expect(error.message).toMatch(/refers to its own objects too many times/);
+  });
+
+  it('says how to re-save pickled numpy arrays', async () => {
+    const w = new PickleWriter().global('numpy.core.multiarray', '_reconstruct').mark().tuple().reduce();
+    const error = await errorOf(buildTorchFile(w.stop(), {}));
+    expect(error.message).toMatch(/refused to load numpy\.core\.multiarray\._reconstruct/);
+    expect(error.hint).toMatch(/np\.savez/);
+  });
+
   it('refuses a truncated pickle and an over-long declared string', async () => {
     const full = writeTensor(new PickleWriter(), { key: '0', storageType: 'FloatStorage', numel: 6, size: [2, 3], stride: [3, 1] }).stop();
     expect((await errorOf(buildTorchFile(full.subarray(0, full.length - 1), {}))).message).toMatch(/truncated|malformed pickle/);
