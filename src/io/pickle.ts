@@ -212,12 +212,12 @@ export function parsePickle(bytes: Uint8Array, source: string, hooks: PickleHook
       case 0x7d: push({ kind: 'dict', entries: [] }); break; // EMPTY_DICT
       case 0x64: push({ kind: 'dict', entries: pairs(popMark(), fail) }); break; // DICT
       case 0x8f: push({ kind: 'list', items: [] }); break; // EMPTY_SET, kept as a list
-      case 0x90: { const items = popMark(); asList(top()).items.push(...items); break; } // ADDITEMS
+      case 0x90: { const items = popMark(); append(asList(top()).items, items); break; } // ADDITEMS
       case 0x91: push({ kind: 'list', items: popMark() }); break; // FROZENSET
       case 0x61: { const value = pop(); asList(top()).items.push(value); break; } // APPEND
-      case 0x65: { const items = popMark(); asList(top()).items.push(...items); break; } // APPENDS
+      case 0x65: { const items = popMark(); append(asList(top()).items, items); break; } // APPENDS
       case 0x73: { const value = pop(); const key = pop(); asDict(top()).entries.push([key, value]); break; } // SETITEM
-      case 0x75: { const items = popMark(); asDict(top()).entries.push(...pairs(items, fail)); break; } // SETITEMS
+      case 0x75: { const items = popMark(); append(asDict(top()).entries, pairs(items, fail)); break; } // SETITEMS
       case 0x71: memoPut(u8()); break; // BINPUT
       case 0x72: memoPut(u32()); break; // LONG_BINPUT
       case 0x70: memoPut(parseIntText(line(), fail) as number); break; // PUT
@@ -255,6 +255,11 @@ export function parsePickle(bytes: Uint8Array, source: string, hooks: PickleHook
     }
   }
   return fail('no STOP opcode: the pickle is truncated');
+}
+
+/** Appends one by one: spreading a long list into push() overflows the call stack. */
+function append<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
 }
 
 /** Pairs a flat key, value, key, value... list. */

@@ -201,6 +201,16 @@ describe('torch.save reader: bounded on damaged pickles', () => {
     expect(error.message).toMatch(/refers to its own objects too many times/);
   });
 
+  it('appends long lists and dicts without overflowing the call stack', async () => {
+    const w = new PickleWriter().emptyList().mark();
+    for (let i = 0; i < 300_000; i++) w.none();
+    w.appends().emptyDict().mark();
+    for (let i = 0; i < 150_000; i++) w.int(i % 200).none();
+    w.setItems().op(0x86); // TUPLE2 of both
+    const { entries } = await parseArrays(buildTorchFile(w.stop(), {}), 'x.pt');
+    expect(entries).toEqual([]);
+  });
+
   it('says how to re-save pickled numpy arrays', async () => {
     const w = new PickleWriter().global('numpy.core.multiarray', '_reconstruct').mark().tuple().reduce();
     const error = await errorOf(buildTorchFile(w.stop(), {}));
