@@ -7,6 +7,7 @@
  * produce from its compressed bytes before the output is allocated, and the
  * CRC-32 of every member read whole.
  */
+import * as zlib from 'node:zlib';
 import { Inflate, inflateSync } from 'fflate';
 import { InputError } from '../errors.js';
 import { printable } from './printable.js';
@@ -234,12 +235,19 @@ export async function readZipMemberPrefix(source: ByteSource, entry: ZipEntry, l
 // ------------------------------------------------------------------ helpers
 
 let crcTable: Uint32Array | undefined;
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
 
 /**
  * CRC-32 (IEEE, as zip uses) of `bytes`; pass the previous result as `crc` to
  * continue over several chunks.
  */
 export function crc32(bytes: Uint8Array, crc = 0): number {
+  // Node's native CRC-32 (from 20.15) is about 5x faster than the table loop.
+  return nativeCrc32 ? nativeCrc32(bytes, crc) >>> 0 : crc32Table(bytes, crc);
+}
+
+/** CRC-32 by a 256-entry table, for Node versions without `zlib.crc32`. */
+export function crc32Table(bytes: Uint8Array, crc = 0): number {
   if (!crcTable) {
     crcTable = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {
