@@ -5,7 +5,8 @@
  */
 export { ExitCode, InputError, InternalError, NumericError, PwccaError, UsageError } from './errors.js';
 export { buildMatrix, SCHEMA_VERSION, type Matrix, type MethodName, type ReadOptions } from './types.js';
-export { loadMatrix, type InputInfo, type LoadedMatrix } from './io/load.js';
+export { listArrays, loadMatrix, type InputInfo, type LoadedMatrix, type LoadOptions } from './io/load.js';
+export type { ArrayInfo } from './io/arrays.js';
 export {
   computeMoments,
   crossCovariance,
@@ -38,10 +39,10 @@ export {
   type RunStats,
   type SourceFile,
 } from './engine/run-pairs.js';
-export { discoverActivations, type Discovery } from './studies/pairwise/discover.js';
+export { discoverActivationArrays, discoverActivations, type Discovery } from './studies/pairwise/discover.js';
 export { buildPairwisePlan, type PairwisePlan } from './studies/pairwise/plan.js';
 export { runPairwise, type PairwiseOptions, type PairwiseRecord, type RunPairwiseOptions } from './studies/pairwise/run.js';
 export { analysePairwise, buildDistanceMatrices, buildPairwiseReport, type PairwiseReport, type PairwiseReportOptions } from './studies/pairwise/report.js';
-export { discoverCheckpoints, type CheckpointSet } from './studies/convergence/discover.js';
+export { discoverCheckpointArrays, discoverCheckpoints, type CheckpointSet } from './studies/convergence/discover.js';
 export { planConvergence, type ConvergencePlan } from './studies/convergence/plan.js';
 export { runConvergence, type ConvergenceReport, type ConvergenceRunOptions } from './studies/convergence/run.js';

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { resolveRefSync } from '../io/load.js';
 
 /**
  * An append-only NDJSON record of a long run: a header line that says what
@@ -114,8 +115,11 @@ export function readJournal(path: string): { records: Record<string, unknown>[];
   return { records, completeLength: end };
 }
 
-/** Identity of an input file for resume checks: path, size and modification time. */
+/**
+ * Identity of an input for resume checks: the input as given (`FILE#KEY`
+ * included), and the size and modification time of its file.
+ */
 export function fileIdentity(path: string): { path: string; size: number; mtimeMs: number } {
-  const stats = statSync(path);
+  const stats = statSync(resolveRefSync(path).path);
   return { path, size: stats.size, mtimeMs: Math.round(stats.mtimeMs) };
 }

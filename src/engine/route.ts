@@ -4,7 +4,7 @@
  * `compare`'s single pair to a pairwise study, is routed here.
  */
 import { stat } from 'node:fs/promises';
-import type { InputInfo } from '../io/load.js';
+import { resolveRefSync, type InputInfo } from '../io/load.js';
 import type { NpyHeader } from '../io/npy.js';
 import { isRowStreamable, loadNpyHeader } from '../io/npy-stream.js';
 import type { ReadOptions } from '../types.js';
@@ -45,7 +45,7 @@ export interface Route {
  * {@link PARALLEL_FILE_BYTES} or more.
  */
 export async function chooseRoute(files: readonly SourceFile[], pairs: number, options: EngineOptions): Promise<Route> {
-  const sizes = await Promise.all(files.map((file) => (file.path === '-' ? 0 : stat(file.path).then((s) => s.size, () => 0))));
+  const sizes = await Promise.all(files.map((file) => (file.path === '-' ? 0 : stat(resolveRefSync(file.path).path).then((s) => s.size, () => 0))));
   const largest = Math.max(0, ...sizes);
   const headers = await streamableHeaders(files, options, largest);
   const jobs = Math.max(1, options.jobs ?? 1);
@@ -67,7 +67,7 @@ export async function streamableHeaders(
   if (files.some((file) => file.path === '-')) return null;
   if (mode === 'auto') {
     const largest =
-      largestBytes ?? Math.max(...(await Promise.all(files.map((file) => stat(file.path).then((s) => s.size, () => 0)))));
+      largestBytes ?? Math.max(...(await Promise.all(files.map((file) => stat(resolveRefSync(file.path).path).then((s) => s.size, () => 0)))));
     if (largest < STREAM_FILE_BYTES) return null;
   }
   const headers = new Map<string, NpyHeader>();
@@ -86,9 +86,11 @@ export async function streamableHeaders(
 /** How a streamed file is reported: what its header says (streamed files are 2-D, one row per datapoint). */
 export function streamedInfo(path: string, header: NpyHeader, options: ReadOptions): InputInfo {
   const [rows, cols] = header.shape;
+  // A streamed FILE#KEY input is a stored .npz member.
+  const ref = path.includes('#') ? resolveRefSync(path) : { path };
   return {
     path,
-    format: 'npy',
+    ...(ref.key === undefined ? { format: 'npy' } : { format: 'npz', file: ref.path, key: ref.key }),
     shape: header.shape,
     dtype: header.dtype,
     fortranOrder: false,

@@ -28,7 +28,7 @@ export async function checkRegularFile(path: string): Promise<ReadableKind> {
   }
   if (stats.isFile()) return 'file';
   if (stats.isDirectory()) {
-    throw new InputError(`is a directory, not a file (${path})`, { where: path, hint: 'pass the path of an activation file (.npy, Arrow)' });
+    throw new InputError(`is a directory, not a file (${path})`, { where: path, hint: 'pass the path of an activation file (.npy, .npz, .pt, .safetensors, .h5, Arrow)' });
   }
   if ((stats.isFIFO() || stats.isSocket()) && (await isAnonymousPipe(path))) return 'pipe';
   const what = stats.isFIFO() ? 'a named pipe (FIFO)' : stats.isSocket() ? 'a socket' : stats.isCharacterDevice() || stats.isBlockDevice() ? 'a device' : 'a special file';
@@ -66,7 +66,7 @@ export function openError(path: string, error: unknown): InputError {
   const [what, hint] =
     code === 'ENOENT' ? ['file not found', 'check the path (relative paths start from the current directory)']
     : code === 'EACCES' || code === 'EPERM' ? ['permission denied', 'make the file readable (e.g. chmod +r) or copy it somewhere readable']
-    : code === 'EISDIR' ? ['is a directory, not a file', 'pass the path of a .npy or Arrow file']
+    : code === 'EISDIR' ? ['is a directory, not a file', 'pass the path of an activation file (.npy, .npz, .pt, .safetensors, .h5, Arrow)']
     : code === 'ELOOP' ? ['too many levels of symbolic links', 'the path is a symlink loop; point it at a real file']
     : [`cannot open file (${code ?? 'unknown error'})`, 'check the path and that the file is readable'];
   return new InputError(`${what} (${path})`, { where: path, hint, cause: error });

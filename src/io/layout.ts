@@ -196,3 +196,47 @@ function meanOverSpace(data: Float64Array, axes: Axes): Matrix {
   }
   return buildMatrix(n, c, out);
 }
+
+// ------------------------------------------------------------- timesteps
+
+/**
+ * Timestep `t` of a sequence array as a 2-D (N, C) array: the exact slice
+ * `x[:, t, :]` for `ntc`, `x[:, :, t]` for `nct` (any order of the three
+ * letters n, c, t works).
+ *
+ * @throws UsageError when the layout is not three axes n, c and t, or does
+ *   not fit the array.
+ * @throws InputError when `t` is not a timestep of the array.
+ */
+export function selectTimestep(array: NdArray, layout: Layout, t: number, source: string): NdArray {
+  const { shape } = array;
+  if (layout.length !== 3 || ![...'nct'].every((letter) => layout.includes(letter))) {
+    throw new UsageError(`#t=${t} needs a sequence layout with axes n, c and t, got '${layout}' (${source})`, {
+      where: source,
+      hint: 'pass --layout ntc (batch, time, features) or --layout nct',
+    });
+  }
+  if (shape.length !== 3) {
+    throw new UsageError(`layout ${layout} does not fit ${source}: shape [${shape.join(', ')}] has ${shape.length} axes, the layout names 3`, {
+      where: source,
+      hint: 'a timestep is selected from a 3-D (N, T, C) or (N, C, T) array',
+    });
+  }
+  const steps = shape[layout.indexOf('t')];
+  if (!Number.isInteger(t) || t < 0 || t >= steps) {
+    throw new InputError(`timestep ${t} is out of range in ${source}: the array has ${steps} timesteps (t=0..${steps - 1})`, {
+      where: source,
+      hint: `choose a timestep from 0 to ${steps - 1}`,
+    });
+  }
+  const strides = shape.map((_, axis) => countElements(shape.slice(axis + 1)));
+  const [nAxis, cAxis, tAxis] = [layout.indexOf('n'), layout.indexOf('c'), layout.indexOf('t')];
+  const n = shape[nAxis];
+  const c = shape[cAxis];
+  const out = new Float64Array(n * c);
+  const base = t * strides[tAxis];
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < c; j++) out[i * c + j] = array.data[base + i * strides[nAxis] + j * strides[cAxis]];
+  }
+  return { shape: [n, c], dtype: array.dtype, data: out, fortranOrder: false };
+}

@@ -1,18 +1,26 @@
 /**
  * The file layer: reads a path (or standard input), recognises the format from
- * its first bytes, parses it with the pure parsers, applies the layout and
- * checks that every value is finite. The only module in src/io that touches fs.
+ * its first bytes, lists the arrays of multi-array files, selects one by key
+ * (`FILE#KEY`, see keys.ts), parses it with the pure parsers, applies the
+ * layout (and a `#t=K` timestep) and checks that every value is finite. The
+ * only module in src/io that touches fs.
  */
 import { constants as bufferConstants } from 'node:buffer';
-import { open, type FileHandle } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { InputError } from '../errors.js';
 import type { Matrix } from '../types.js';
+import type { ArrayInfo } from './arrays.js';
 import { DETECT_BYTES, detectFormat } from './detect.js';
 import { checkRegularFile, openError } from './file-check.js';
+import { parseInputRef, parseInputRefSync, selectArray, type InputRef } from './keys.js';
 import { countElements, formatBytes, formatShape, type NdArray } from './ndarray.js';
-import { checkNpyHeader, decodeNpyData, MAX_NPY_HEADER_BYTES, parseNpy, parseNpyHeader, type NpyHeader } from './npy.js';
-import { checkLayout, reduceToMatrix, type ConvReduction, type Layout } from './layout.js';
+import { checkNpyHeader, decodeNpyData, MAX_NPY_HEADER_BYTES, parseNpyHeader, type NpyHeader } from './npy.js';
+import { openBytes, openContainer, type InputFileFormat, type OpenedInput } from './open.js';
+import { printable } from './printable.js';
+import { fileSource, memorySource } from './source.js';
+import { checkLayout, reduceToMatrix, selectTimestep, type ConvReduction, type Layout } from './layout.js';
 
 export interface LoadOptions {
   /** Axis layout, see `Layout`; default 'auto'. */
@@ -28,13 +36,25 @@ export interface LoadOptions {
    * memory. Checked from the declared shape before the data is read.
    */
   readonly memoryLimitBytes?: number;
+  /**
+   * Element type for data the file cannot name: 'bfloat16' reads `.npy`
+   * arrays stored as raw 2-byte items (`|V2`, ml_dtypes' bfloat16).
+   */
+  readonly dtype?: 'bfloat16';
 }
+
 
 /** How an input was read, for reports. */
 export interface InputInfo {
-  /** The path as given ('-' for standard input). */
+  /** The input as given, `#KEY` and `#t=K` included ('-' for standard input). */
   readonly path: string;
-  readonly format: 'npy' | 'arrow';
+  /** The file alone (`path` without `#KEY` / `#t=K`); absent when they are the same. */
+  readonly file?: string;
+  readonly format: InputFileFormat;
+  /** Array selected inside a multi-array file (canonical key), if any. */
+  readonly key?: string;
+  /** Timestep selected with `#t=K`, if any. */
+  readonly timestep?: number;
   /** Shape as stored in the file. */
   readonly shape: number[];
   readonly dtype: string;
@@ -47,6 +67,8 @@ export interface InputInfo {
   readonly neurons: number;
 }
 
+export type { InputFileFormat };
+
 export interface LoadedMatrix {
   readonly matrix: Matrix;
   readonly info: InputInfo;
@@ -57,40 +79,55 @@ const READ_CHUNK_BYTES = 64 * 1024 * 1024;
 
 interface ParsedInput {
   readonly array: NdArray;
-  readonly format: 'npy' | 'arrow';
+  readonly format: InputFileFormat;
   readonly fileLayout?: string;
+  readonly key?: string;
 }
 
 /**
- * Loads an activation file as a (datapoints x neurons) float64 matrix.
+ * Loads an activation array as a (datapoints x neurons) float64 matrix.
  *
- * `path` '-' reads standard input to its end. Files of any size up to the
- * memory limit work (read in chunks at offsets, never with readFile).
+ * `ref` is a path, `PATH#KEY` (an array inside a .npz, torch.save,
+ * safetensors or HDF5 file), `PATH#t=K` (timestep K of a sequence array,
+ * with an `ntc`/`nct` layout) or `PATH#KEY#t=K`; see keys.ts. A file with one
+ * array needs no key. '-' reads standard input to its end. Files of any size
+ * up to the memory limit work (read in chunks at offsets, never with readFile).
  *
- * @throws InputError for unreadable files, unsupported content, or NaN/Inf
- *   values (naming the first bad row and column of the matrix).
+ * @throws InputError for unreadable files, unsupported content, a missing or
+ *   ambiguous key (listing the keys), or NaN/Inf values (naming the first bad
+ *   row and column of the matrix).
  * @throws UsageError when the layout does not fit the array.
  */
-export async function loadMatrix(path: string, options: LoadOptions = {}): Promise<LoadedMatrix> {
+export async function loadMatrix(ref: string, options: LoadOptions = {}): Promise<LoadedMatrix> {
   const layout = options.layout ?? 'auto';
   checkLayout(layout);
+  const { path, key, timestep } = await resolveRef(ref);
   const source = path === '-' ? 'standard input' : path;
   const parsed =
     path === '-'
-      ? await parseBytes(await readStream(options.stdin ?? process.stdin, source), source, options)
-      : await loadFile(path, options);
-  const { array } = parsed;
-  const reduced = reduceToMatrix(array, { layout, conv: options.conv ?? 'flatten', source, fileLayout: parsed.fileLayout });
-  checkFinite(reduced.matrix, source);
+      ? await parseBytes(await readStream(options.stdin ?? process.stdin, source), source, options, key)
+      : await loadFile(path, options, key);
+  const label = describeRef(source, parsed.key, timestep);
+  const array = timestep === undefined ? parsed.array : selectTimestep(parsed.array, layout, timestep, label);
+  const reduced = reduceToMatrix(array, {
+    layout: timestep === undefined ? layout : 'auto',
+    conv: options.conv ?? 'flatten',
+    source: label,
+    fileLayout: timestep === undefined ? parsed.fileLayout : undefined,
+  });
+  checkFinite(reduced.matrix, label);
   return {
     matrix: reduced.matrix,
     info: {
-      path,
+      path: ref,
+      ...(ref === path ? {} : { file: path }),
       format: parsed.format,
-      shape: array.shape,
-      dtype: array.dtype,
-      fortranOrder: array.fortranOrder,
-      layout: reduced.layout,
+      ...(parsed.key === undefined ? {} : { key: parsed.key }),
+      ...(timestep === undefined ? {} : { timestep }),
+      shape: parsed.array.shape,
+      dtype: parsed.array.dtype,
+      fortranOrder: parsed.array.fortranOrder,
+      layout: timestep === undefined ? reduced.layout : layout,
       reduction: reduced.reduction,
       spatialShape: reduced.spatialShape,
       datapoints: reduced.matrix.rows,
@@ -120,19 +157,139 @@ export function checkFinite(matrix: Matrix, source: string): void {
 
 // ------------------------------------------------------------------- files
 
-async function loadFile(path: string, options: LoadOptions): Promise<ParsedInput> {
+/**
+ * Lists the arrays of a file without reading their data: the keys (nested
+ * names joined with '/'), shapes and stored dtypes. A single-array file
+ * (.npy, Arrow, a torch.save of one tensor) gives one entry with the key ''.
+ * Uncompressed .npz members also give `npyOffset`, where their .npy bytes
+ * start in the file (for streaming them in place).
+ * Studies use it to treat a multi-array file as a network (its keys are
+ * layers).
+ *
+ * @throws InputError when the file cannot be read or parsed.
+ */
+export async function listArrays(path: string, options: Pick<LoadOptions, 'dtype' | 'skipNonNumeric'> = {}): Promise<ArrayInfo[]> {
+  return withOpenInput(path, options, async (opened) => opened.entries.map(({ key, shape, dtype, npyOffset }) => ({ key, shape, dtype, ...(npyOffset === undefined ? {} : { npyOffset }) })));
+}
+
+/**
+ * The arrays of a multi-array file (.npz, torch.save, safetensors, HDF5) for
+ * discovery, or null when the file holds a single array without a key (.npy,
+ * Arrow, a torch.save of one tensor) or cannot be read: such a file is then
+ * loaded whole, and a damaged one reports its error when its pairs run.
+ */
+export async function listContainerArrays(path: string): Promise<ArrayInfo[] | null> {
+  try {
+    const handle = await openFile(path);
+    let format: string;
+    try {
+      const size = (await handle.stat()).size;
+      format = detectFormat(await readRange(handle, 0, Math.min(size, DETECT_BYTES), path), path);
+    } finally {
+      await handle.close();
+    }
+    if (format !== 'zip' && format !== 'hdf5' && format !== 'safetensors') return null;
+    const arrays = await listArrays(path);
+    return arrays.length === 1 && arrays[0].key === '' ? null : arrays;
+  } catch (error) {
+    if (error instanceof InputError) return null;
+    throw error;
+  }
+}
+
+/** Where the .npy bytes of an input start in its file: 0 for a .npy file, the member's offset for a stored .npz member. */
+export interface NpyLocation {
+  /** The file to open. */
+  readonly file: string;
+  /** Offset of the .npy magic in the file. */
+  readonly offset: number;
+}
+
+/**
+ * Locates the .npy bytes of an input for row-chunked streaming: the file
+ * itself when it has no key, or an uncompressed member of a .npz
+ * (`FILE#KEY`). Null when the input cannot be streamed in place (a
+ * compressed member, another format, a timestep selection).
+ *
+ * @throws InputError when the file cannot be read or the key is missing.
+ */
+export async function locateNpy(ref: string): Promise<NpyLocation | null> {
+  const { path, key, timestep } = await resolveRef(ref);
+  if (timestep !== undefined) return null;
+  if (key === undefined) return { file: path, offset: 0 };
+  return withOpenInput(path, {}, async (opened) => {
+    if (opened.format !== 'npz') return null;
+    const entry = selectArray(opened.entries, key, path);
+    return entry.npyOffset === undefined ? null : { file: path, offset: entry.npyOffset };
+  });
+}
+
+/** Splits `FILE#KEY#t=K`, checking which prefix names an existing path. */
+export async function resolveRef(ref: string): Promise<InputRef> {
+  return parseInputRef(ref, async (candidate) => {
+    try {
+      await stat(candidate);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Like {@link resolveRef}, checking paths synchronously (for code that cannot wait, e.g. journal identities). */
+export function resolveRefSync(ref: string): InputRef {
+  return parseInputRefSync(ref, (candidate) => {
+    try {
+      statSync(candidate);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** `file`, `file#key`, `file#key#t=3` for messages. */
+function describeRef(source: string, key: string | undefined, timestep: number | undefined): string {
+  return source + (key ? `#${printable(key)}` : '') + (timestep === undefined ? '' : `#t=${timestep}`);
+}
+
+
+/**
+ * Opens a regular file, lists its arrays with `use` while it is open, then
+ * closes it. Containers are read by range (entries read lazily from the open file).
+ */
+async function withOpenInput<T>(
+  path: string,
+  options: Pick<LoadOptions, 'dtype' | 'skipNonNumeric' | 'memoryLimitBytes'>,
+  use: (opened: OpenedInput) => Promise<T>,
+): Promise<T> {
   // Before opening: opening a named pipe blocks, and a device never ends.
   const kind = await checkRegularFile(path);
   const handle = await openFile(path);
   try {
     // Process substitution (<(...)) gives an anonymous pipe with no size: read it like standard input.
-    if (kind === 'pipe') return await parseBytes(await readStream(handle.createReadStream({ autoClose: false }), path), path, options);
+    if (kind === 'pipe') return await use(await openBytes(memorySource(await readStream(handle.createReadStream({ autoClose: false }), path), path), options));
     const stats = await handle.stat();
     if (!stats.isFile()) throw new InputError(`not a regular file (${path})`, { where: path, hint: 'pass a saved activation file' });
     const size = stats.size;
-    const prefix = await readRange(handle, 0, Math.min(size, MAX_NPY_HEADER_BYTES + 12), path);
+    const prefix = await readRange(handle, 0, Math.min(size, Math.max(MAX_NPY_HEADER_BYTES + 12, DETECT_BYTES)), path);
     const format = detectFormat(prefix, path);
-    if (format === 'npy') return { array: await readNpyFile(handle, prefix, size, path, options), format };
+    if (format === 'hdf5') {
+      const { listHdf5Arrays } = await import('./hdf5.js');
+      return await use({ format: 'hdf5', entries: await listHdf5Arrays(path, size) });
+    }
+    if (format === 'npy') {
+      const header = parseNpyHeader(prefix, path, options);
+      return await use({
+        format,
+        entries: [{
+          key: '', aliases: [], shape: header.shape, dtype: header.dtype,
+          check: () => checkNpyHeader(header, size, path),
+          read: () => readNpyFile(handle, prefix, size, path, options),
+        }],
+      });
+    }
+    if (format === 'zip' || format === 'safetensors') return await use(await openContainer(format, fileSource(handle, size, path), options));
     checkMemory(path, 3 * size, `${formatBytes(size)} of Arrow data (raw + float64 copy)`, options);
     if (size > bufferConstants.MAX_LENGTH) {
       throw new InputError(`Arrow file too large to hold in one buffer (${path}): ${formatBytes(size)}`, {
@@ -140,10 +297,31 @@ async function loadFile(path: string, options: LoadOptions): Promise<ParsedInput
         hint: 'split it into several files, or save the activations with np.save (.npy files are read in chunks)',
       });
     }
-    return await parseBytes(await readRange(handle, 0, size, path), path, options);
+    return await use(await openBytes(memorySource(await readRange(handle, 0, size, path), path), options));
   } finally {
     await handle.close();
   }
+}
+
+/** Selects the array `key` names (or the only one), checks its size against memory, reads it. */
+async function readSelected(opened: OpenedInput, key: string | undefined, source: string, options: LoadOptions): Promise<ParsedInput> {
+  const entry = selectArray(opened.entries, key, source);
+  const label = entry.key === '' ? source : `${source}#${printable(entry.key)}`;
+  entry.check?.();
+  if (entry.shape.length < 2 || entry.shape.includes(0)) {
+    throw new InputError(`${entry.shape.length < 2 ? `${entry.shape.length}-D array` : 'empty array'} in ${label}: shape [${entry.shape.join(', ')}], expected (datapoints, neurons)`, {
+      where: label,
+      hint: 'select a 2-D (datapoints, neurons) array, or a conv/sequence array with --layout',
+    });
+  }
+  const elements = countElements(entry.shape);
+  checkMemory(label, 2 * 8 * elements, `${formatShape(entry.shape)} ${entry.dtype} = ${formatBytes(8 * elements)} as float64, twice while reshaping`, options);
+  const array = await entry.read();
+  return { array, format: opened.format, fileLayout: opened.fileLayout, ...(entry.key === '' ? {} : { key: entry.key }) };
+}
+
+async function loadFile(path: string, options: LoadOptions, key?: string): Promise<ParsedInput> {
+  return withOpenInput(path, options, (opened) => readSelected(opened, key, path, options));
 }
 
 async function openFile(path: string): Promise<FileHandle> {
@@ -160,7 +338,7 @@ async function openFile(path: string): Promise<FileHandle> {
  * array, so the raw bytes are never held whole (and files over 4 GiB work).
  */
 async function readNpyFile(handle: FileHandle, prefix: Uint8Array, size: number, path: string, options: LoadOptions): Promise<NdArray> {
-  const header = parseNpyHeader(prefix, path);
+  const header = parseNpyHeader(prefix, path, options);
   checkNpyHeader(header, size, path);
   checkNpyMemory(header, path, options);
   const data = new Float64Array(countElements(header.shape));
@@ -240,17 +418,8 @@ async function readStream(stream: NodeJS.ReadableStream, source: string): Promis
   return Buffer.concat(chunks, total);
 }
 
-/** Parses a whole input held in memory (standard input, pipes, Arrow files). */
-async function parseBytes(bytes: Uint8Array, source: string, options: LoadOptions): Promise<ParsedInput> {
-  const format = detectFormat(bytes, source);
-  if (format === 'npy') {
-    const header = parseNpyHeader(bytes, source);
-    checkNpyHeader(header, bytes.length, source);
-    checkNpyMemory(header, source, options);
-    return { array: parseNpy(bytes, source), format: 'npy' };
-  }
-  // Loaded on demand: apache-arrow adds about 0.17 s to start-up.
-  const { parseArrow, LAYOUT_METADATA_KEY } = await import('./arrow.js');
-  const array = parseArrow(bytes, source, { skipNonNumeric: options.skipNonNumeric });
-  return { array, format: 'arrow', fileLayout: array.metadata.get(LAYOUT_METADATA_KEY) };
+/** Parses a whole input held in memory (standard input, pipes) and selects `key`. */
+async function parseBytes(bytes: Uint8Array, source: string, options: LoadOptions, key?: string): Promise<ParsedInput> {
+  const opened = await openBytes(memorySource(bytes, source), options);
+  return readSelected(opened, key, source, options);
 }

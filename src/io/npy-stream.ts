@@ -12,6 +12,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { InputError } from '../errors.js';
 import { checkRegularFile } from './file-check.js';
+import { locateNpy, type NpyLocation } from './load.js';
 import { checkNpyHeader, decodeNpyData, MAX_NPY_HEADER_BYTES, parseNpyHeader, type NpyHeader } from './npy.js';
 
 /** One chunk of rows. `data` is rows x cols row-major and is reused by the next chunk. */
@@ -54,12 +55,29 @@ export function isRowStreamable(header: NpyHeader): boolean {
 
 /** Reads and checks just the header of a .npy file. */
 export async function loadNpyHeader(path: string): Promise<NpyHeader> {
-  const handle = await openOrExplain(path);
+  const location = await locateOrExplain(path);
+  const handle = await openOrExplain(location.file);
   try {
-    return await readHeader(handle, path);
+    return await readHeader(handle, path, location.offset);
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The file and offset of the .npy bytes: `path` itself, or for `FILE#KEY` an
+ * uncompressed .npz member, read in place.
+ */
+async function locateOrExplain(path: string): Promise<NpyLocation> {
+  if (!path.includes('#')) return { file: path, offset: 0 };
+  const location = await locateNpy(path);
+  if (location === null) {
+    throw new InputError(`cannot stream ${path}: only .npy files and uncompressed .npz members are read in row chunks`, {
+      where: path,
+      hint: 'read it in memory (--no-stream), or save it with np.save / np.savez (not savez_compressed)',
+    });
+  }
+  return location;
 }
 
 /**
@@ -69,10 +87,11 @@ export async function loadNpyHeader(path: string): Promise<NpyHeader> {
  *   or is not 2-D C-ordered (use the in-memory loader for those).
  */
 export async function openNpyRows(path: string): Promise<NpyRowReader> {
-  const handle = await openOrExplain(path);
+  const location = await locateOrExplain(path);
+  const handle = await openOrExplain(location.file);
   let header: NpyHeader;
   try {
-    header = await readHeader(handle, path);
+    header = await readHeader(handle, path, location.offset);
   } catch (error) {
     await handle.close();
     throw error;
@@ -109,13 +128,25 @@ async function openOrExplain(path: string): Promise<FileHandle> {
   }
 }
 
-async function readHeader(handle: FileHandle, path: string): Promise<NpyHeader> {
+/**
+ * The header of the .npy bytes at `offset` (0 for a .npy file), with
+ * `dataOffset` counted from the start of the file. For a .npz member the
+ * header was checked against the member's size when the archive was listed.
+ */
+async function readHeader(handle: FileHandle, path: string, offset = 0): Promise<NpyHeader> {
   const { size } = await handle.stat();
-  const prefix = new Uint8Array(Math.min(size, MAX_NPY_HEADER_BYTES + 12));
-  await readFully(handle, prefix, 0);
+  const prefix = new Uint8Array(Math.max(0, Math.min(size - offset, MAX_NPY_HEADER_BYTES + 12)));
+  await readFully(handle, prefix, offset);
   const header = parseNpyHeader(prefix, path);
-  checkNpyHeader(header, size, path);
-  return header;
+  if (offset === 0) {
+    checkNpyHeader(header, size, path);
+    return header;
+  }
+  checkNpyHeader(header, header.dataOffset + header.byteLength, path);
+  if (offset + header.dataOffset + header.byteLength > size) {
+    throw new InputError(`truncated .npz member (${path}): its data runs past the end of the file`, { where: path, hint: 'write the archive again with np.savez' });
+  }
+  return { ...header, dataOffset: offset + header.dataOffset };
 }
 
 async function readFully(handle: FileHandle, into: Uint8Array, position: number): Promise<void> {

@@ -11,6 +11,7 @@
  * (`decodeNpyData`), so files bigger than one buffer can be read.
  */
 import { InputError } from '../errors.js';
+import { convertBfloat16 } from './bfloat16.js';
 import { float16Table } from './float16.js';
 import { countElements, formatBytes, formatShape, MAX_ELEMENTS, type NdArray } from './ndarray.js';
 import { parsePyLiteral, PyLiteralError, type PyValue } from './py-literal.js';
@@ -50,6 +51,15 @@ export interface NpyHeader {
   readonly itemSize: number;
 }
 
+/** How to read dtypes a .npy header cannot name. */
+export interface NpyReadOptions {
+  /**
+   * Read 2-byte raw items (`|V2`, how numpy stores ml_dtypes' bfloat16) as
+   * bfloat16. The header cannot say so itself, hence an explicit option.
+   */
+  readonly dtype?: 'bfloat16';
+}
+
 const REWRITE_HINT = 're-save the array with np.save(path, x) from numpy';
 
 /**
@@ -63,7 +73,7 @@ const REWRITE_HINT = 're-save the array with np.save(path, x) from numpy';
  * @throws InputError naming `source` on bad magic, unsupported version, a
  *   malformed header literal or an unsupported dtype.
  */
-export function parseNpyHeader(bytes: Uint8Array, source: string): NpyHeader {
+export function parseNpyHeader(bytes: Uint8Array, source: string, options: NpyReadOptions = {}): NpyHeader {
   if (!hasNpyMagic(bytes)) {
     throw new InputError(`not a .npy file (${source}): first bytes are ${describeBytes(bytes.subarray(0, 8))}`, {
       where: source,
@@ -95,7 +105,7 @@ export function parseNpyHeader(bytes: Uint8Array, source: string): NpyHeader {
     throw malformedHeader(source, `header of ${text.length} characters is over numpy's ${MAX_NPY_HEADER_CHARS}-character limit (np.load's max_header_size)`);
   }
   const fields = readHeaderFields(text, source, major);
-  const dtype = parseDescr(fields.descr, source);
+  const dtype = parseDescr(fields.descr, source, options);
   const shape = fields.shape;
   return {
     version: major,
@@ -181,8 +191,8 @@ export function decodeNpyData(header: NpyHeader, chunk: Uint8Array, firstElement
  *
  * @throws InputError naming `source` (see `parseNpyHeader`, `checkNpyHeader`).
  */
-export function parseNpy(bytes: Uint8Array, source: string): NdArray {
-  const header = parseNpyHeader(bytes, source);
+export function parseNpy(bytes: Uint8Array, source: string, options: NpyReadOptions = {}): NdArray {
+  const header = parseNpyHeader(bytes, source, options);
   checkNpyHeader(header, bytes.length, source);
   const data = new Float64Array(countElements(header.shape));
   decodeNpyData(header, bytes.subarray(header.dataOffset), 0, data);
@@ -282,8 +292,16 @@ const REFUSED_KINDS: Record<string, { what: string; hint: string }> = {
 /** A little-endian host stores 1 as 01 00. */
 const HOST_LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
-function parseDescr(descr: string, source: string): DtypeInfo {
+function parseDescr(descr: string, source: string, options: NpyReadOptions): DtypeInfo {
   const match = /^([<>|=]?)([a-zA-Z])(\d*)(.*)$/s.exec(descr);
+  // bfloat16 (ml_dtypes) is saved as raw 2-byte items; only an explicit option says what they are.
+  if (match && match[2] === 'V' && match[3] === '2' && match[4] === '') {
+    if (options.dtype === 'bfloat16') return { name: 'bfloat16', itemSize: 2, littleEndian: match[1] === '>' ? false : match[1] === '<' || HOST_LITTLE_ENDIAN };
+    throw new InputError(`unsupported dtype '${descr}' in ${source}: raw 2-byte items`, {
+      where: source,
+      hint: 'if the array is bfloat16 (ml_dtypes), read it with --dtype bfloat16; otherwise save x.astype(np.float32)',
+    });
+  }
   const refused = match ? REFUSED_KINDS[match[2]] : undefined;
   if (refused) {
     throw new InputError(`unsupported dtype '${descr}' in ${source}: the array holds ${refused.what}`, { where: source, hint: refused.hint });
@@ -314,7 +332,7 @@ function storedValues(header: NpyHeader, chunk: Uint8Array): StoredValues {
   const { buffer, byteOffset } = bytes;
   const count = bytes.length / header.itemSize;
   switch (header.dtype) {
-    case 'float16': return new Uint16Array(buffer, byteOffset, count);
+    case 'float16': case 'bfloat16': return new Uint16Array(buffer, byteOffset, count);
     case 'float32': return new Float32Array(buffer, byteOffset, count);
     case 'float64': return new Float64Array(buffer, byteOffset, count);
     case 'int8': return new Int8Array(buffer, byteOffset, count);
@@ -331,6 +349,9 @@ function storedValues(header: NpyHeader, chunk: Uint8Array): StoredValues {
 /** Writes `values` (see `storedValues`) as float64 into `out` from `offset`; every conversion is exact. */
 function convertValues(dtype: string, values: StoredValues, out: Float64Array, offset: number): void {
   switch (dtype) {
+    case 'bfloat16':
+      convertBfloat16(values as Uint16Array, out, offset);
+      return;
     case 'float16': {
       const table = float16Table();
       for (let i = 0; i < values.length; i++) out[offset + i] = table[values[i]];

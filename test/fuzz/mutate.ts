@@ -81,3 +81,48 @@ export function mutate(bytes: Uint8Array, others: readonly Uint8Array[], random:
     }
   }
 }
+
+/** A mutated input and how it was made. */
+export interface Mutant {
+  readonly bytes: Uint8Array;
+  readonly description: string;
+}
+
+/** `count` mutants of `original` (see {@link mutate}), reproducible from `seed`. */
+export function mutants(original: Uint8Array, count: number, seed: number): Mutant[] {
+  const random = createRandom(seed);
+  return Array.from({ length: count }, () => {
+    const { bytes, how } = mutate(original, [], random);
+    return { bytes, description: how };
+  });
+}
+
+/**
+ * Runs `body` while recording the largest typed array or ArrayBuffer that
+ * code allocates through the global constructors (ours: every buffer sized
+ * from a declared length). Returns the largest size in bytes.
+ */
+export async function largestAllocation(body: () => Promise<void>): Promise<number> {
+  const names = ['Float64Array', 'Float32Array', 'Uint8Array', 'Uint16Array', 'Uint32Array', 'Int32Array', 'ArrayBuffer'] as const;
+  const originals = names.map((name) => globalThis[name]);
+  let largest = 0;
+  const global = globalThis as unknown as Record<string, unknown>;
+  names.forEach((name, i) => {
+    const Original = originals[i] as unknown as new (...args: unknown[]) => object;
+    const bytesPer = name === 'ArrayBuffer' ? 1 : (Original as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+    global[name] = new Proxy(Original, {
+      construct(target, args, newTarget) {
+        if (typeof args[0] === 'number') largest = Math.max(largest, args[0] * bytesPer);
+        return Reflect.construct(target, args, newTarget === global[name] ? target : newTarget);
+      },
+    });
+  });
+  try {
+    await body();
+  } finally {
+    names.forEach((name, i) => {
+      global[name] = originals[i];
+    });
+  }
+  return largest;
+}

@@ -34,15 +34,29 @@ describe('detectFormat', () => {
     }
   });
 
-  it('refuses zip archives (.npz, .pt) with a hint to save arrays separately', () => {
-    const error = errorOf(ascii('PK\x03\x04\x14\x00\x00\x00'));
-    expect(error.message).toMatch(/zip archive \(\.npz/);
-    expect(error.hint).toMatch(/np\.save\(path, array\)/);
+  it('recognises zip archives (.npz, torch.save), HDF5 and safetensors by content', () => {
+    expect(detectFormat(ascii('PK\x03\x04\x14\x00\x00\x00'), 'x')).toBe('zip');
+    expect(detectFormat(ascii('PK\x05\x06\x00\x00\x00\x00'), 'x')).toBe('zip');
+    expect(detectFormat(ascii('\x89HDF\r\n\x1a\n'), 'x')).toBe('hdf5');
+    // An HDF5 file with a 512-byte user block.
+    const withUserBlock = new Uint8Array(1032);
+    withUserBlock.set(ascii('\x89HDF\r\n\x1a\n'), 512);
+    expect(detectFormat(withUserBlock, 'x')).toBe('hdf5');
+    // safetensors: uint64 header length 16 (a multiple of 8, which alone would read as a legacy Arrow stream), then '{'.
+    expect(detectFormat(ascii('\x10\x00\x00\x00\x00\x00\x00\x00{"a":{}}       '), 'x')).toBe('safetensors');
   });
 
-  it('names Feather v1, HDF5 and text files', () => {
+  it('refuses legacy torch.save files with the re-save recipe', () => {
+    const legacy = Uint8Array.of(0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e);
+    const error = errorOf(legacy);
+    expect(error.message).toMatch(/^a legacy torch\.save file/);
+    expect(error.hint).toMatch(/torch\.save\(torch\.load\('old\.pt'\), 'new\.pt'\)/);
+  });
+
+  it('names Feather v1, Parquet, gzip and text files', () => {
     expect(errorOf(ascii('FEA1\x00\x00\x00\x00')).message).toMatch(/Feather v1/);
-    expect(errorOf(ascii('\x89HDF\r\n\x1a\n')).message).toMatch(/HDF5/);
+    expect(errorOf(ascii('PAR1\x15\x04\x15\x00')).message).toMatch(/Parquet/);
+    expect(errorOf(Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0)).message).toMatch(/gzip/);
     expect(errorOf(ascii('1.0,2.0,3.0\n')).message).toMatch(/text file/);
   });
 

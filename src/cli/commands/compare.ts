@@ -36,6 +36,9 @@ Examples:
   pwcca compare a.npy b.npy --variant svcca       google/svcca-compatible PWCCA
   pwcca compare conv1.npy conv1b.npy --layout nchw --conv mean
   pwcca compare acts_T.npy b_T.npy --layout neurons-first
+  pwcca compare run1.npz#fc1 run2.pt#features.fc1 one array of multi-array files
+  pwcca compare acts.h5#/block4/out b.safetensors#out
+  pwcca compare a.npy#t=3 b.npy#t=3 --layout ntc  timestep 3 of (N, T, D) arrays
   d=$(pwcca compare a.npy b.npy --quiet)           just the distance, for scripts
   cat a.npy | pwcca compare - b.npy`;
 

@@ -17,7 +17,7 @@ import {
 } from '../../studies/convergence/run.js';
 import { describePlan, parseReference, planConvergence, taskKey, type ReferenceChoice } from '../../studies/convergence/plan.js';
 import { openJournal, type Journal } from '../../engine/journal.js';
-import { discoverCheckpoints } from '../../studies/convergence/discover.js';
+import { discoverCheckpointArrays } from '../../studies/convergence/discover.js';
 import type { CliContext } from '../context.js';
 import {
   addMetricOptions,
@@ -57,6 +57,8 @@ Inputs (detected from the folder depth):
   ROOT/<step>/<layer>.npy           one run
   ROOT/<run>/<step>/<layer>.npy     several runs: mean and std over runs
   ROOT/[<run>/]<layer>/<step>.npy   with --by-layer
+  ROOT/[<run>/]<step>.pt            one multi-array file per step (.pt, .npz,
+                                    .safetensors, .h5), its keys are the layers
   A step name contains an integer, the step (the last integer: step_00042 -> 42,
   epoch-3 -> 3, ckpt-1000 -> 1000); steps sort by it. Layers sort naturally,
   or in the order of --layers (their depth order).
@@ -106,7 +108,7 @@ async function runConvergenceCommand(root: string, flags: ConvergenceFlags, cont
   const quiet = flags.quiet === true;
   checkPlotFlag(flags);
   const journalPath = journalPathFrom(flags, 'conv.ndjson');
-  const set = discoverCheckpoints(root, { byLayer: flags.byLayer, layers: flags.layers });
+  const set = await discoverCheckpointArrays(root, { byLayer: flags.byLayer, layers: flags.layers });
   const plan = planConvergence(set, { reference: flags.reference });
   const options: ConvergenceRunOptions = {
     root: root.replace(/[\\/]+$/, '') || root,

@@ -6,7 +6,7 @@ import { matrixCsvFileName, toMatrixCsv, toPairwiseCsv } from '../../report/pair
 import { toPairwiseJson } from '../../report/pairwise-json.js';
 import { toPairwiseTable } from '../../report/pairwise-table.js';
 import { SCHEMA_VERSION } from '../../types.js';
-import { discoverActivations, type Discovery } from '../../studies/pairwise/discover.js';
+import { discoverActivationArrays, type Discovery } from '../../studies/pairwise/discover.js';
 import { openJournal, type Journal } from '../../engine/journal.js';
 import {
   buildPairwiseIdentity,
@@ -58,7 +58,9 @@ Inputs:
   ROOT/<network>/<layer>.npy          one network x network matrix per layer (layer = file stem)
   ROOT/<group>/<network>/<layer>.npy  the same; the first folder is the network's group
   ROOT/<file>.npy, or a list of files one matrix over all files (layer "all")
-  Files: .npy, .arrow, .feather, .arrows. Labels sort naturally (s2 before s10).
+  ROOT/<network>.npz (.pt, .safetensors, .h5)  one file per network, its keys are the layers
+  Files: .npy, .arrow, .feather, .arrows, .npz, .pt, .pth, .bin, .safetensors, .h5, .hdf5
+  (FILE#KEY picks one array). Labels sort naturally (s2 before s10).
 
 Examples:
   pwcca pairwise runs/                                 matrices as tables
@@ -66,6 +68,7 @@ Examples:
   pwcca pairwise runs/ --format matrix-csv --out matrices/
   pwcca pairwise runs/ --format json > pairwise.json
   pwcca pairwise a.npy b.npy c.npy
+  pwcca pairwise run1.pt#features.3 run2.pt#features.3 run3.pt#features.3
   pwcca pairwise runs/ --cross-layer                   layer x layer within each network
   pwcca pairwise runs/ --layers fc1,fc2 --method pwcca,cca --jobs 2
   pwcca pairwise runs/ --clusters 5 --meta runs/meta.csv
@@ -116,7 +119,7 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
     throw new UsageError('--meta cannot be used with --cross-layer', { hint: '--meta correlates per-network values with network x network distances; drop --cross-layer' });
   }
 
-  const discovery = discoverActivations(inputs, { groupBy: flags.groupBy });
+  const discovery = await discoverActivationArrays(inputs, { groupBy: flags.groupBy });
   const plan = buildPairwisePlan(discovery, { crossLayer: flags.crossLayer, layers: flags.layers });
   const meta = flags.meta === undefined ? undefined : loadMeta(flags.meta, context, quiet, flags.color);
   const matrixFolder = prepareMatrixOutput(flags, plan, methods, journalPath);

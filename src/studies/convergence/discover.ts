@@ -5,7 +5,9 @@
  * Layouts (detected from the depth of the activation files under ROOT):
  * - two levels   `ROOT/<step>/<layer>.<ext>`        one run;
  * - three levels `ROOT/<run>/<step>/<layer>.<ext>`  several runs;
- * - with `byLayer` the step and layer levels swap: `ROOT/[<run>/]<layer>/<step>.<ext>`.
+ * - with `byLayer` the step and layer levels swap: `ROOT/[<run>/]<layer>/<step>.<ext>`;
+ * - a multi-array file per step, `ROOT/[<run>/]<step>.pt` (or .npz,
+ *   .safetensors, .h5): its keys are the layers ({@link discoverCheckpointArrays}).
  *
  * A step name (folder, or file stem with `byLayer`) must contain an integer;
  * the last integer in it is the step (`step_00042` -> 42, `epoch-3` -> 3,
@@ -16,7 +18,9 @@
  */
 import { basename, join, resolve } from 'node:path';
 import { InputError, UsageError } from '../../errors.js';
-import { fileStem, listActivationFiles } from '../pairwise/discover.js';
+import { listContainerArrays } from '../../io/load.js';
+import { formatShape } from '../../io/ndarray.js';
+import { ACTIVATION_EXTENSIONS, describeSkipped, fileStem, listActivationFiles, selectLayerArrays, type ActivationScan, type ArrayLister } from '../pairwise/discover.js';
 import { compareNatural, sortNatural } from '../../stats/natural-sort.js';
 
 /** One activation file of a checkpoint. */
@@ -72,12 +76,36 @@ export function buildCheckpointSet(
   options: CheckpointOptions & { root: string; join?: (relativePath: string) => string },
 ): CheckpointSet {
   const toPath = options.join ?? ((p: string) => p);
+  return buildFromItems(
+    relativePaths.map((relativePath) => {
+      const parts = relativePath.split('/');
+      parts[parts.length - 1] = fileStem(parts[parts.length - 1]);
+      return { parts, relativePath, path: toPath(relativePath) };
+    }),
+    options,
+    [],
+  );
+}
+
+/**
+ * One input of a checkpoint set: its name parts below ROOT (folders, then the
+ * file's stem, then for a multi-array file the array's key) and its path.
+ */
+interface CheckpointItem {
+  readonly parts: readonly string[];
+  /** For messages: the path below ROOT (with `#KEY` for an array of a multi-array file). */
+  readonly relativePath: string;
+  readonly path: string;
+}
+
+function buildFromItems(items: readonly CheckpointItem[], options: CheckpointOptions & { root: string }, initialWarnings: readonly string[]): CheckpointSet {
   const byLayer = options.byLayer === true;
-  const warnings: string[] = [];
-  const split = relativePaths.map((p) => p.split('/'));
+  const warnings: string[] = [...initialWarnings];
+  const relativePaths = items.map((item) => item.relativePath);
+  const split = items.map((item) => item.parts);
   const depths = new Set(split.map((parts) => parts.length).filter((depth) => depth >= 2));
   const layoutName = byLayer ? '<layer>/<step>' : '<step>/<layer>';
-  const hintLayout = `lay checkpoints out as ROOT/${layoutName}.npy (one run) or ROOT/<run>/${layoutName}.npy (several runs)${byLayer ? '' : ', or pass --by-layer for ROOT/<layer>/<step>.npy'}`;
+  const hintLayout = `lay checkpoints out as ROOT/${layoutName}.npy (one run) or ROOT/<run>/${layoutName}.npy (several runs)${byLayer ? '' : ', or pass --by-layer for ROOT/<layer>/<step>.npy'}, or one multi-array file per step: ROOT/[<run>/]<step>.pt with one key per layer`;
   if (depths.size === 0) {
     throw new UsageError(`no checkpoint folders under ${options.root}: found ${relativePaths.length} activation file(s) directly in it and none in subfolders`, {
       where: options.root,
@@ -85,7 +113,7 @@ export function buildCheckpointSet(
     });
   }
   if (depths.size > 1 || [...depths][0] > 3) {
-    const example = (depth: number) => relativePaths.find((p) => p.split('/').length === depth);
+    const example = (depth: number) => items.find((item) => item.parts.length === depth)?.relativePath;
     const seen = [...depths].sort().map((depth) => `${example(depth)} (${depth} levels)`);
     throw new UsageError(`checkpoint files under ${options.root} are at different or too many folder levels: ${seen.join(', ')}`, {
       where: options.root,
@@ -93,7 +121,7 @@ export function buildCheckpointSet(
     });
   }
   const levels = [...depths][0] as 2 | 3;
-  const top = relativePaths.filter((p) => !p.includes('/'));
+  const top = items.filter((item) => item.parts.length === 1).map((item) => item.relativePath);
   if (top.length > 0) {
     warnings.push(`ignored ${top.length} file(s) directly in ${options.root} (${sortNatural(top).slice(0, 3).join(', ')}${top.length > 3 ? ', ...' : ''}): checkpoints must be in ${layoutName} folders`);
   }
@@ -102,12 +130,12 @@ export function buildCheckpointSet(
   // Step names and their integers; two names with the same integer within one run (and layer) are an error.
   const stepNames = new Map<string, string>();
   const files: CheckpointFile[] = [];
-  for (const parts of split) {
+  for (const item of items) {
+    const { parts, relativePath } = item;
     if (parts.length !== levels) continue;
-    const relativePath = parts.join('/');
     const run = levels === 3 ? parts[0] : singleRun;
     const outer = parts[levels - 2];
-    const inner = fileStem(parts[levels - 1]);
+    const inner = parts[levels - 1];
     const [stepName, layer] = byLayer ? [inner, outer] : [outer, inner];
     const step = parseStep(stepName);
     const stepLocation = byLayer ? relativePath : parts.slice(0, levels - 1).join('/');
@@ -126,7 +154,7 @@ export function buildCheckpointSet(
       });
     }
     stepNames.set(tieKey, stepName);
-    files.push({ run, step, layer, path: toPath(relativePath), stepName });
+    files.push({ run, step, layer, path: item.path, stepName });
   }
 
   // One file per (run, step, layer): e.g. conv1.npy next to conv1.arrow.
@@ -155,15 +183,48 @@ export function buildCheckpointSet(
 
 /** Finds the checkpoints under a folder (hidden files and non-activation files are skipped). */
 export function discoverCheckpoints(root: string, options: CheckpointOptions = {}): CheckpointSet {
-  const { files: found, warnings: scanWarnings } = listActivationFiles(root);
-  if (found.length === 0) {
-    throw new UsageError(`no activation files (.npy, .arrow, .feather, .arrows) under ${root}`, {
-      where: root,
-      hint: 'save checkpoints as ROOT/<step>/<layer>.npy (one run) or ROOT/<run>/<step>/<layer>.npy',
-    });
-  }
+  const { files: found, warnings: scanWarnings } = listCheckpointFiles(root);
   const set = buildCheckpointSet(found, { ...options, root, join: (p) => join(root, ...p.split('/')) });
   return { ...set, warnings: [...scanWarnings, ...set.warnings] };
+}
+
+/**
+ * {@link discoverCheckpoints}, with multi-array files (.npz, torch.save,
+ * safetensors, HDF5) standing for a step whose keys are the layers:
+ * `ROOT/<step>.pt` (one run) or `ROOT/<run>/<step>.pt`. Arrays that are not at
+ * least 2-D with the file's common first axis are skipped, with one warning.
+ */
+export async function discoverCheckpointArrays(root: string, options: CheckpointOptions & { listArrays?: ArrayLister } = {}): Promise<CheckpointSet> {
+  const list = options.listArrays ?? listContainerArrays;
+  const items: CheckpointItem[] = [];
+  const skipped: string[] = [];
+  const scan = listCheckpointFiles(root);
+  for (const relativePath of scan.files) {
+    const path = join(root, ...relativePath.split('/'));
+    const parts = relativePath.split('/');
+    parts[parts.length - 1] = fileStem(parts[parts.length - 1]);
+    const arrays = await list(path);
+    if (arrays === null) {
+      items.push({ parts, relativePath, path });
+      continue;
+    }
+    const { layers, rest } = selectLayerArrays(arrays);
+    skipped.push(...rest.map((array) => `${path}#${array.key} (${formatShape(array.shape)})`));
+    for (const array of layers) items.push({ parts: [...parts, array.key], relativePath: `${relativePath}#${array.key}`, path: `${path}#${array.key}` });
+  }
+  return buildFromItems(items, { ...options, root }, [...scan.warnings, ...(skipped.length > 0 ? [describeSkipped(skipped)] : [])]);
+}
+
+function listCheckpointFiles(root: string): ActivationScan {
+  const scan = listActivationFiles(root);
+  const found = scan.files;
+  if (found.length === 0) {
+    throw new UsageError(`no activation files (${ACTIVATION_EXTENSIONS.join(', ')}) under ${root}`, {
+      where: root,
+      hint: 'save checkpoints as ROOT/<step>/<layer>.npy (one run), ROOT/<run>/<step>/<layer>.npy, or ROOT/<step>.pt with one key per layer',
+    });
+  }
+  return scan;
 }
 
 /** One-phrase name of the detected layout, e.g. `<run>/<step>/<layer>`. */

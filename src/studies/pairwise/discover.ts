@@ -10,16 +10,30 @@
  * - a flat folder `ROOT/<file>.<ext>`: every file is its own label;
  * - an explicit list of files: likewise.
  *
+ * Multi-array files (.npz, torch.save, safetensors, HDF5) stand for a network
+ * whose keys are its layers ({@link discoverActivationArrays}): in a flat
+ * folder or a list, `runs/<network>.npz` gives network `<network>` with one
+ * layer per array; in a tree, a network folder holding one such file gets
+ * one layer per key, and with several files, layers `<stem>/<key>`.
+ *
  * {@link classifyFiles} is pure (relative paths in, labels out);
- * {@link discoverActivations} reads the disk.
+ * {@link discoverActivations} reads the disk (folders only), and
+ * {@link discoverActivationArrays} also lists the arrays of multi-array files.
  */
 import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { basename, extname, join, relative, sep } from 'node:path';
 import { UsageError } from '../../errors.js';
+import type { ArrayInfo } from '../../io/arrays.js';
+import { listContainerArrays, resolveRefSync } from '../../io/load.js';
+import { formatShape } from '../../io/ndarray.js';
 import { compareNatural, sortNatural } from '../../stats/natural-sort.js';
 
-/** File name endings read as activation files (.npy, Arrow IPC file/stream, Feather v2). */
-export const ACTIVATION_EXTENSIONS = ['.npy', '.arrow', '.feather', '.arrows'] as const;
+/**
+ * File name endings read as activation files: .npy, Arrow IPC file/stream,
+ * Feather v2, and the multi-array formats (.npz, torch.save, safetensors,
+ * HDF5). The format itself is always recognised from the content.
+ */
+export const ACTIVATION_EXTENSIONS = ['.npy', '.arrow', '.feather', '.arrows', '.npz', '.pt', '.pth', '.bin', '.safetensors', '.h5', '.hdf5'] as const;
 
 /** How the inputs were laid out. */
 export type DiscoveryMode = 'tree' | 'flat' | 'list';
@@ -83,13 +97,29 @@ export function fileStem(path: string): string {
  * ignored (with a warning). Pure.
  */
 export function classifyFiles(relativePaths: readonly string[], options: DiscoverOptions & { root?: string; join?: (relativePath: string) => string } = {}): Discovery {
+  return finishRaw(classifyFilesRaw(relativePaths, options));
+}
+
+/** Files labelled, before the summary (networks, layers, groups) is built. */
+interface RawDiscovery {
+  readonly mode: DiscoveryMode;
+  readonly entries: ReadonlyArray<{ path: string; network: string; layer: string }>;
+  readonly options: DiscoverOptions & { root?: string };
+  readonly warnings: string[];
+}
+
+function finishRaw(raw: RawDiscovery): Discovery {
+  return finish(raw.mode, raw.entries, raw.options, raw.warnings);
+}
+
+function classifyFilesRaw(relativePaths: readonly string[], options: DiscoverOptions & { root?: string; join?: (relativePath: string) => string }): RawDiscovery {
   const toPath = options.join ?? ((p: string) => p);
   const nested = relativePaths.filter((p) => p.includes('/'));
   const top = relativePaths.filter((p) => !p.includes('/'));
   const warnings: string[] = [];
   if (nested.length === 0) {
     const labelled = labelFiles(top.map(toPath), top);
-    return finish('flat', labelled.map(({ path, label }) => ({ path, network: label, layer: FLAT_LAYER })), options, warnings);
+    return { mode: 'flat', entries: labelled.map(({ path, label }) => ({ path, network: label, layer: FLAT_LAYER })), options, warnings };
   }
   if (top.length > 0) {
     warnings.push(
@@ -112,7 +142,7 @@ export function classifyFiles(relativePaths: readonly string[], options: Discove
     }
     seen.set(key, entry.path);
   }
-  return finish('tree', entries, options, warnings);
+  return { mode: 'tree', entries, options, warnings };
 }
 
 /**
@@ -121,8 +151,12 @@ export function classifyFiles(relativePaths: readonly string[], options: Discove
  * end of their paths). Pure.
  */
 export function classifyFileList(paths: readonly string[], options: DiscoverOptions = {}): Discovery {
-  const labelled = labelFiles(paths, paths);
-  return finish('list', labelled.map(({ path, label }) => ({ path, network: label, layer: FLAT_LAYER })), options, []);
+  return finishRaw(classifyFileListRaw(paths, options));
+}
+
+function classifyFileListRaw(paths: readonly string[], options: DiscoverOptions): RawDiscovery {
+  const labelled = labelFiles(paths, paths, true);
+  return { mode: 'list', entries: labelled.map(({ path, label }) => ({ path, network: label, layer: FLAT_LAYER })), options, warnings: [] };
 }
 
 /**
@@ -130,6 +164,69 @@ export function classifyFileList(paths: readonly string[], options: DiscoverOpti
  * recursively; hidden files and folders skipped) or two or more files.
  */
 export function discoverActivations(inputs: readonly string[], options: DiscoverOptions = {}): Discovery {
+  return finishRaw(discoverRaw(inputs, options));
+}
+
+/** Lists the arrays of a multi-array file, or null for a single-array file (see `listContainerArrays`). */
+export type ArrayLister = (path: string) => Promise<ArrayInfo[] | null>;
+
+/**
+ * {@link discoverActivations}, with every multi-array file (.npz, torch.save,
+ * safetensors, HDF5) standing for a network whose arrays are its layers
+ * (inputs `FILE#KEY`). Arrays that are not at least 2-D with the file's
+ * common first axis (its datapoints) are skipped, with one warning.
+ */
+export async function discoverActivationArrays(inputs: readonly string[], options: DiscoverOptions & { listArrays?: ArrayLister } = {}): Promise<Discovery> {
+  return finishRaw(await expandArrayFiles(discoverRaw(inputs, options), options.listArrays ?? listContainerArrays));
+}
+
+async function expandArrayFiles(raw: RawDiscovery, list: ArrayLister): Promise<RawDiscovery> {
+  const filesPerNetwork = new Map<string, number>();
+  for (const entry of raw.entries) filesPerNetwork.set(entry.network, (filesPerNetwork.get(entry.network) ?? 0) + 1);
+  const entries: Array<{ path: string; network: string; layer: string }> = [];
+  const skipped: string[] = [];
+  for (const entry of raw.entries) {
+    // An input that already names its array (FILE#KEY) is used as given.
+    const arrays = entry.path.includes('#') && resolveRefSync(entry.path).path !== entry.path ? null : await list(entry.path);
+    if (arrays === null) {
+      entries.push(entry);
+      continue;
+    }
+    const { layers, rest } = selectLayerArrays(arrays);
+    skipped.push(...rest.map((array) => `${entry.path}#${array.key} (${formatShape(array.shape)})`));
+    for (const array of layers) {
+      // Flat folders and lists: the file is the network. Trees: the key is the layer, prefixed by the
+      // file's stem when the network folder holds several files.
+      const layer = raw.mode !== 'tree' || filesPerNetwork.get(entry.network) === 1 ? array.key : `${entry.layer}/${array.key}`;
+      entries.push({ path: `${entry.path}#${array.key}`, network: entry.network, layer });
+    }
+  }
+  const warnings = [...raw.warnings];
+  if (skipped.length > 0) warnings.push(describeSkipped(skipped));
+  return { ...raw, entries, warnings };
+}
+
+/**
+ * The arrays of a multi-array file usable as layers: at least 2-D, with the
+ * first-axis size most of them share (the datapoints; on a tie, the first
+ * array's). The rest are returned apart, to be reported.
+ */
+export function selectLayerArrays<T extends ArrayInfo>(arrays: readonly T[]): { layers: T[]; rest: T[] } {
+  const candidates = arrays.filter((array) => array.shape.length >= 2 && !array.shape.includes(0));
+  const counts = new Map<number, number>();
+  for (const array of candidates) counts.set(array.shape[0], (counts.get(array.shape[0]) ?? 0) + 1);
+  let rows = candidates.length > 0 ? candidates[0].shape[0] : -1;
+  for (const [size, count] of counts) if (count > counts.get(rows)!) rows = size;
+  const layers = candidates.filter((array) => array.shape[0] === rows);
+  return { layers, rest: arrays.filter((array) => !layers.includes(array)) };
+}
+
+/** One warning for every array left out of multi-array files. */
+export function describeSkipped(skipped: readonly string[]): string {
+  return `skipped ${skipped.length} array(s) that are not 2-D or more with their file's datapoints as first axis: ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', ...' : ''}`;
+}
+
+function discoverRaw(inputs: readonly string[], options: DiscoverOptions): RawDiscovery {
   if (inputs.length === 0) {
     throw new UsageError('no inputs', { hint: 'pass a folder (ROOT/<network>/<layer>.npy) or two or more activation files' });
   }
@@ -138,7 +235,7 @@ export function discoverActivations(inputs: readonly string[], options: Discover
   }
   const kinds = inputs.map((input) => {
     try {
-      return statSync(input).isDirectory() ? 'folder' : 'file';
+      return statSync(resolveRefSync(input).path).isDirectory() ? 'folder' : 'file';
     } catch {
       throw new UsageError(`no such file or folder: ${input}`, { where: input, hint: 'check the path' });
     }
@@ -157,15 +254,15 @@ export function discoverActivations(inputs: readonly string[], options: Discover
         hint: 'save activations as ROOT/<network>/<layer>.npy, or pass the files themselves',
       });
     }
-    const discovery = classifyFiles(found, { ...options, root, join: (p) => join(root, ...p.split('/')) });
-    return { ...discovery, warnings: [...scanWarnings, ...discovery.warnings] };
+    const raw = classifyFilesRaw(found, { ...options, root, join: (p) => join(root, ...p.split('/')) });
+    return { ...raw, warnings: [...scanWarnings, ...raw.warnings] };
   }
   if (inputs.length < 2) {
     throw new UsageError('pairwise needs at least two files, or a folder', {
       hint: 'pass a folder (ROOT/<network>/<layer>.npy) or two or more activation files',
     });
   }
-  return classifyFileList(inputs, options);
+  return classifyFileListRaw(inputs, options);
 }
 
 /** What a folder scan found: activation files, and what it passed over. */
@@ -250,10 +347,13 @@ function linkTargetKind(path: string): 'folder' | 'file' | 'other' | 'missing' {
 }
 
 /** Stems as labels; duplicates get the shortest end of their path that tells them apart. */
-function labelFiles(paths: readonly string[], names: readonly string[]): Array<{ path: string; label: string }> {
+function labelFiles(paths: readonly string[], names: readonly string[], refs = false): Array<{ path: string; label: string }> {
   const parts = names.map((name) => {
-    const segments = name.split(/[\\/]+/).filter((s) => s !== '' && s !== '.');
-    segments[segments.length - 1] = fileStem(segments[segments.length - 1]);
+    // FILE#KEY (#t=K): the file's stem, then the selector, e.g. run1#fc1.
+    const ref = refs && name.includes('#') ? resolveRefSync(name) : { path: name };
+    const selector = ref.path === name ? '' : name.slice(ref.path.length);
+    const segments = ref.path.split(/[\\/]+/).filter((s) => s !== '' && s !== '.');
+    segments[segments.length - 1] = fileStem(segments[segments.length - 1]) + selector;
     return segments;
   });
   const labels = parts.map((segments) => segments[segments.length - 1]);

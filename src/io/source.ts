@@ -1,0 +1,78 @@
+/**
+ * Random access to the bytes of one input, whether held in memory or read from
+ * a file at offsets, so container formats (zip, safetensors) read only the
+ * parts they need and never trust a declared offset or size beyond the end.
+ */
+import { InputError } from '../errors.js';
+
+/** The bytes of one input, read by range. */
+export interface ByteSource {
+  /** File name (or 'standard input') for messages. */
+  readonly name: string;
+  /** Total size in bytes. */
+  readonly size: number;
+  /**
+   * Exactly `length` bytes at `offset`.
+   *
+   * @throws InputError when the range is not inside the input.
+   */
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+/** A source over bytes already in memory (no copies: ranges are views). */
+export function memorySource(bytes: Uint8Array, name: string): ByteSource {
+  return {
+    name,
+    size: bytes.length,
+    read: async (offset, length) => {
+      checkRange(offset, length, bytes.length, name);
+      return bytes.subarray(offset, offset + length);
+    },
+  };
+}
+
+/** The part of a FileHandle a source needs (kept narrow so this module stays free of fs). */
+export interface PositionalReader {
+  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+}
+
+/** Bytes per single read call: well under the 2 GiB one read may return. */
+const READ_CHUNK_BYTES = 64 * 1024 * 1024;
+
+/** A source reading an open file of known `size` at offsets. */
+export function fileSource(handle: PositionalReader, size: number, name: string): ByteSource {
+  return {
+    name,
+    size,
+    read: async (offset, length) => {
+      checkRange(offset, length, size, name);
+      const buffer = new Uint8Array(length);
+      let filled = 0;
+      while (filled < length) {
+        const want = Math.min(READ_CHUNK_BYTES, length - filled);
+        const { bytesRead } = await handle.read(buffer, filled, want, offset + filled);
+        if (bytesRead === 0) {
+          throw new InputError(`file ended early (${name}): expected ${offset + length} bytes, got ${offset + filled}`, {
+            where: name,
+            hint: 'the file changed or was truncated while being read; try again once it is complete',
+          });
+        }
+        filled += bytesRead;
+      }
+      return buffer;
+    },
+  };
+}
+
+/**
+ * Ranges come from values a file declares: refuse any that leave the file
+ * before a single byte is allocated.
+ */
+function checkRange(offset: number, length: number, size: number, name: string): void {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > size) {
+    throw new InputError(`damaged or truncated file (${name}): it points at bytes ${offset}..${offset + length} but has ${size}`, {
+      where: name,
+      hint: 'the file is damaged or was cut short while copying; write it again',
+    });
+  }
+}
