@@ -10,6 +10,7 @@
  * or any memory is allocated, and the data can be decoded chunk by chunk
  * (`decodeNpyData`), so files bigger than one buffer can be read.
  */
+import { printable } from './printable.js';
 import { InputError } from '../errors.js';
 import { convertBfloat16 } from './bfloat16.js';
 import { float16Table } from './float16.js';
@@ -297,18 +298,18 @@ function parseDescr(descr: string, source: string, options: NpyReadOptions): Dty
   // bfloat16 (ml_dtypes) is saved as raw 2-byte items; only an explicit option says what they are.
   if (match && match[2] === 'V' && match[3] === '2' && match[4] === '') {
     if (options.dtype === 'bfloat16') return { name: 'bfloat16', itemSize: 2, littleEndian: match[1] === '>' ? false : match[1] === '<' || HOST_LITTLE_ENDIAN };
-    throw new InputError(`unsupported dtype '${descr}' in ${source}: raw 2-byte items`, {
+    throw new InputError(`unsupported dtype '${printable(descr)}' in ${source}: raw 2-byte items`, {
       where: source,
       hint: 'if the array is bfloat16 (ml_dtypes), read it with --dtype bfloat16; otherwise save x.astype(np.float32)',
     });
   }
   const refused = match ? REFUSED_KINDS[match[2]] : undefined;
   if (refused) {
-    throw new InputError(`unsupported dtype '${descr}' in ${source}: the array holds ${refused.what}`, { where: source, hint: refused.hint });
+    throw new InputError(`unsupported dtype '${printable(descr)}' in ${source}: the array holds ${refused.what}`, { where: source, hint: refused.hint });
   }
   const name = match && match[4] === '' ? NUMERIC_DTYPES[match[2] + match[3]] : undefined;
   if (!match || name === undefined) {
-    throw new InputError(`unsupported dtype '${descr}' in ${source}`, {
+    throw new InputError(`unsupported dtype '${printable(descr)}' in ${source}`, {
       where: source,
       hint: 'pwcca reads float16/32/64, int8-64, uint8-64 and bool; convert first, e.g. x.astype(np.float64)',
     });
@@ -444,7 +445,7 @@ function truncatedHeader(source: string, seen: number, needed: number): InputErr
 }
 
 function malformedHeader(source: string, detail: string): InputError {
-  return new InputError(`malformed .npy header (${source}): ${detail}`, {
+  return new InputError(`malformed .npy header (${source}): ${printable(detail, 400)}`, {
     where: source,
     hint: `the file is damaged or was not written by numpy; ${REWRITE_HINT}`,
   });

@@ -28,13 +28,8 @@ interface Outcome {
   readonly problem?: string;
 }
 
-/**
- * Messages are one line of text: no control characters. The .npy header
- * parser quotes unexpected header keys as they are (tabs and NULs included);
- * those messages are only held to the one-line rule here.
- */
+/** Messages are one line of text: no control characters. */
 function hasControlCharacters(message: string): boolean {
-  if (message.startsWith('malformed .npy header')) return /[\n\r]/.test(message);
   return /[\u0000-\u001f\u007f]/.test(message);
 }
 
