@@ -49,16 +49,24 @@ export interface CcaSummary {
 
 export interface PwccaSummary {
   readonly variant: PwccaVariant;
+  /**
+   * The PWCCA similarity pwcca reports. Variant `paper`: the directional value
+   * of the side with fewer whitened dimensions, or on a tie the mean of both
+   * directions, so it does not depend on argument order. Variant `svcca`: the
+   * reference's rule, the directional value of `side` (a on a tie).
+   */
   readonly similarity: number;
   readonly distance: number;
   /** The side whose canonical variates weight the coefficients: the one with fewer whitened dimensions (tie: a). */
   readonly side: Side;
-  /** The weights of `side`, one per coefficient. */
+  /** The weights of `side`, one per coefficient (on a tie: a's weights, also for the symmetric `paper` value). */
   readonly weights: Float64Array;
   /** The similarity with the weights taken from each side. */
   readonly directional: { readonly a: number; readonly b: number };
   /** Whether both sides have the same number of whitened dimensions, so the side was chosen by argument order. */
   readonly sideTie: boolean;
+  /** Whether `similarity` is the mean of the two directional values (variant `paper` on a tie). */
+  readonly symmetric: boolean;
   /** False when two coefficients tie: individual weights are then not unique. */
   readonly weightsUnique: boolean;
   /** False when tied coefficients differ from other coefficients: the similarity then depends on arbitrary weights. */
@@ -108,6 +116,8 @@ export function comparePrepared(
     b: directionalPwcca(variant, cca, py, wy, 'b'),
   };
   const side: Side = wx.r <= wy.r ? 'a' : 'b';
+  const sideTie = wx.r === wy.r;
+  const symmetric = sideTie && variant === 'paper';
   const ties = findTies(cca.rho);
   if (!ties.similarityUnique) {
     warnings.push(
@@ -116,6 +126,7 @@ export function comparePrepared(
   }
   const mean = meanCorrelation(cca.rho);
   const chosen = directional[side];
+  const pwccaSimilarity = pwccaRule(variant, sideTie, directional.a.similarity, directional.b.similarity, side);
   const result: PairComparison = {
     datapoints: px.n,
     regularisation: epsilon === undefined ? { mode: 'rank' } : { mode: 'epsilon', epsilon },
@@ -130,12 +141,13 @@ export function comparePrepared(
     },
     pwcca: {
       variant,
-      similarity: chosen.similarity,
-      distance: 1 - chosen.similarity,
+      similarity: pwccaSimilarity,
+      distance: 1 - pwccaSimilarity,
       side,
       weights: chosen.weights,
       directional: { a: directional.a.similarity, b: directional.b.similarity },
-      sideTie: wx.r === wy.r,
+      sideTie,
+      symmetric,
       ...ties,
     },
     svcca: options.svcca
@@ -148,9 +160,24 @@ export function comparePrepared(
 }
 
 /**
- * The PWCCA similarity for a pair whose side must not depend on argument
- * order (pairwise matrices, convergence tables): the chosen side's value, or
- * the mean of both directions when the sides tie.
+ * The reported PWCCA similarity from the two directional values: variant
+ * `paper` takes the side with fewer whitened dimensions and the mean of both
+ * directions on a tie (order-free); variant `svcca` keeps the reference's
+ * rule, the value of `side` (the first argument on a tie).
+ */
+export function pwccaRule(variant: PwccaVariant, sideTie: boolean, fromA: number, fromB: number, side: Side): number {
+  if (sideTie && variant === 'paper') return (fromA + fromB) / 2;
+  return side === 'a' ? fromA : fromB;
+}
+
+/**
+ * The PWCCA similarity for a pair whose value must not depend on argument
+ * order (pairwise matrices, convergence tables): the mean of both directions
+ * when the sides tie, else the chosen side's value. For variant `paper` this
+ * is exactly `pwcca.similarity` (computed from the directional values, never
+ * from `similarity`, so nothing is averaged twice); for variant `svcca` it
+ * differs from `pwcca.similarity` on a tie, where `compare` keeps the
+ * reference's first-argument rule.
  */
 export function symmetricPwcca(pwcca: PwccaSummary): number {
   return pwcca.sideTie ? (pwcca.directional.a + pwcca.directional.b) / 2 : pwcca.similarity;
