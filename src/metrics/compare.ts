@@ -1,4 +1,5 @@
 import { InputError, NumericError, UsageError } from '../errors.js';
+import { ckaFromInputs, ckaInputsFromMoments, type CkaResult, type CkaRowSums } from './cka.js';
 import { meanCorrelation, solveCca, thresholdedMean, type CcaSolution } from './cca.js';
 import { paperPwcca, referenceWeights, weightedSimilarity, type DirectionalPwcca, type Side } from './pwcca.js';
 import type { PreparedSide } from './side.js';
@@ -23,6 +24,12 @@ export interface CompareOptions {
   readonly threshold?: number;
   /** Compute SVCCA too, with these dims. */
   readonly svcca?: SvccaOptions;
+  /**
+   * Compute linear CKA too (from the moments and the cross-covariance), and
+   * its debiased form when `rows` (the centred rows' squared norms, see
+   * ./cka.ts) is given.
+   */
+  readonly cka?: { readonly rows?: CkaRowSums };
   /** Names of the two sides in messages (file names); default `a` and `b`. */
   readonly labels?: { readonly a: string; readonly b: string };
 }
@@ -81,6 +88,8 @@ export interface PairComparison {
   readonly cca: CcaSummary;
   readonly pwcca: PwccaSummary;
   readonly svcca?: SvccaResult;
+  /** Linear CKA and its debiased form, when asked for (`options.cka`). */
+  readonly cka?: CkaResult;
   readonly warnings: readonly string[];
 }
 
@@ -153,6 +162,7 @@ export function comparePrepared(
     svcca: options.svcca
       ? computeSvcca(px, py, crossCovariance, { ...options.svcca, epsilon: options.svcca.epsilon ?? options.epsilon })
       : undefined,
+    cka: options.cka ? ckaFromInputs(ckaInputsFromMoments(px, py, crossCovariance, options.cka.rows)) : undefined,
     warnings,
   };
   checkFinite(result, labels);
@@ -256,6 +266,7 @@ function checkFinite(result: PairComparison, labels: { a: string; b: string }): 
     result.pwcca.directional.a,
     result.pwcca.directional.b,
     ...(result.svcca ? [result.svcca.similarity] : []),
+    ...(result.cka ? [result.cka.similarity] : []),
   ];
   if (values.some((value) => !Number.isFinite(value))) {
     throw new NumericError(`the comparison of ${labels.a} and ${labels.b} produced a non-finite value`, {
