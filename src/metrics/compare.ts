@@ -106,18 +106,12 @@ export function comparePrepared(
 ): PairComparison {
   const labels = options.labels ?? { a: 'a', b: 'b' };
   const variant = options.variant ?? 'paper';
-  const epsilon = options.epsilon ?? (variant === 'svcca' ? REFERENCE_EPSILON : undefined);
+  const epsilon = resolveEpsilon(options);
   const threshold = options.threshold ?? 0.98;
   const warnings: string[] = [];
   checkComparable(px, py, labels, warnings);
-
-  if (epsilon !== undefined && !(epsilon >= 0 && Number.isFinite(epsilon))) {
-    throw new UsageError(`--epsilon must be a non-negative number, got ${epsilon}`);
-  }
-  const whiten = (side: PreparedSide): Whitening =>
-    epsilon === undefined ? rankWhitening(side) : ridgeWhitening(side, epsilon);
-  const wx = whiten(px);
-  const wy = whiten(py);
+  const wx = whitenFor(px, epsilon);
+  const wy = whitenFor(py, epsilon);
   const cca = solveCca(wx, wy, crossCovariance);
 
   const directional = {
@@ -193,7 +187,26 @@ export function symmetricPwcca(pwcca: PwccaSummary): number {
   return pwcca.sideTie ? (pwcca.directional.a + pwcca.directional.b) / 2 : pwcca.similarity;
 }
 
-function directionalPwcca(variant: PwccaVariant, cca: CcaSolution, side: PreparedSide, whitening: Whitening, which: Side): DirectionalPwcca {
+/**
+ * The epsilon of the reference's regularisation that a comparison uses:
+ * `options.epsilon`, else {@link REFERENCE_EPSILON} for variant `svcca`, else
+ * undefined (rank-revealing whitening).
+ */
+export function resolveEpsilon(options: CompareOptions): number | undefined {
+  const epsilon = options.epsilon ?? (options.variant === 'svcca' ? REFERENCE_EPSILON : undefined);
+  if (epsilon !== undefined && !(epsilon >= 0 && Number.isFinite(epsilon))) {
+    throw new UsageError(`--epsilon must be a non-negative number, got ${epsilon}`);
+  }
+  return epsilon;
+}
+
+/** The whitening a comparison uses for CCA and PWCCA: rank-revealing, or the reference's with `epsilon`. */
+export function whitenFor(side: PreparedSide, epsilon: number | undefined): Whitening {
+  return epsilon === undefined ? rankWhitening(side) : ridgeWhitening(side, epsilon);
+}
+
+/** PWCCA with the weights from one side, for a variant: the paper's weights or the reference's. */
+export function directionalPwcca(variant: PwccaVariant, cca: CcaSolution, side: PreparedSide, whitening: Whitening, which: Side): DirectionalPwcca {
   if (variant === 'paper') return paperPwcca(cca, whitening, which);
   const weights = referenceWeights(side, whitening, which === 'a' ? cca.u : cca.v, cca.k);
   return { similarity: weightedSimilarity(weights, cca.rho), weights };
