@@ -1,0 +1,155 @@
+/**
+ * Bootstrap intervals of a pair's similarities over datapoints: resample the
+ * rows (the same rows of both sides, so pairs stay paired) with replacement B
+ * times with the seeded generator of ./random.ts, recompute every requested
+ * similarity, and report the percentile interval at a confidence level.
+ *
+ * A resample changes both sides' covariances, so each one costs a full
+ * comparison (moments, decompositions, cross product): B times `compare`.
+ * The interval describes how much the similarity moves when the probe
+ * datapoints are redrawn from the same distribution; it is unreliable when n
+ * is close to the effective ranks (resamples repeat rows, which lowers the
+ * rank and biases CCA-family similarities upwards) and says nothing about
+ * other datasets or other trained networks. Pure: matrices in, numbers out.
+ */
+import { NumericError, PwccaError, UsageError } from '../errors.js';
+import { comparePrepared, type CompareOptions } from '../metrics/compare.js';
+import type { MethodValues, SimilarityMethod } from '../metrics/permutable.js';
+import { crossCovariance, prepareSide } from '../metrics/side.js';
+import type { Matrix } from '../types.js';
+import { checkResampleCount, observedValues } from './permutation.js';
+import { checkSeed, resampleIndices, seededRandom } from './random.js';
+
+/** A percentile interval. */
+export interface Interval {
+  readonly low: number;
+  readonly high: number;
+}
+
+/** The result of a bootstrap, keyed as pwcca's JSON `confidence` object. */
+export type BootstrapResult = {
+  /** Confidence level of the intervals, e.g. 0.95. */
+  readonly level: number;
+  /** B, the number of resamples drawn. */
+  readonly resamples: number;
+  readonly seed: number;
+  /** Resamples on which the comparison was undefined (e.g. rank too high for the rows drawn); left out of the intervals. */
+  readonly failed: number;
+} & Partial<Record<SimilarityMethod, Interval>>;
+
+export interface BootstrapOptions {
+  /** B, the number of resamples (a positive whole number). */
+  readonly resamples: number;
+  /** Seed of the generator (default 0). */
+  readonly seed?: number;
+  /** Confidence level in (0, 1) (default 0.95). */
+  readonly confidence?: number;
+  /** Called after each resample with (done, B). */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** A usage error unless the level is in (0, 1). */
+export function checkConfidence(level: number): void {
+  if (!(level > 0 && level < 1)) {
+    throw new UsageError(`--confidence must be a number between 0 and 1 (exclusive), got ${level}`, { hint: 'for example --confidence 0.9' });
+  }
+}
+
+/**
+ * The q-quantile of `values` with linear interpolation between order
+ * statistics (numpy's default `np.percentile(values, 100 q)`).
+ */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const position = q * (sorted.length - 1);
+  const below = Math.floor(position);
+  const above = Math.min(below + 1, sorted.length - 1);
+  return sorted[below] + (position - below) * (sorted[above] - sorted[below]);
+}
+
+/** The central percentile interval holding `level` of the values. */
+export function percentileInterval(values: readonly number[], level: number): Interval {
+  checkConfidence(level);
+  const tail = (1 - level) / 2;
+  return { low: quantile(values, tail), high: quantile(values, 1 - tail) };
+}
+
+/**
+ * Generic bootstrap: draws B sets of n row indices with replacement, calls
+ * `statistic` on each, and returns the percentile interval of every method it
+ * returns. A statistic that throws a NumericError counts as a failed resample.
+ */
+export function bootstrap(n: number, statistic: (rows: Int32Array) => MethodValues, options: BootstrapOptions): BootstrapResult {
+  const b = options.resamples;
+  checkResampleCount(b, '--bootstrap');
+  const seed = options.seed ?? 0;
+  checkSeed(seed);
+  const level = options.confidence ?? 0.95;
+  checkConfidence(level);
+  const random = seededRandom(seed);
+  const samples = new Map<SimilarityMethod, number[]>();
+  let failed = 0;
+  let lastError: PwccaError | null = null;
+  for (let t = 0; t < b; t++) {
+    const rows = resampleIndices(n, random);
+    try {
+      const values = statistic(rows);
+      for (const [method, value] of Object.entries(values) as [SimilarityMethod, number][]) {
+        if (!samples.has(method)) samples.set(method, []);
+        samples.get(method)!.push(value);
+      }
+    } catch (error) {
+      if (!(error instanceof NumericError)) throw error;
+      failed++;
+      lastError = error;
+    }
+    options.onProgress?.(t + 1, b);
+  }
+  if (failed === b) {
+    throw new NumericError(`every bootstrap resample failed (${b} of ${b}): ${lastError?.message}`, {
+      hint: 'the pair has too few datapoints for its ranks; use more datapoints or --method svcca',
+    });
+  }
+  const result: Record<string, unknown> = { level, resamples: b, seed, failed };
+  for (const [method, values] of samples) result[method] = percentileInterval(values, level);
+  return result as BootstrapResult;
+}
+
+/** The rows `rows` of x (with repeats), as a new matrix. */
+export function selectRows(x: Matrix, rows: Int32Array): Matrix {
+  const data = new Float64Array(rows.length * x.cols);
+  for (let i = 0; i < rows.length; i++) data.set(x.data.subarray(rows[i] * x.cols, (rows[i] + 1) * x.cols), i * x.cols);
+  return { rows: rows.length, cols: x.cols, data };
+}
+
+/**
+ * Bootstrap intervals of a pair's similarities: every resample is compared
+ * from scratch with `options.compare` (variant, epsilon, svcca dims), and the
+ * requested methods (linear CKA for `cka`) are collected.
+ */
+export function runPairBootstrap(
+  x: Matrix,
+  y: Matrix,
+  methods: readonly SimilarityMethod[],
+  options: BootstrapOptions & { readonly compare?: CompareOptions },
+): BootstrapResult {
+  if (x.rows !== y.rows) throw new RangeError(`sides differ in rows: ${x.rows} and ${y.rows}`);
+  const compare: CompareOptions = {
+    ...options.compare,
+    svcca: methods.includes('svcca') ? (options.compare?.svcca ?? {}) : undefined,
+    cka: methods.includes('cka') ? {} : undefined,
+  };
+  return bootstrap(
+    x.rows,
+    (rows) => {
+      const xb = selectRows(x, rows);
+      const yb = selectRows(y, rows);
+      const px = prepareSide(xb);
+      const py = prepareSide(yb);
+      return observedValues(comparePrepared(px, py, crossCovariance(xb, px, yb, py), compare), methods);
+    },
+    options,
+  );
+}
+

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { NumericError, UsageError } from '../../src/errors.js';
+import { bootstrap, percentileInterval, quantile, runPairBootstrap } from '../../src/stats/bootstrap.js';
+import type { SimilarityMethod } from '../../src/metrics/permutable.js';
+import { compareMatrices, correlatedPair } from '../metrics/helpers.js';
+
+const ALL: SimilarityMethod[] = ['pwcca', 'cca', 'svcca', 'cka'];
+
+describe('percentile interval', () => {
+  it('interpolates linearly between order statistics, as numpy.percentile', () => {
+    const values = [10, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    // np.percentile(np.arange(1, 11), [2.5, 97.5, 50, 33]) = [1.225, 9.775, 5.5, 3.97]
+    expect(percentileInterval(values, 0.95).low).toBeCloseTo(1.225, 12);
+    expect(percentileInterval(values, 0.95).high).toBeCloseTo(9.775, 12);
+    expect(quantile(values, 0.5)).toBeCloseTo(5.5, 12);
+    expect(quantile(values, 0.33)).toBeCloseTo(3.97, 12);
+  });
+
+  it('rejects a level outside (0, 1) and a bad count', () => {
+    for (const level of [0, 1, 1.5, -0.1, Number.NaN]) expect(() => percentileInterval([1, 2], level)).toThrow(UsageError);
+    for (const resamples of [0, -1, 2.5]) expect(() => bootstrap(10, () => ({ cca: 1 }), { resamples })).toThrow(UsageError);
+  });
+
+  it('counts failed resamples and fails only when all do', () => {
+    let call = 0;
+    const result = bootstrap(10, () => {
+      if (call++ % 2 === 0) throw new NumericError('degenerate');
+      return { cca: call };
+    }, { resamples: 10 });
+    expect(result.failed).toBe(5);
+    expect(() => bootstrap(10, () => { throw new NumericError('degenerate'); }, { resamples: 3 })).toThrow(NumericError);
+  });
+});
+
+describe('pair bootstrap', () => {
+  it.each([1, 2, 3])('contains the observed value on typical data (seed %i)', (seed) => {
+    const { x, y } = correlatedPair(300, 8, 8, seed);
+    const observed = compareMatrices(x, y, { svcca: {}, cka: {} });
+    const result = runPairBootstrap(x, y, ALL, { resamples: 60, seed });
+    expect(result.level).toBe(0.95);
+    expect(result.resamples).toBe(60);
+    expect(result.failed).toBe(0);
+    const outside = ALL.filter((m) => {
+      const value = m === 'pwcca' ? observed.pwcca.similarity : m === 'cca' ? observed.cca.similarity : m === 'svcca' ? observed.svcca!.similarity : observed.cka!.similarity;
+      return !(result[m]!.low <= value && value <= result[m]!.high);
+    });
+    expect(outside).toEqual([]);
+  }, 60_000);
+
+  it('shrinks as the number of datapoints grows, and repeats with a seed', () => {
+    const width = (n: number) => {
+      const { x, y } = correlatedPair(n, 6, 6, 9);
+      const result = runPairBootstrap(x, y, ALL, { resamples: 60, seed: 4, confidence: 0.9 });
+      return Object.fromEntries(ALL.map((m) => [m, result[m]!.high - result[m]!.low]));
+    };
+    const small = width(150);
+    const large = width(2400);
+    for (const m of ALL) expect(large[m], m).toBeLessThan(small[m] / 2);
+    const { x, y } = correlatedPair(100, 4, 4, 1);
+    expect(runPairBootstrap(x, y, ['cca'], { resamples: 20, seed: 5 })).toEqual(runPairBootstrap(x, y, ['cca'], { resamples: 20, seed: 5 }));
+  }, 60_000);
+});
