@@ -24,7 +24,7 @@ import { multiplyTransposeA } from '../linalg/kernels.js';
 import type { Matrix } from '../types.js';
 import { ckaFromInputs, squaredFrobenius } from './cka.js';
 import { meanCorrelation, solveWhitenedCca } from './cca.js';
-import { directionalPwcca, pwccaRule, resolveEpsilon, whitenFor, type CompareOptions } from './compare.js';
+import { directionalPwcca, pwccaRule, resolveEpsilon, whitenFor, type CompareOptions, type PairComparison } from './compare.js';
 import { scaleByPowerOfTwo } from './magnitude.js';
 import type { PreparedSide } from './side.js';
 import { REFERENCE_EPSILON, svccaDims } from './svcca.js';
@@ -35,6 +35,28 @@ export type SimilarityMethod = 'pwcca' | 'cca' | 'svcca' | 'cka';
 
 /** One similarity per requested method (linear CKA for `cka`). */
 export type MethodValues = Partial<Record<SimilarityMethod, number>>;
+
+/**
+ * The similarities a comparison reports, per requested method (linear CKA for
+ * `cka`): the observed values of a resampling test. The comparison must hold
+ * every method (SVCCA and CKA computed through their options).
+ */
+export function observedValues(comparison: PairComparison, methods: readonly SimilarityMethod[]): MethodValues {
+  const values: MethodValues = {};
+  for (const method of methods) {
+    const value =
+      method === 'pwcca'
+        ? comparison.pwcca.similarity
+        : method === 'cca'
+          ? comparison.cca.similarity
+          : method === 'svcca'
+            ? comparison.svcca?.similarity
+            : comparison.cka?.similarity;
+    if (value === undefined) throw new RangeError(`the comparison has no ${method} value: compute it first`);
+    values[method] = value;
+  }
+  return values;
+}
 
 /** See the module comment. */
 export interface PermutablePair {

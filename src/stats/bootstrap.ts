@@ -6,6 +6,8 @@
  *
  * A resample changes both sides' covariances, so each one costs a full
  * comparison (moments, decompositions, cross product): B times `compare`.
+ * For a compared pair the statistic is `resampledSimilarities`
+ * (../metrics/resample.ts).
  * The interval describes how much the similarity moves when the probe
  * datapoints are redrawn from the same distribution; it is unreliable when n
  * is close to the effective ranks (resamples repeat rows, which lowers the
@@ -13,11 +15,7 @@
  * other datasets or other trained networks. Pure: matrices in, numbers out.
  */
 import { NumericError, PwccaError, UsageError } from '../errors.js';
-import { comparePrepared, type CompareOptions } from '../metrics/compare.js';
-import type { MethodValues, SimilarityMethod } from '../metrics/permutable.js';
-import { crossCovariance, prepareSide } from '../metrics/side.js';
-import type { Matrix } from '../types.js';
-import { checkResampleCount, observedValues } from './permutation.js';
+import { checkResampleCount, type MethodValues } from './permutation.js';
 import { checkSeed, resampleIndices, seededRandom } from './random.js';
 
 /** A percentile interval. */
@@ -27,7 +25,7 @@ export interface Interval {
 }
 
 /** The result of a bootstrap, keyed as pwcca's JSON `confidence` object. */
-export type BootstrapResult = {
+export type BootstrapResult<M extends string = string> = {
   /** Confidence level of the intervals, e.g. 0.95. */
   readonly level: number;
   /** B, the number of resamples drawn. */
@@ -35,7 +33,7 @@ export type BootstrapResult = {
   readonly seed: number;
   /** Resamples on which the comparison was undefined (e.g. rank too high for the rows drawn); left out of the intervals. */
   readonly failed: number;
-} & Partial<Record<SimilarityMethod, Interval>>;
+} & Partial<Record<M, Interval>>;
 
 export interface BootstrapOptions {
   /** B, the number of resamples (a positive whole number). */
@@ -80,7 +78,11 @@ export function percentileInterval(values: readonly number[], level: number): In
  * `statistic` on each, and returns the percentile interval of every method it
  * returns. A statistic that throws a NumericError counts as a failed resample.
  */
-export function bootstrap(n: number, statistic: (rows: Int32Array) => MethodValues, options: BootstrapOptions): BootstrapResult {
+export function bootstrap<M extends string>(
+  n: number,
+  statistic: (rows: Int32Array) => MethodValues<M>,
+  options: BootstrapOptions,
+): BootstrapResult<M> {
   const b = options.resamples;
   checkResampleCount(b, '--bootstrap');
   const seed = options.seed ?? 0;
@@ -88,14 +90,14 @@ export function bootstrap(n: number, statistic: (rows: Int32Array) => MethodValu
   const level = options.confidence ?? 0.95;
   checkConfidence(level);
   const random = seededRandom(seed);
-  const samples = new Map<SimilarityMethod, number[]>();
+  const samples = new Map<M, number[]>();
   let failed = 0;
   let lastError: PwccaError | null = null;
   for (let t = 0; t < b; t++) {
     const rows = resampleIndices(n, random);
     try {
       const values = statistic(rows);
-      for (const [method, value] of Object.entries(values) as [SimilarityMethod, number][]) {
+      for (const [method, value] of Object.entries(values) as [M, number][]) {
         if (!samples.has(method)) samples.set(method, []);
         samples.get(method)!.push(value);
       }
@@ -113,43 +115,6 @@ export function bootstrap(n: number, statistic: (rows: Int32Array) => MethodValu
   }
   const result: Record<string, unknown> = { level, resamples: b, seed, failed };
   for (const [method, values] of samples) result[method] = percentileInterval(values, level);
-  return result as BootstrapResult;
-}
-
-/** The rows `rows` of x (with repeats), as a new matrix. */
-export function selectRows(x: Matrix, rows: Int32Array): Matrix {
-  const data = new Float64Array(rows.length * x.cols);
-  for (let i = 0; i < rows.length; i++) data.set(x.data.subarray(rows[i] * x.cols, (rows[i] + 1) * x.cols), i * x.cols);
-  return { rows: rows.length, cols: x.cols, data };
-}
-
-/**
- * Bootstrap intervals of a pair's similarities: every resample is compared
- * from scratch with `options.compare` (variant, epsilon, svcca dims), and the
- * requested methods (linear CKA for `cka`) are collected.
- */
-export function runPairBootstrap(
-  x: Matrix,
-  y: Matrix,
-  methods: readonly SimilarityMethod[],
-  options: BootstrapOptions & { readonly compare?: CompareOptions },
-): BootstrapResult {
-  if (x.rows !== y.rows) throw new RangeError(`sides differ in rows: ${x.rows} and ${y.rows}`);
-  const compare: CompareOptions = {
-    ...options.compare,
-    svcca: methods.includes('svcca') ? (options.compare?.svcca ?? {}) : undefined,
-    cka: methods.includes('cka') ? {} : undefined,
-  };
-  return bootstrap(
-    x.rows,
-    (rows) => {
-      const xb = selectRows(x, rows);
-      const yb = selectRows(y, rows);
-      const px = prepareSide(xb);
-      const py = prepareSide(yb);
-      return observedValues(comparePrepared(px, py, crossCovariance(xb, px, yb, py), compare), methods);
-    },
-    options,
-  );
+  return result as BootstrapResult<M>;
 }
 

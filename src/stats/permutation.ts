@@ -3,15 +3,12 @@
  *
  * The null shuffles the datapoint pairing (the rows of one side) K times with
  * the seeded generator of ./random.ts and recomputes every requested
- * similarity from the prepared sides (../metrics/permutable.ts): one
- * n x rx x ry product and a small SVD per shuffle, never a re-preparation.
- * Pure: matrices in, numbers out.
+ * similarity through a {@link PermutableStatistic}; for a compared pair that
+ * is `preparePermutablePair` (../metrics/permutable.ts): one n x rx x ry
+ * product and a small SVD per shuffle, never a re-preparation. Pure: numbers
+ * in, numbers out.
  */
 import { UsageError } from '../errors.js';
-import type { CompareOptions, PairComparison } from '../metrics/compare.js';
-import { preparePermutablePair, type MethodValues, type PermutablePair, type SimilarityMethod } from '../metrics/permutable.js';
-import type { PreparedSide } from '../metrics/side.js';
-import type { Matrix } from '../types.js';
 import { randomPermutation, seededRandom, checkSeed } from './random.js';
 
 /** Null values within this of the observed one count as at least as large (rounding of two routes). */
@@ -33,12 +30,23 @@ export interface NullSummary {
   readonly nullValues: number[];
 }
 
+/** Similarities of one pairing of the rows, per method name. */
+export type MethodValues<M extends string = string> = Partial<Record<M, number>>;
+
+/** Something whose similarities can be recomputed with the rows of one side permuted. */
+export interface PermutableStatistic<M extends string = string> {
+  /** Number of rows (datapoints). */
+  readonly n: number;
+  /** The similarities with row i of one side paired with row permutation[i] of the other. */
+  similarities(permutation: Int32Array): MethodValues<M>;
+}
+
 /** The result of {@link permutationTest}, keyed as pwcca's JSON `significance` object. */
-export type PermutationTestResult = {
+export type PermutationTestResult<M extends string = string> = {
   readonly test: 'permutation';
   readonly permutations: number;
   readonly seed: number;
-} & Partial<Record<SimilarityMethod, NullSummary>>;
+} & Partial<Record<M, NullSummary>>;
 
 export interface PermutationOptions {
   /** K, the number of shuffles (a positive whole number). */
@@ -58,34 +66,20 @@ export function checkResampleCount(k: number, flag = '--permutations'): void {
   }
 }
 
-/** The similarities a comparison reports, per method (linear CKA for `cka`). */
-export function observedValues(comparison: PairComparison, methods: readonly SimilarityMethod[]): MethodValues {
-  const values: MethodValues = {};
-  for (const method of methods) {
-    const value =
-      method === 'pwcca'
-        ? comparison.pwcca.similarity
-        : method === 'cca'
-          ? comparison.cca.similarity
-          : method === 'svcca'
-            ? comparison.svcca?.similarity
-            : comparison.cka?.similarity;
-    if (value === undefined) throw new RangeError(`the comparison has no ${method} value: compute it first`);
-    values[method] = value;
-  }
-  return values;
-}
-
 /**
  * Runs K shuffles of the rows of y through `pair` and summarises the null of
  * every method of `observed` (see {@link NullSummary}).
  */
-export function permutationTest(pair: PermutablePair, observed: MethodValues, options: PermutationOptions): PermutationTestResult {
+export function permutationTest<M extends string>(
+  pair: PermutableStatistic<M>,
+  observed: MethodValues<M>,
+  options: PermutationOptions,
+): PermutationTestResult<M> {
   const k = options.permutations;
   checkResampleCount(k);
   const seed = options.seed ?? 0;
   checkSeed(seed);
-  const methods = (Object.keys(observed) as SimilarityMethod[]).filter((m) => observed[m] !== undefined);
+  const methods = (Object.keys(observed) as M[]).filter((m) => observed[m] !== undefined);
   const nulls = new Map(methods.map((method) => [method, new Array<number>(k)]));
   const random = seededRandom(seed);
   for (let t = 0; t < k; t++) {
@@ -99,7 +93,7 @@ export function permutationTest(pair: PermutablePair, observed: MethodValues, op
   }
   const result: Record<string, unknown> = { test: 'permutation', permutations: k, seed };
   for (const method of methods) result[method] = summariseNull(observed[method]!, nulls.get(method)!);
-  return result as PermutationTestResult;
+  return result as PermutationTestResult<M>;
 }
 
 /** observed, null mean and population std, one-sided p-value and excess of a null sample. */
@@ -124,24 +118,3 @@ export function summariseNull(observed: number, nullValues: number[]): NullSumma
   };
 }
 
-/**
- * The permutation test of one compared pair: prepares the pair for shuffles
- * (../metrics/permutable.ts) and tests the values `comparison` reports.
- * x and y are the matrices px and py were prepared from; `options` the
- * comparison's (variant, epsilon, svcca dims). `comparison` must hold every
- * requested method (svcca / cka computed).
- */
-export function runPairPermutationTest(
-  x: Matrix,
-  px: PreparedSide,
-  y: Matrix,
-  py: PreparedSide,
-  comparison: PairComparison,
-  methods: readonly SimilarityMethod[],
-  options: PermutationOptions & { readonly compare?: CompareOptions },
-): PermutationTestResult {
-  checkResampleCount(options.permutations);
-  const observed = observedValues(comparison, methods);
-  const pair = preparePermutablePair(x, px, y, py, methods, options.compare ?? {});
-  return permutationTest(pair, observed, options);
-}

@@ -1,10 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { NumericError, UsageError } from '../../src/errors.js';
-import { bootstrap, percentileInterval, quantile, runPairBootstrap } from '../../src/stats/bootstrap.js';
+import { bootstrap, percentileInterval, quantile, type BootstrapOptions } from '../../src/stats/bootstrap.js';
 import type { SimilarityMethod } from '../../src/metrics/permutable.js';
+import { resampledSimilarities, selectRows } from '../../src/metrics/resample.js';
+import type { Matrix } from '../../src/types.js';
 import { compareMatrices, correlatedPair } from '../metrics/helpers.js';
 
 const ALL: SimilarityMethod[] = ['pwcca', 'cca', 'svcca', 'cka'];
+
+/** The bootstrap of a pair, as the engine runs it. */
+function runPairBootstrap(x: Matrix, y: Matrix, methods: SimilarityMethod[], options: BootstrapOptions) {
+  return bootstrap(x.rows, (rows) => resampledSimilarities(x, y, rows, methods), options);
+}
+
+describe('resampled similarities', () => {
+  it('equal a comparison of the selected rows, and of the pair itself for the identity', () => {
+    const { x, y } = correlatedPair(80, 4, 5, 3);
+    const identity = Int32Array.from({ length: 80 }, (_, i) => i);
+    const full = compareMatrices(x, y, { svcca: {}, cka: {} });
+    expect(resampledSimilarities(x, y, identity, ALL)).toEqual({
+      pwcca: full.pwcca.similarity, cca: full.cca.similarity, svcca: full.svcca!.similarity, cka: full.cka!.similarity,
+    });
+    const rows = Int32Array.from({ length: 80 }, (_, i) => (i * 7) % 53);
+    const picked = compareMatrices(selectRows(x, rows), selectRows(y, rows));
+    expect(resampledSimilarities(x, y, rows, ['cca']).cca).toBe(picked.cca.similarity);
+    expect(Array.from(selectRows(x, Int32Array.from([2, 2])).data)).toEqual([...x.data.slice(8, 12), ...x.data.slice(8, 12)]);
+  });
+});
 
 describe('percentile interval', () => {
   it('interpolates linearly between order statistics, as numpy.percentile', () => {

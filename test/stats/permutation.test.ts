@@ -1,16 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { computeCka } from '../../src/metrics/cka.js';
-import type { CompareOptions } from '../../src/metrics/compare.js';
-import { preparePermutablePair, type MethodValues, type SimilarityMethod } from '../../src/metrics/permutable.js';
-import { crossCovariance, prepareSide } from '../../src/metrics/side.js';
-import { permutationTest, runPairPermutationTest, summariseNull } from '../../src/stats/permutation.js';
+import type { CompareOptions, PairComparison } from '../../src/metrics/compare.js';
+import { observedValues, preparePermutablePair, type MethodValues, type SimilarityMethod } from '../../src/metrics/permutable.js';
+import { crossCovariance, prepareSide, type PreparedSide } from '../../src/metrics/side.js';
+import { permutationTest, summariseNull, type PermutationOptions } from '../../src/stats/permutation.js';
 import { randomPermutation, seededRandom } from '../../src/stats/random.js';
 import { buildMatrix, type Matrix } from '../../src/types.js';
 import { randomMatrix } from '../helpers/random.js';
 import { compareMatrices, correlatedPair, scaleMatrix, withDuplicatedColumns } from '../metrics/helpers.js';
 
 const ALL: SimilarityMethod[] = ['pwcca', 'cca', 'svcca', 'cka'];
+
+/** The permutation test of a compared pair, as the engine runs it. */
+function runPairPermutationTest(
+  x: Matrix, px: PreparedSide, y: Matrix, py: PreparedSide, comparison: PairComparison,
+  methods: SimilarityMethod[], options: PermutationOptions,
+) {
+  return permutationTest(preparePermutablePair(x, px, y, py, methods), observedValues(comparison, methods), options);
+}
 
 /** Every method by a full re-preparation of the two matrices (the plain route). */
 function plainValues(x: Matrix, y: Matrix, options: CompareOptions): MethodValues {
