@@ -13,7 +13,7 @@
  */
 import { NumericError } from '../errors.js';
 import { openNpyRows, type NpyRowReader, type RowChunk } from '../io/npy-stream.js';
-import { columnSumsInto } from '../linalg/kernels.js';
+import { scaleByPowerOfTwo, ScaledColumnSums } from '../metrics/magnitude.js';
 import type { Matrix } from '../types.js';
 import type { Executor, StreamedMeans } from './types.js';
 
@@ -26,6 +26,12 @@ export interface StreamOptions {
   readonly chunkRows?: number;
   /** Called with the number of rows of each chunk read (of all the files at once in pass two): for progress. */
   readonly onRows?: (rows: number) => void;
+  /**
+   * Pass two: the power of two each file's values are multiplied by while
+   * they are staged, before any product (pass one's `scaleExponent`, so the
+   * means match); default 0 for every file.
+   */
+  readonly scaleExponents?: readonly number[];
 }
 
 /** Rows per chunk for files `cols` wide: a multiple of 256 rows, the SIMD kernel's block, so the blocks are those of the in-memory route. */
@@ -41,10 +47,11 @@ function chunkRowsFor(cols: number, options: StreamOptions): number {
 export async function streamColumnMeans(path: string, options: StreamOptions = {}): Promise<StreamedMeans> {
   const reader = await openNpyRows(path);
   try {
-    const sums = new Float64Array(reader.cols);
+    // Sums kept at the power-of-two scale of the largest magnitude so far: every finite value works.
+    const sums = new ScaledColumnSums(reader.cols);
     let n = 0;
     for await (const chunk of reader.chunks(chunkRowsFor(reader.cols, options), { checkFinite: true })) {
-      columnSumsInto(chunk.data, chunk.rows, reader.cols, sums);
+      sums.add(chunk.data, chunk.rows);
       n += chunk.rows;
       options.onRows?.(chunk.rows);
     }
@@ -54,7 +61,7 @@ export async function streamColumnMeans(path: string, options: StreamOptions = {
         hint: 'CCA needs more datapoints (rows) than neurons; save activations for more probe inputs',
       });
     }
-    return { n, mean: sums.map((sum) => sum / n) };
+    return { n, mean: sums.means(n), scaleExponent: sums.exponent };
   } finally {
     await reader.close();
   }
@@ -102,7 +109,9 @@ export async function streamCentredProducts(
         if (failure) break;
         const staged: Matrix[] = chunks.map((chunk, k) => {
           const data = staging[slot][k].subarray(0, chunk.rows * cols[k]);
-          data.set(chunk.data);
+          const exponent = options.scaleExponents?.[k] ?? 0;
+          if (exponent === 0) data.set(chunk.data);
+          else scaleByPowerOfTwo(chunk.data.subarray(0, data.length), exponent, data);
           return { rows: chunk.rows, cols: cols[k], data };
         });
         const jobs = requests.map(({ a, b }, i) => {

@@ -161,7 +161,11 @@ export async function runStreamedPairs(
       let sums: Float64Array[];
       try {
         const chunkRows = chunkRowsWithin(budget, ids.length, Math.max(...ids.map(colsOf)));
-        sums = await streamCentredProducts(ids.map(pathOf), ids.map((id) => means.get(id)!.mean), requests, executor, { chunkRows, onRows });
+        sums = await streamCentredProducts(ids.map(pathOf), ids.map((id) => means.get(id)!.mean), requests, executor, {
+          chunkRows,
+          onRows,
+          scaleExponents: ids.map((id) => means.get(id)!.scaleExponent),
+        });
       } catch (error) {
         for (const task of group) await fail(task, error);
         continue;
@@ -173,7 +177,8 @@ export async function runStreamedPairs(
       await Promise.all(
         newSides.map(async (id, k) => {
           try {
-            const moments = { n, d: colsOf(id), mean: means.get(id)!.mean, covariance: scaled(sums[k]) };
+            const { mean, scaleExponent } = means.get(id)!;
+            const moments = { n, d: colsOf(id), mean, covariance: scaled(sums[k]), scaleExponent };
             const side = executor.adoptSide(await executor.prepareMoments(moments));
             prepares++;
             sides.set(id, side);

@@ -90,7 +90,10 @@ export interface RunStats {
 /** Rows and column means of one file (pass one of a streamed file). */
 export interface StreamedMeans {
   readonly n: number;
+  /** Column means of the file's values times 2^scaleExponent. */
   readonly mean: Float64Array;
+  /** The power of two the file's values are scaled by before any product (metrics/magnitude.ts); 0 for ordinary magnitudes. */
+  readonly scaleExponent: number;
 }
 
 /**

@@ -10,7 +10,7 @@
  * exchangeable units. Shuffles use the seeded generator of ./random.ts.
  * Pure: matrix and labels in, numbers out.
  */
-import { compareNatural } from '../run/natural-sort.js';
+import { compareNatural } from './natural-sort.js';
 import { checkResampleCount } from './permutation.js';
 import { checkSeed, seededRandom, shuffleInPlace } from './random.js';
 
