@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { InputError, InternalError, NumericError, UsageError, type PwccaError } from '../errors.js';
-import { comparePrepared, type CompareOptions, type PairComparison } from '../metrics/compare.js';
+import { comparePrepared, withCkaRows, type CompareOptions, type PairComparison } from '../metrics/compare.js';
 import { scaledMatrix } from '../metrics/magnitude.js';
 import { centredCrossProduct, centredCrossProductInto, centredGramInto } from '../linalg/kernels.js';
 import { crossCovariance, prepareFromMoments, prepareSide, type PreparedSide, type SideMoments } from '../metrics/side.js';
@@ -55,7 +55,7 @@ export class InlineExecutor implements Executor {
   }
 
   async compare(x: Matrix, px: PreparedSide, y: Matrix, py: PreparedSide, options: CompareOptions): Promise<PairComparison> {
-    return comparePrepared(px, py, crossCovariance(x, px, y, py), options);
+    return comparePrepared(px, py, crossCovariance(x, px, y, py), withCkaRows(x, px, y, py, options));
   }
 
   async prepareMoments(moments: SideMoments): Promise<PreparedSide> {

@@ -4,15 +4,16 @@
  * (route.ts), starts the executor, and runs the in-memory route here or the
  * streamed route (streamed-pairs.ts).
  */
-import { PwccaError, withWhere } from '../errors.js';
+import { PwccaError, UsageError, withWhere } from '../errors.js';
 import { loadMatrix, type InputInfo } from '../io/load.js';
-import { comparePrepared } from '../metrics/compare.js';
+import { comparePrepared, withCkaRows } from '../metrics/compare.js';
 import type { PreparedSide } from '../metrics/side.js';
 import type { Matrix } from '../types.js';
 import { createExecutor, splitCrossCovariance } from './executor.js';
 import { describeFailure } from './failure.js';
 import { checkPairShapes } from './pair-check.js';
 import { chooseRoute, type Route } from './route.js';
+import { runPairResampling } from './resampling.js';
 import { runStreamedPairs } from './streamed-pairs.js';
 import type { Executor, PairOutcome, PairTask, RunPairsOptions, RunStats, SourceFile } from './types.js';
 
@@ -52,6 +53,11 @@ export async function runPairs(
   }
   const used = files.filter((file) => remaining.has(file.id));
   const route = await chooseRoute(used, tasks.length, options);
+  if (route.headers !== null && options.resampling) {
+    throw new UsageError('permutation tests and bootstrap intervals need the files in memory, but this run streams them', {
+      hint: 'drop --stream (or pass --no-stream); resampling shuffles or redraws rows, which a single streamed pass cannot do',
+    });
+  }
   // Threads start before the files are read.
   const executor = options.executor ?? createExecutor(route.threads);
   try {
@@ -155,12 +161,16 @@ async function runLoadedPairs(
       const labels = { a: a.info.path, b: b.info.path };
       const comparison =
         route.shares > 1
-          ? comparePrepared(a.side, b.side, await splitCrossCovariance(executor, a.matrix, a.side, b.matrix, b.side, route.shares), {
-              ...options.compare,
-              labels,
-            })
+          ? comparePrepared(
+              a.side,
+              b.side,
+              await splitCrossCovariance(executor, a.matrix, a.side, b.matrix, b.side, route.shares),
+              withCkaRows(a.matrix, a.side, b.matrix, b.side, { ...options.compare, labels }),
+            )
           : await executor.compare(a.matrix, a.side, b.matrix, b.side, { ...options.compare, labels });
-      return { task, comparison };
+      if (!options.resampling) return { task, comparison };
+      const resampling = runPairResampling(a.matrix, a.side, b.matrix, b.side, comparison, { ...options.compare }, options.resampling);
+      return { task, comparison, resampling };
     } catch (error) {
       return { task, error: describeFailure(error, `${byId.get(task.a)!.path} vs ${byId.get(task.b)!.path}`), cause: error };
     } finally {

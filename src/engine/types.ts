@@ -7,6 +7,7 @@ import type { CompareOptions, PairComparison } from '../metrics/compare.js';
 import type { PreparedSide, SideMoments } from '../metrics/side.js';
 import type { InputInfo } from '../io/load.js';
 import type { Matrix, ReadOptions } from '../types.js';
+import type { PairResampling, PairResamplingResult } from './resampling.js';
 
 /** One activation file taking part in a run. */
 export interface SourceFile {
@@ -37,7 +38,14 @@ export interface PairFailure {
  * such as `compare`.
  */
 export type PairOutcome =
-  | { readonly task: PairTask; readonly comparison: PairComparison; readonly error?: undefined; readonly cause?: undefined }
+  | {
+      readonly task: PairTask;
+      readonly comparison: PairComparison;
+      /** Permutation test and bootstrap intervals, when the run asked for them (RunPairsOptions.resampling). */
+      readonly resampling?: PairResamplingResult;
+      readonly error?: undefined;
+      readonly cause?: undefined;
+    }
   | { readonly task: PairTask; readonly comparison?: undefined; readonly error: PairFailure; readonly cause: unknown };
 
 /**
@@ -70,6 +78,12 @@ export interface EngineOptions extends ReadOptions {
 export interface RunPairsOptions extends EngineOptions {
   /** Options of every comparison (which PWCCA variant, SVCCA or not, ...). */
   readonly compare?: Omit<CompareOptions, 'labels'>;
+  /**
+   * Permutation test and/or bootstrap intervals for every pair, run right
+   * after its comparison; needs the files in memory (a usage error on the
+   * streamed route).
+   */
+  readonly resampling?: PairResampling;
   /** Called as each pair finishes, in completion order (e.g. to append it to a file). */
   readonly onOutcome?: (outcome: PairOutcome) => void | Promise<void>;
   /** Pluggable for tests; by default created from `jobs` and closed at the end. */

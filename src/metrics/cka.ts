@@ -155,10 +155,18 @@ export function ckaRowSums(sx: ArrayLike<number>, sy: ArrayLike<number>): CkaRow
 }
 
 /**
+ * The row sums of the debiased form for two in-memory matrices (see
+ * {@link CkaRowSums}), on the prepared sides' scale and means.
+ */
+export function ckaRowSumsOf(x: Matrix, px: SideMoments, y: Matrix, py: SideMoments): CkaRowSums {
+  return ckaRowSums(centredRowSquaredNorms(x, px), centredRowSquaredNorms(y, py));
+}
+
+/**
  * Linear and debiased CKA of two in-memory matrices given their prepared
  * moments and cross-covariance (as {@link crossCovariance} returns it).
  */
 export function computeCka(x: Matrix, px: SideMoments, y: Matrix, py: SideMoments, crossCovariance: Float64Array): CkaResult {
-  const rows = ckaRowSums(centredRowSquaredNorms(x, px), centredRowSquaredNorms(y, py));
+  const rows = ckaRowSumsOf(x, px, y, py);
   return ckaFromInputs(ckaInputsFromMoments(px, py, crossCovariance, rows));
 }

@@ -1,5 +1,6 @@
 import { InputError, NumericError, UsageError } from '../errors.js';
-import { ckaFromInputs, ckaInputsFromMoments, type CkaResult, type CkaRowSums } from './cka.js';
+import { ckaFromInputs, ckaInputsFromMoments, ckaRowSumsOf, type CkaResult, type CkaRowSums } from './cka.js';
+import type { Matrix } from '../types.js';
 import { meanCorrelation, solveCca, thresholdedMean, type CcaSolution } from './cca.js';
 import { paperPwcca, referenceWeights, weightedSimilarity, type DirectionalPwcca, type Side } from './pwcca.js';
 import type { PreparedSide } from './side.js';
@@ -185,6 +186,16 @@ export function pwccaRule(variant: PwccaVariant, sideTie: boolean, fromA: number
  */
 export function symmetricPwcca(pwcca: PwccaSummary): number {
   return pwcca.sideTie ? (pwcca.directional.a + pwcca.directional.b) / 2 : pwcca.similarity;
+}
+
+/**
+ * `options` with the debiased CKA's row sums filled in from the two
+ * in-memory matrices when CKA is asked for without them (a streamed route,
+ * which has no rows at hand, passes its own or gets linear CKA only).
+ */
+export function withCkaRows(x: Matrix, px: PreparedSide, y: Matrix, py: PreparedSide, options: CompareOptions): CompareOptions {
+  if (!options.cka || options.cka.rows) return options;
+  return { ...options, cka: { rows: ckaRowSumsOf(x, px, y, py) } };
 }
 
 /**

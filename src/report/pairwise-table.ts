@@ -2,7 +2,7 @@ import type { PairwiseMethod } from '../studies/pairwise/run.js';
 import type { PairwiseMatrixResult, PairwiseReport } from '../studies/pairwise/report.js';
 import { plainPaint, type Paint } from './table.js';
 
-const METHOD_NAMES: Record<PairwiseMethod, string> = { pwcca: 'PWCCA', cca: 'CCA', svcca: 'SVCCA' };
+const METHOD_NAMES: Record<PairwiseMethod, string> = { pwcca: 'PWCCA', cca: 'CCA', svcca: 'SVCCA', cka: 'CKA' };
 
 /** Three decimals: enough to read a matrix at a glance; CSV and JSON carry full precision. */
 function cell(value: number | null): string {

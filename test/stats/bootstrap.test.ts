@@ -8,9 +8,10 @@ import { compareMatrices, correlatedPair } from '../metrics/helpers.js';
 
 const ALL: SimilarityMethod[] = ['pwcca', 'cca', 'svcca', 'cka'];
 
-/** The bootstrap of a pair, as the engine runs it. */
+/** The bootstrap of a pair, as the engine runs it (observed values from the pair itself). */
 function runPairBootstrap(x: Matrix, y: Matrix, methods: SimilarityMethod[], options: BootstrapOptions) {
-  return bootstrap(x.rows, (rows) => resampledSimilarities(x, y, rows, methods), options);
+  const observed = resampledSimilarities(x, y, Int32Array.from({ length: x.rows }, (_, i) => i), methods);
+  return bootstrap(x.rows, (rows) => resampledSimilarities(x, y, rows, methods), { ...options, observed });
 }
 
 describe('resampled similarities', () => {
@@ -67,6 +68,20 @@ describe('pair bootstrap', () => {
       return !(result[m]!.low <= value && value <= result[m]!.high);
     });
     expect(outside).toEqual([]);
+  }, 60_000);
+
+  it('contains the observed value where resampling inflates the similarities (25 datapoints per dimension)', () => {
+    const { x, y } = correlatedPair(400, 16, 16, 4, 3);
+    const result = runPairBootstrap(x, y, ALL, { resamples: 60, seed: 2 });
+    const observed = resampledSimilarities(x, y, Int32Array.from({ length: 400 }, (_, i) => i), ALL);
+    for (const m of ALL) {
+      const r = result[m]!;
+      expect(r.low <= observed[m]! && observed[m]! <= r.high, `${m}: ${observed[m]} in [${r.low}, ${r.high}]`).toBe(true);
+      expect(r.low).toBeCloseTo(r.percentile.low - r.bias, 14);
+    }
+    // The plain percentile interval of CCA sits above the observed value: resampled rows repeat.
+    expect(result.cca!.bias).toBeGreaterThan(0);
+    expect(result.cca!.percentile.low).toBeGreaterThan(observed.cca!);
   }, 60_000);
 
   it('shrinks as the number of datapoints grows, and repeats with a seed', () => {

@@ -3,7 +3,7 @@
  * (each file loaded and prepared once), turns outcomes into order-independent
  * records, and resumes from the records of an interrupted run.
  */
-import { symmetricPwcca, type CompareOptions, type PairComparison } from '../../metrics/compare.js';
+import type { CompareOptions, PairComparison } from '../../metrics/compare.js';
 import { METHOD_NAMES, pairKey } from '../../types.js';
 import type { EngineOptions } from '../../engine/types.js';
 import { fileIdentity } from '../../engine/journal.js';
@@ -27,11 +27,13 @@ export interface PairwisePwcca extends MethodValue {
   readonly side: 'a' | 'b' | 'tie';
 }
 
-/** The numbers of one pair: PWCCA and CCA always, SVCCA when asked. */
+/** The numbers of one pair: PWCCA and CCA always, SVCCA and CKA when asked. */
 export interface PairwiseValues {
   readonly pwcca: PairwisePwcca;
   readonly cca: MethodValue;
   readonly svcca?: MethodValue & { readonly dims: { readonly a: number; readonly b: number } };
+  /** Linear CKA (similarity, distance) and its debiased form (null on the streamed route or when undefined). */
+  readonly cka?: MethodValue & { readonly debiased: number | null };
 }
 
 /** One finished pair: labels `a` < `b` of matrix `scope`, its values or its error. */
@@ -97,7 +99,8 @@ export async function runPairwise(plan: PairwisePlan, options: RunPairwiseOption
 /** The record of a compared pair: order-independent PWCCA (mean of directions on a tie), CCA, SVCCA. */
 export function buildPairwiseRecord(plan: PairwisePlan, task: PairwiseTask, comparison: PairComparison): PairwiseRecord {
   const { pwcca, cca, svcca } = comparison;
-  const similarity = symmetricPwcca(pwcca);
+  // The value `compare` reports for the pair (order-free for variant paper: mean of both directions on a rank tie).
+  const similarity = pwcca.similarity;
   return {
     ...identify(plan, task),
     datapoints: comparison.datapoints,
@@ -111,6 +114,7 @@ export function buildPairwiseRecord(plan: PairwisePlan, task: PairwiseTask, comp
       },
       cca: { similarity: cca.similarity, distance: cca.distance },
       ...(svcca && { svcca: { similarity: svcca.similarity, distance: svcca.distance, dims: { a: svcca.dims.a, b: svcca.dims.b } } }),
+      ...(comparison.cka && { cka: { similarity: comparison.cka.similarity, distance: comparison.cka.distance, debiased: comparison.cka.debiased } }),
     },
     warnings: comparison.warnings,
   };
