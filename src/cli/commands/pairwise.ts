@@ -17,7 +17,7 @@ import {
   type PairwiseRecord,
 } from '../../studies/pairwise/run.js';
 import { buildPairwisePlan, type PairwisePlan } from '../../studies/pairwise/plan.js';
-import { analysePairwise, buildDistanceMatrices, type PairwiseReport } from '../../studies/pairwise/report.js';
+import { analysePairwise, buildDistanceMatrices, CELL_ALPHA, type PairwiseReport } from '../../studies/pairwise/report.js';
 import { parseMetaCsv, type MetaTable } from '../../stats/meta-correlation.js';
 import type { CliContext } from '../context.js';
 import {
@@ -28,6 +28,7 @@ import {
   journalPathFrom,
   parseList,
   parseMethodList,
+  parseSeed,
   type RunFlags,
   parsePositiveInteger,
   readOptionsFrom,
@@ -49,6 +50,9 @@ interface PairwiseFlags extends ReadFlags, MetricFlags, OutputFlags, RunFlags {
   groupBy?: RegExp;
   clusters?: number;
   meta?: string;
+  permutations?: number;
+  seed: number;
+  cells?: boolean;
 }
 
 const EXAMPLES = `
@@ -67,6 +71,8 @@ Examples:
   pwcca pairwise runs/ --cross-layer                   layer x layer within each network
   pwcca pairwise runs/ --layers fc1,fc2 --method pwcca,cca --jobs 2
   pwcca pairwise runs/ --clusters 5 --meta runs/meta.csv
+  pwcca pairwise runs/ --permutations 999 --seed 1     group test per layer and method
+  pwcca pairwise runs/ --permutations 200 --cells      also a p-value per pair (costly)
   pwcca pairwise runs/ --out pairs.ndjson --resume     keep every finished pair; continue after Ctrl-C`;
 
 
@@ -86,7 +92,7 @@ export function registerPairwise(program: Command, context: CliContext): void {
     .description('distance matrices between networks (per layer) or between layers (per network), with group statistics')
     .argument('<inputs...>', 'a folder (ROOT/<network>/<layer>.npy, or a flat folder of files), or two or more activation files')
     .addOption(
-      new Option('--method <list>', 'comma list of pwcca, cca, svcca, or all (CCA comes at no extra cost; SVCCA costs more)')
+      new Option('--method <list>', 'comma list of pwcca, cca, svcca, cka, or all (CCA and CKA come at almost no extra cost; SVCCA costs more)')
         .argParser(parseMethodList)
         .default(['pwcca'], 'pwcca'),
     )
@@ -94,12 +100,25 @@ export function registerPairwise(program: Command, context: CliContext): void {
     .addOption(new Option('--layers <list>', 'only these layers (comma list of file stems)').argParser(parseList))
     .addOption(new Option('--group-by <regex>', "group of a network from its label: the regex's first capture group (or whole match)").argParser(parseRegex))
     .addOption(new Option('--clusters <k>', 'average-linkage hierarchical clustering of each matrix into k clusters').argParser(parsePositiveInteger('--clusters')))
-    .option('--meta <file>', 'CSV with a network column and numeric columns: correlate each network\'s mean within-group distance with them');
+    .option('--meta <file>', 'CSV with a network column and numeric columns: correlate each network\'s mean within-group distance with them')
+    .addOption(
+      new Option('--permutations <k>', "group test: shuffle the networks' groups k times (mean between- minus within-group distance, per pair of groups)").argParser(
+        parsePositiveInteger('--permutations'),
+      ),
+    )
+    .option('--cells', 'with --permutations: also a permutation test of every pair (k shuffles of its datapoint pairing each; costly)')
+    .addOption(new Option('--seed <s>', 'seed of --permutations (runs repeat exactly)').argParser(parseSeed).default(0));
   addRunOptions(command, 'pairs');
   addReadOptions(command);
   addMetricOptions(command);
   addOutputOptions(command, FORMATS, 'table');
   command.addHelpText('after', EXAMPLES).action(async (inputs: string[], flags: PairwiseFlags, self: Command) => {
+    if (self.getOptionValueSource('seed') === 'cli' && flags.permutations === undefined) {
+      throw new UsageError('--seed does nothing without --permutations', { hint: 'add --permutations K' });
+    }
+    if (flags.cells && flags.permutations === undefined) {
+      throw new UsageError('--cells needs --permutations K (the shuffles per pair)', { hint: 'for example --permutations 200 --cells' });
+    }
     await runPairwiseCommand(inputs, flags, context, self.getOptionValueSource('format') === 'cli');
   });
 }
@@ -114,22 +133,45 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
 
   const discovery = discoverActivations(inputs, { groupBy: flags.groupBy });
   const plan = buildPairwisePlan(discovery, { crossLayer: flags.crossLayer, layers: flags.layers });
+  const grouped = plan.matrices.some((matrix) => matrix.groups.some((group) => group !== null));
+  if (flags.permutations !== undefined && !grouped && !flags.cells) {
+    throw new UsageError('--permutations runs a group test, which needs groups, but no network has one', {
+      hint: 'arrange the networks as ROOT/<group>/<network>/<layer>.npy or pass --group-by REGEX; or add --cells for a test of every pair',
+    });
+  }
+  const cellTests = flags.cells && flags.permutations !== undefined ? { permutations: flags.permutations, seed: flags.seed } : undefined;
   const meta = flags.meta === undefined ? undefined : loadMeta(flags.meta, context, quiet, flags.color);
   const matrixFolder = prepareMatrixOutput(flags, plan, methods, journalPath);
 
   printWarnings([...discovery.warnings, ...plan.warnings], context, quiet, flags.color);
   if (!quiet) context.stderr.write(`pwcca: ${describeRun(discovery, plan)}\n`);
+  if (cellTests && (cellTests.permutations + 1) * CELL_ALPHA < plan.tasks.length) {
+    // BH compares the i-th smallest p-value with i * alpha / m; a p-value is at least 1 / (K + 1).
+    const needed = Math.ceil(plan.tasks.length / CELL_ALPHA) - 1;
+    printWarnings(
+      [`--cells: a p-value from ${cellTests.permutations} permutations is at least 1/${cellTests.permutations + 1}, so with ${plan.tasks.length} pairs a cell passes the Benjamini-Hochberg correction only if many others do; use --permutations ${needed} or more to let a single cell pass`],
+      context,
+      quiet,
+      flags.color,
+    );
+  }
+  if (!quiet && cellTests) {
+    context.stderr.write(
+      `pwcca: --cells: ${cellTests.permutations} permutations for each of ${plan.tasks.length} pairs (each a cross product of the whitened sides and a small SVD): the run takes many times longer than without\n`,
+    );
+  }
 
   const read = readOptionsFrom(flags, context.stdin);
   const compare = {
     variant: flags.variant,
     epsilon: flags.epsilon,
     svcca: methods.includes('svcca') ? svccaOptionsFrom(flags) : undefined,
+    cka: methods.includes('cka') ? {} : undefined,
   };
   let journal: Journal | undefined;
   let previous: PairwiseRecord[] = [];
   if (journalPath !== undefined) {
-    const identity = buildPairwiseIdentity(plan, { read, compare });
+    const identity = buildPairwiseIdentity(plan, { read, compare, cells: cellTests });
     journal = openJournal(journalPath, { type: 'header', schemaVersion: SCHEMA_VERSION, command: 'pairwise', identity }, { resume: flags.resume === true });
     previous = fromJournalRecords(journal.previous, plan.scopeKind);
     if (!quiet) {
@@ -148,6 +190,7 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
       maxMemoryBytes: flags.maxMemory,
       stream: flags.stream ?? 'auto',
       previous,
+      cells: cellTests,
       onRecord: (record) => journal?.append(toJournalRecord(record, plan.scopeKind)),
       onProgress: (done, total) => progress.update(done, total),
       onRowsRead: (read, total) => progress.update(read, total, 'rows read'),
@@ -157,7 +200,8 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
     journal?.close();
   }
 
-  const analysed = analysePairwise(buildDistanceMatrices(plan, run.records, methods), { clusters: flags.clusters, meta });
+  const groupTest = flags.permutations !== undefined && grouped ? { permutations: flags.permutations, seed: flags.seed } : undefined;
+  const analysed = analysePairwise(buildDistanceMatrices(plan, run.records, methods), { clusters: flags.clusters, meta, groupTest });
   const report: PairwiseReport = {
     schemaVersion: SCHEMA_VERSION,
     scopeKind: plan.scopeKind,
@@ -176,6 +220,9 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
       groupBy: flags.groupBy?.source ?? null,
       clusters: flags.clusters ?? null,
       meta: flags.meta ?? null,
+      permutations: flags.permutations ?? null,
+      seed: flags.permutations !== undefined ? flags.seed : null,
+      cells: flags.cells === true,
     },
     discovery: { mode: discovery.mode, root: discovery.root, files: discovery.files.map((file) => ({ ...file })) },
     matrices: analysed.matrices,

@@ -4,6 +4,8 @@
  * records, and resumes from the records of an interrupted run.
  */
 import type { CompareOptions, PairComparison } from '../../metrics/compare.js';
+import type { SimilarityMethod } from '../../metrics/permutable.js';
+import type { NullSummary, PermutationTestResult } from '../../stats/permutation.js';
 import { METHOD_NAMES, pairKey } from '../../types.js';
 import type { EngineOptions } from '../../engine/types.js';
 import { fileIdentity } from '../../engine/journal.js';
@@ -46,14 +48,31 @@ export interface PairwiseRecord {
   readonly datapoints?: number;
   readonly ranks?: { readonly a: number; readonly b: number };
   readonly values?: PairwiseValues;
+  /** With --cells: the pair's permutation test per method (null values left out). */
+  readonly significance?: PairSignificance;
   readonly warnings?: readonly string[];
   readonly error?: PairFailure;
+}
+
+/** One cell's permutation test: its shuffles and seed, and per method the test without the null values. */
+export type PairSignificance = { readonly permutations: number; readonly seed: number } & Partial<
+  Record<PairwiseMethod, Omit<NullSummary, 'nullValues'>>
+>;
+
+/** Per-cell permutation tests (`--cells`): K shuffles of each pair's datapoint pairing. */
+export interface CellTestOptions {
+  readonly permutations: number;
+  readonly seed?: number;
 }
 
 /** Options of a pairwise run: the engine's, the comparisons', and resume. */
 export interface RunPairwiseOptions extends EngineOptions {
   /** Engine options; pass `svcca` only when SVCCA is wanted. */
   readonly compare?: Omit<CompareOptions, 'labels'>;
+  /** A permutation test for every pair (costly: K cross products per pair); needs the files in memory. */
+  readonly cells?: CellTestOptions;
+  /** Progress of one pair's permutation test (with `cells`). */
+  readonly onResample?: (done: number, total: number) => void;
   /** Records of pairs already done (from a journal): these pairs are not run again. */
   readonly previous?: readonly PairwiseRecord[];
   /** Called as each new pair finishes (e.g. to append it to the journal). */
@@ -80,13 +99,19 @@ export async function runPairwise(plan: PairwisePlan, options: RunPairwiseOption
   }
   const todo = plan.tasks.filter((task) => !done.has(task.key));
   const fresh = new Map<string, PairwiseRecord>();
+  const cells = options.cells;
   const { stats } = await runPairs(plan.files, todo, {
     ...options,
+    // The per-cell tests shuffle rows, which needs them in memory; an explicit --stream is refused by the engine.
+    stream: cells && options.stream !== true ? false : options.stream,
+    resampling: cells
+      ? { methods: ['pwcca', 'cca', 'svcca', 'cka'], permutations: cells.permutations, seed: cells.seed ?? 0, onProgress: options.onResample }
+      : undefined,
     onOutcome: (outcome) => {
       const task = byKey.get(outcome.task.key)!;
       const record = outcome.error
         ? { ...identify(plan, task), error: outcome.error }
-        : buildPairwiseRecord(plan, task, outcome.comparison);
+        : buildPairwiseRecord(plan, task, outcome.comparison, outcome.resampling?.significance);
       fresh.set(task.key, record);
       options.onRecord?.(record);
     },
@@ -97,7 +122,12 @@ export async function runPairwise(plan: PairwisePlan, options: RunPairwiseOption
 }
 
 /** The record of a compared pair: order-independent PWCCA (mean of directions on a tie), CCA, SVCCA. */
-export function buildPairwiseRecord(plan: PairwisePlan, task: PairwiseTask, comparison: PairComparison): PairwiseRecord {
+export function buildPairwiseRecord(
+  plan: PairwisePlan,
+  task: PairwiseTask,
+  comparison: PairComparison,
+  significance?: PermutationTestResult<SimilarityMethod>,
+): PairwiseRecord {
   const { pwcca, cca, svcca } = comparison;
   // The value `compare` reports for the pair (order-free for variant paper: mean of both directions on a rank tie).
   const similarity = pwcca.similarity;
@@ -116,8 +146,22 @@ export function buildPairwiseRecord(plan: PairwisePlan, task: PairwiseTask, comp
       ...(svcca && { svcca: { similarity: svcca.similarity, distance: svcca.distance, dims: { a: svcca.dims.a, b: svcca.dims.b } } }),
       ...(comparison.cka && { cka: { similarity: comparison.cka.similarity, distance: comparison.cka.distance, debiased: comparison.cka.debiased } }),
     },
+    ...(significance && { significance: withoutNullValues(significance) }),
     warnings: comparison.warnings,
   };
+}
+
+/** A cell's test as the record keeps it: the K null values stay out of journals and reports. */
+function withoutNullValues(test: PermutationTestResult<SimilarityMethod>): PairSignificance {
+  const result: Record<string, unknown> = { permutations: test.permutations, seed: test.seed };
+  for (const method of PAIRWISE_METHODS) {
+    const summary = test[method];
+    if (summary) {
+      const { nullValues: _nullValues, ...rest } = summary;
+      result[method] = rest;
+    }
+  }
+  return result as PairSignificance;
 }
 
 function identify(plan: PairwisePlan, task: PairwiseTask) {
@@ -153,6 +197,7 @@ export function fromJournalRecords(lines: readonly Record<string, unknown>[], sc
 export interface PairwiseSettings {
   readonly read: { readonly layout?: string; readonly conv?: string; readonly skipNonNumeric?: boolean };
   readonly compare: Omit<CompareOptions, 'labels'>;
+  readonly cells?: CellTestOptions;
 }
 
 /**
@@ -171,6 +216,9 @@ export function buildPairwiseIdentity(plan: PairwisePlan, settings: PairwiseSett
       epsilon: settings.compare.epsilon ?? null,
       threshold: settings.compare.threshold ?? null,
       svcca: settings.compare.svcca ?? null,
+      // Only when asked for, so journals of runs without them keep their identity.
+      ...(settings.compare.cka && { cka: true }),
     },
+    ...(settings.cells && { cells: { permutations: settings.cells.permutations, seed: settings.cells.seed ?? 0 } }),
   };
 }
