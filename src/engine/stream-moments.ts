@@ -32,6 +32,42 @@ export interface StreamOptions {
    * means match); default 0 for every file.
    */
   readonly scaleExponents?: readonly number[];
+  /**
+   * Pass two: also add up what debiased CKA needs from the rows (the squared
+   * norms s_i of the centred, scaled rows): per file sum s_i and sum s_i^2,
+   * per cross request (a != b) sum s_a,i s_b,i. Filled in place.
+   */
+  readonly rowSums?: StreamedRowSums;
+}
+
+/** Sums over rows of the centred rows' squared norms (see StreamOptions.rowSums); zeroed by {@link createRowSums}. */
+export interface StreamedRowSums {
+  /** Per file: sum_i s_i. */
+  readonly sum: Float64Array;
+  /** Per file: sum_i s_i^2. */
+  readonly sumSquares: Float64Array;
+  /** Per request: sum_i s_a,i s_b,i (unused for Gram requests). */
+  readonly cross: Float64Array;
+}
+
+/** Zeroed row sums for `files` files and `requests` requests. */
+export function createRowSums(files: number, requests: number): StreamedRowSums {
+  return { sum: new Float64Array(files), sumSquares: new Float64Array(files), cross: new Float64Array(requests) };
+}
+
+/** Squared norms of the centred rows of a staged (scaled) chunk. */
+function centredRowNorms(chunk: Matrix, mean: Float64Array): Float64Array {
+  const out = new Float64Array(chunk.rows);
+  for (let r = 0; r < chunk.rows; r++) {
+    let sum = 0;
+    const offset = r * chunk.cols;
+    for (let c = 0; c < chunk.cols; c++) {
+      const v = chunk.data[offset + c] - mean[c];
+      sum += v * v;
+    }
+    out[r] = sum;
+  }
+  return out;
 }
 
 /** Rows per chunk for files `cols` wide: a multiple of 256 rows, the SIMD kernel's block, so the blocks are those of the in-memory route. */
@@ -114,6 +150,22 @@ export async function streamCentredProducts(
           else scaleByPowerOfTwo(chunk.data.subarray(0, data.length), exponent, data);
           return { rows: chunk.rows, cols: cols[k], data };
         });
+        const rowSums = options.rowSums;
+        if (rowSums) {
+          // On this thread, while the products run: O(rows x cols) per file, the cost of reading the chunk.
+          const norms = staged.map((chunk, k) => centredRowNorms(chunk, means[k]));
+          norms.forEach((s, k) => {
+            for (let i = 0; i < s.length; i++) {
+              rowSums.sum[k] += s[i];
+              rowSums.sumSquares[k] += s[i] * s[i];
+            }
+          });
+          requests.forEach(({ a, b }, q) => {
+            if (a === b) return;
+            const [sa, sb] = [norms[a], norms[b]];
+            for (let i = 0; i < sa.length; i++) rowSums.cross[q] += sa[i] * sb[i];
+          });
+        }
         const jobs = requests.map(({ a, b }, i) => {
           const job = lastJob[i].then(() =>
             executor.accumulate(staged[a], means[a], a === b ? null : staged[b], a === b ? null : means[b], sums[i]),

@@ -17,7 +17,7 @@ import type { PreparedSide } from '../metrics/side.js';
 import { describeFailure } from './failure.js';
 import { checkPairInfos } from './pair-check.js';
 import { streamedInfo } from './route.js';
-import { streamCentredProducts } from './stream-moments.js';
+import { createRowSums, streamCentredProducts } from './stream-moments.js';
 import type { Executor, PairOutcome, PairTask, RunPairsOptions, RunStats, SourceFile, StreamedMeans } from './types.js';
 
 /** Default budget for the sums of one batch when no --max-memory is given: half the machine's memory. */
@@ -159,12 +159,15 @@ export async function runStreamedPairs(
         ...group.map((task) => ({ a: position.get(task.a)!, b: position.get(task.b)! })),
       ];
       let sums: Float64Array[];
+      // Debiased CKA needs sums over the rows' norms; linear CKA only the products.
+      const rowSums = options.compare?.cka ? createRowSums(ids.length, requests.length) : undefined;
       try {
         const chunkRows = chunkRowsWithin(budget, ids.length, Math.max(...ids.map(colsOf)));
         sums = await streamCentredProducts(ids.map(pathOf), ids.map((id) => means.get(id)!.mean), requests, executor, {
           chunkRows,
           onRows,
           scaleExponents: ids.map((id) => means.get(id)!.scaleExponent),
+          rowSums,
         });
       } catch (error) {
         for (const task of group) await fail(task, error);
@@ -195,8 +198,22 @@ export async function runStreamedPairs(
           let comparison: PairComparison;
           try {
             const cross = scaled(sums[newSides.length + k]);
+            const [pa, pb] = [position.get(task.a)!, position.get(task.b)!];
+            const cka =
+              rowSums && options.compare?.cka
+                ? {
+                    rows: {
+                      xDotY: pa === pb ? rowSums.sumSquares[pa] : rowSums.cross[newSides.length + k],
+                      xDotX: rowSums.sumSquares[pa],
+                      yDotY: rowSums.sumSquares[pb],
+                      xSum: rowSums.sum[pa],
+                      ySum: rowSums.sum[pb],
+                    },
+                  }
+                : options.compare?.cka;
             comparison = await executor.compareMoments(sides.get(task.a)!, sides.get(task.b)!, cross, {
               ...options.compare,
+              ...(cka && { cka }),
               labels: { a: pathOf(task.a), b: pathOf(task.b) },
             });
           } catch (failure) {

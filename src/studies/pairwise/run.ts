@@ -34,7 +34,7 @@ export interface PairwiseValues {
   readonly pwcca: PairwisePwcca;
   readonly cca: MethodValue;
   readonly svcca?: MethodValue & { readonly dims: { readonly a: number; readonly b: number } };
-  /** Linear CKA (similarity, distance) and its debiased form (null on the streamed route or when undefined). */
+  /** Linear CKA (similarity, distance) and its debiased form (null when undefined, e.g. fewer than 4 datapoints). */
   readonly cka?: MethodValue & { readonly debiased: number | null };
 }
 
