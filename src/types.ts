@@ -27,7 +27,7 @@ export function buildMatrix(rows: number, cols: number, data: Float64Array = new
 export const SCHEMA_VERSION = 1;
 
 /** The similarity measures, in report order; multi-pair commands tabulate any subset. */
-export const METHOD_NAMES = ['pwcca', 'cca', 'svcca'] as const;
+export const METHOD_NAMES = ['pwcca', 'cca', 'svcca', 'cka'] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
 /** How files are read: layout of the stored axes and the reduction of conv/sequence activations. */

@@ -99,7 +99,25 @@ export function svccaOptionsFrom(flags: MetricFlags) {
   return flags.svdDims !== undefined ? { dims: flags.svdDims } : { varianceFraction: flags.svdVariance };
 }
 
-/** Parses `--method`: a comma list of pwcca, cca, svcca, or `all`, returned in report order. */
+/** Parses `--seed`: a whole number from 0 to 2^53 - 1. */
+export function parseSeed(text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isSafeInteger(value) || value < 0) {
+    throw new UsageError(`--seed takes a whole number from 0 to 2^53 - 1, got '${text}'`);
+  }
+  return value;
+}
+
+/** Parses `--confidence`: a level strictly between 0 and 1. */
+export function parseConfidence(text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !(value > 0 && value < 1)) {
+    throw new UsageError(`--confidence takes a number between 0 and 1 (exclusive), got '${text}'`, { hint: 'for example --confidence 0.9' });
+  }
+  return value;
+}
+
+/** Parses `--method`: a comma list of pwcca, cca, svcca, cka, or `all`, returned in report order. */
 export function parseMethodList(text: string): MethodName[] {
   const names = parseList(text).map((name) => name.toLowerCase());
   if (names.includes('all')) return [...METHOD_NAMES];

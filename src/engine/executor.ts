@@ -2,7 +2,8 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { InputError, InternalError, NumericError, UsageError, type PwccaError } from '../errors.js';
-import { comparePrepared, type CompareOptions, type PairComparison } from '../metrics/compare.js';
+import { comparePrepared, withCkaRows, type CompareOptions, type PairComparison } from '../metrics/compare.js';
+import { scaledMatrix } from '../metrics/magnitude.js';
 import { centredCrossProduct, centredCrossProductInto, centredGramInto } from '../linalg/kernels.js';
 import { crossCovariance, prepareFromMoments, prepareSide, type PreparedSide, type SideMoments } from '../metrics/side.js';
 import type { Matrix } from '../types.js';
@@ -33,9 +34,12 @@ export async function splitCrossCovariance(
   py: PreparedSide,
   shares: number,
 ): Promise<Float64Array> {
+  // The sides' means are those of their power-of-two scaled values (metrics/magnitude.ts): scale the rows alike.
+  const xs = px.scaleExponent ? executor.adopt(scaledMatrix(x, px.scaleExponent)) : x;
+  const ys = py.scaleExponent ? executor.adopt(scaledMatrix(y, py.scaleExponent)) : y;
   const bounds = Array.from({ length: shares + 1 }, (_, i) => Math.round((i * x.rows) / shares));
   const parts = await Promise.all(
-    bounds.slice(0, -1).map((start, i) => executor.crossProduct(x, px.mean, y, py.mean, start, bounds[i + 1])),
+    bounds.slice(0, -1).map((start, i) => executor.crossProduct(xs, px.mean, ys, py.mean, start, bounds[i + 1])),
   );
   const total = new Float64Array(x.cols * y.cols);
   for (const part of parts) for (let i = 0; i < total.length; i++) total[i] += part[i];
@@ -51,7 +55,7 @@ export class InlineExecutor implements Executor {
   }
 
   async compare(x: Matrix, px: PreparedSide, y: Matrix, py: PreparedSide, options: CompareOptions): Promise<PairComparison> {
-    return comparePrepared(px, py, crossCovariance(x, px, y, py), options);
+    return comparePrepared(px, py, crossCovariance(x, px, y, py), withCkaRows(x, px, y, py, options));
   }
 
   async prepareMoments(moments: SideMoments): Promise<PreparedSide> {

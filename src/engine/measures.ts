@@ -1,19 +1,41 @@
 /**
  * What a run computes for each pair from its prepared sides: a comparison
- * (CCA, PWCCA, SVCCA), or the moments themselves.
+ * (CCA, PWCCA, SVCCA, CKA; with resampling tests when asked), or the moments
+ * themselves.
  */
-import { comparePrepared, type CompareOptions, type PairComparison } from '../metrics/compare.js';
+import { comparePrepared, withCkaRows, type CompareOptions, type PairComparison } from '../metrics/compare.js';
 import { splitCrossCovariance } from './executor.js';
+import { runPairResampling, type PairResampling, type PairResamplingResult } from './resampling.js';
 import type { PairMeasure, PairMoments } from './types.js';
 
-/** Comparisons (CCA, PWCCA, SVCCA) with the given options: what {@link runPairs} measures. */
-export function compareMeasure(compare: Omit<CompareOptions, 'labels'> = {}): PairMeasure<PairComparison> {
+/** A pair's comparison and, when the run asked for them, its permutation test and bootstrap intervals. */
+export interface ComparedPair {
+  readonly comparison: PairComparison;
+  readonly resampling?: PairResamplingResult;
+}
+
+/**
+ * Comparisons with the given options: what {@link runPairs} measures. With
+ * `resampling`, each pair's tests run right after its comparison, on this
+ * thread, while both matrices are in memory.
+ */
+export function compareMeasure(compare: Omit<CompareOptions, 'labels'> = {}, resampling?: PairResampling): PairMeasure<ComparedPair> {
   return {
     async loaded(executor, { x, px, y, py }, labels, shares) {
-      if (shares > 1) return comparePrepared(px, py, await splitCrossCovariance(executor, x, px, y, py, shares), { ...compare, labels });
-      return executor.compare(x, px, y, py, { ...compare, labels });
+      const comparison =
+        shares > 1
+          ? comparePrepared(px, py, await splitCrossCovariance(executor, x, px, y, py, shares), withCkaRows(x, px, y, py, { ...compare, labels }))
+          : await executor.compare(x, px, y, py, { ...compare, labels });
+      if (!resampling) return { comparison };
+      return { comparison, resampling: runPairResampling(x, px, y, py, comparison, { ...compare }, resampling) };
     },
-    fromCross: (executor, px, py, cross, labels) => executor.compareMoments(px, py, cross, { ...compare, labels }),
+    fromCross: async (executor, px, py, cross, labels, rows) => ({
+      comparison: await executor.compareMoments(px, py, cross, { ...compare, ...(compare.cka && rows && { cka: { rows } }), labels }),
+    }),
+    wantsRowSums: compare.cka !== undefined,
+    needsRows: resampling
+      ? 'permutation tests and bootstrap intervals need the files in memory, but this run streams them'
+      : undefined,
   };
 }
 

@@ -4,9 +4,8 @@
  * (route.ts), starts the executor, and runs the in-memory route here or the
  * streamed route (streamed-pairs.ts).
  */
-import { PwccaError, withWhere } from '../errors.js';
+import { PwccaError, UsageError, withWhere } from '../errors.js';
 import { loadMatrix, type InputInfo } from '../io/load.js';
-import type { PairComparison } from '../metrics/compare.js';
 import type { PreparedSide } from '../metrics/side.js';
 import type { Matrix } from '../types.js';
 import { createExecutor } from './executor.js';
@@ -28,7 +27,7 @@ import type {
   PairMeasure,
   PairResult,
 } from './types.js';
-import { compareMeasure, momentsMeasure } from './measures.js';
+import { compareMeasure, momentsMeasure, type ComparedPair } from './measures.js';
 
 export type {
   EngineOptions,
@@ -68,9 +67,12 @@ export async function runPairs(
   tasks: readonly PairTask[],
   options: RunPairsOptions = {},
 ): Promise<{ outcomes: PairOutcome[]; stats: RunStats }> {
-  const toOutcome = (result: PairResult<PairComparison>): PairOutcome =>
-    result.error ? result : { task: result.task, comparison: result.value };
-  const { results, stats } = await runMeasured(files, tasks, compareMeasure(options.compare), options, options.executor, (result) =>
+  const toOutcome = (result: PairResult<ComparedPair>): PairOutcome =>
+    result.error
+      ? result
+      : { task: result.task, comparison: result.value.comparison, ...(result.value.resampling && { resampling: result.value.resampling }) };
+  const measure = compareMeasure(options.compare, options.resampling);
+  const { results, stats } = await runMeasured(files, tasks, measure, options, options.executor, (result) =>
     options.onOutcome?.(toOutcome(result)),
   );
   return { outcomes: results.map(toOutcome), stats };
@@ -114,6 +116,11 @@ async function runMeasured<T>(
   }
   const used = files.filter((file) => remaining.has(file.id));
   const route = await chooseRoute(used, tasks.length, options);
+  if (route.headers !== null && measure.needsRows) {
+    throw new UsageError(measure.needsRows, {
+      hint: 'drop --stream (or pass --no-stream); resampling shuffles or redraws rows, which a single streamed pass cannot do',
+    });
+  }
   // Threads start before the files are read.
   const executor = givenExecutor ?? createExecutor(route.threads);
   try {

@@ -13,7 +13,7 @@
  */
 import { NumericError } from '../errors.js';
 import { openNpyRows, type NpyRowReader, type RowChunk } from '../io/npy-stream.js';
-import { columnSumsInto } from '../linalg/kernels.js';
+import { scaleByPowerOfTwo, ScaledColumnSums } from '../metrics/magnitude.js';
 import type { Matrix } from '../types.js';
 import type { Executor, StreamedMeans } from './types.js';
 
@@ -26,6 +26,48 @@ export interface StreamOptions {
   readonly chunkRows?: number;
   /** Called with the number of rows of each chunk read (of all the files at once in pass two): for progress. */
   readonly onRows?: (rows: number) => void;
+  /**
+   * Pass two: the power of two each file's values are multiplied by while
+   * they are staged, before any product (pass one's `scaleExponent`, so the
+   * means match); default 0 for every file.
+   */
+  readonly scaleExponents?: readonly number[];
+  /**
+   * Pass two: also add up what debiased CKA needs from the rows (the squared
+   * norms s_i of the centred, scaled rows): per file sum s_i and sum s_i^2,
+   * per cross request (a != b) sum s_a,i s_b,i. Filled in place.
+   */
+  readonly rowSums?: StreamedRowSums;
+}
+
+/** Sums over rows of the centred rows' squared norms (see StreamOptions.rowSums); zeroed by {@link createRowSums}. */
+export interface StreamedRowSums {
+  /** Per file: sum_i s_i. */
+  readonly sum: Float64Array;
+  /** Per file: sum_i s_i^2. */
+  readonly sumSquares: Float64Array;
+  /** Per request: sum_i s_a,i s_b,i (unused for Gram requests). */
+  readonly cross: Float64Array;
+}
+
+/** Zeroed row sums for `files` files and `requests` requests. */
+export function createRowSums(files: number, requests: number): StreamedRowSums {
+  return { sum: new Float64Array(files), sumSquares: new Float64Array(files), cross: new Float64Array(requests) };
+}
+
+/** Squared norms of the centred rows of a staged (scaled) chunk. */
+function centredRowNorms(chunk: Matrix, mean: Float64Array): Float64Array {
+  const out = new Float64Array(chunk.rows);
+  for (let r = 0; r < chunk.rows; r++) {
+    let sum = 0;
+    const offset = r * chunk.cols;
+    for (let c = 0; c < chunk.cols; c++) {
+      const v = chunk.data[offset + c] - mean[c];
+      sum += v * v;
+    }
+    out[r] = sum;
+  }
+  return out;
 }
 
 /** Rows per chunk for files `cols` wide: a multiple of 256 rows, the SIMD kernel's block, so the blocks are those of the in-memory route. */
@@ -41,10 +83,11 @@ function chunkRowsFor(cols: number, options: StreamOptions): number {
 export async function streamColumnMeans(path: string, options: StreamOptions = {}): Promise<StreamedMeans> {
   const reader = await openNpyRows(path);
   try {
-    const sums = new Float64Array(reader.cols);
+    // Sums kept at the power-of-two scale of the largest magnitude so far: every finite value works.
+    const sums = new ScaledColumnSums(reader.cols);
     let n = 0;
     for await (const chunk of reader.chunks(chunkRowsFor(reader.cols, options), { checkFinite: true })) {
-      columnSumsInto(chunk.data, chunk.rows, reader.cols, sums);
+      sums.add(chunk.data, chunk.rows);
       n += chunk.rows;
       options.onRows?.(chunk.rows);
     }
@@ -54,7 +97,7 @@ export async function streamColumnMeans(path: string, options: StreamOptions = {
         hint: 'CCA needs more datapoints (rows) than neurons; save activations for more probe inputs',
       });
     }
-    return { n, mean: sums.map((sum) => sum / n) };
+    return { n, mean: sums.means(n), scaleExponent: sums.exponent };
   } finally {
     await reader.close();
   }
@@ -102,9 +145,27 @@ export async function streamCentredProducts(
         if (failure) break;
         const staged: Matrix[] = chunks.map((chunk, k) => {
           const data = staging[slot][k].subarray(0, chunk.rows * cols[k]);
-          data.set(chunk.data);
+          const exponent = options.scaleExponents?.[k] ?? 0;
+          if (exponent === 0) data.set(chunk.data);
+          else scaleByPowerOfTwo(chunk.data.subarray(0, data.length), exponent, data);
           return { rows: chunk.rows, cols: cols[k], data };
         });
+        const rowSums = options.rowSums;
+        if (rowSums) {
+          // On this thread, while the products run: O(rows x cols) per file, the cost of reading the chunk.
+          const norms = staged.map((chunk, k) => centredRowNorms(chunk, means[k]));
+          norms.forEach((s, k) => {
+            for (let i = 0; i < s.length; i++) {
+              rowSums.sum[k] += s[i];
+              rowSums.sumSquares[k] += s[i] * s[i];
+            }
+          });
+          requests.forEach(({ a, b }, q) => {
+            if (a === b) return;
+            const [sa, sb] = [norms[a], norms[b]];
+            for (let i = 0; i < sa.length; i++) rowSums.cross[q] += sa[i] * sb[i];
+          });
+        }
         const jobs = requests.map(({ a, b }, i) => {
           const job = lastJob[i].then(() =>
             executor.accumulate(staged[a], means[a], a === b ? null : staged[b], a === b ? null : means[b], sums[i]),

@@ -16,7 +16,7 @@ import type { PreparedSide } from '../metrics/side.js';
 import { describeFailure } from './failure.js';
 import { checkPairInfos } from './pair-check.js';
 import { streamedInfo } from './route.js';
-import { streamCentredProducts } from './stream-moments.js';
+import { createRowSums, streamCentredProducts } from './stream-moments.js';
 import type { EngineOptions, Executor, PairMeasure, PairResult, PairTask, RunStats, SourceFile, StreamedMeans } from './types.js';
 
 /** Default budget for the sums of one batch when no --max-memory is given: half the machine's memory. */
@@ -160,9 +160,16 @@ export async function runStreamedPairs<T>(
         ...group.map((task) => ({ a: position.get(task.a)!, b: position.get(task.b)! })),
       ];
       let sums: Float64Array[];
+      // Debiased CKA needs sums over the rows' norms; linear CKA only the products.
+      const rowSums = measure.wantsRowSums ? createRowSums(ids.length, requests.length) : undefined;
       try {
         const chunkRows = chunkRowsWithin(budget, ids.length, Math.max(...ids.map(colsOf)));
-        sums = await streamCentredProducts(ids.map(pathOf), ids.map((id) => means.get(id)!.mean), requests, executor, { chunkRows, onRows });
+        sums = await streamCentredProducts(ids.map(pathOf), ids.map((id) => means.get(id)!.mean), requests, executor, {
+          chunkRows,
+          onRows,
+          scaleExponents: ids.map((id) => means.get(id)!.scaleExponent),
+          rowSums,
+        });
       } catch (error) {
         for (const task of group) await fail(task, error);
         continue;
@@ -174,7 +181,8 @@ export async function runStreamedPairs<T>(
       await Promise.all(
         newSides.map(async (id, k) => {
           try {
-            const moments = { n, d: colsOf(id), mean: means.get(id)!.mean, covariance: scaled(sums[k]) };
+            const { mean, scaleExponent } = means.get(id)!;
+            const moments = { n, d: colsOf(id), mean, covariance: scaled(sums[k]), scaleExponent };
             const side = executor.adoptSide(await executor.prepareMoments(moments));
             prepares++;
             sides.set(id, side);
@@ -191,7 +199,15 @@ export async function runStreamedPairs<T>(
           let value: T;
           try {
             const cross = scaled(sums[newSides.length + k]);
-            value = await measure.fromCross(executor, sides.get(task.a)!, sides.get(task.b)!, cross, { a: pathOf(task.a), b: pathOf(task.b) });
+            const [pa, pb] = [position.get(task.a)!, position.get(task.b)!];
+            const rows = rowSums && {
+              xDotY: pa === pb ? rowSums.sumSquares[pa] : rowSums.cross[newSides.length + k],
+              xDotX: rowSums.sumSquares[pa],
+              yDotY: rowSums.sumSquares[pb],
+              xSum: rowSums.sum[pa],
+              ySum: rowSums.sum[pb],
+            };
+            value = await measure.fromCross(executor, sides.get(task.a)!, sides.get(task.b)!, cross, { a: pathOf(task.a), b: pathOf(task.b) }, rows);
           } catch (failure) {
             return fail(task, failure);
           }

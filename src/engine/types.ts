@@ -7,6 +7,8 @@ import type { CompareOptions, PairComparison } from '../metrics/compare.js';
 import type { PreparedSide, SideMoments } from '../metrics/side.js';
 import type { InputInfo } from '../io/load.js';
 import type { Matrix, ReadOptions } from '../types.js';
+import type { PairResampling, PairResamplingResult } from './resampling.js';
+import type { CkaRowSums } from '../metrics/cka.js';
 
 /** One activation file taking part in a run. */
 export interface SourceFile {
@@ -37,7 +39,14 @@ export interface PairFailure {
  * such as `compare`.
  */
 export type PairOutcome =
-  | { readonly task: PairTask; readonly comparison: PairComparison; readonly error?: undefined; readonly cause?: undefined }
+  | {
+      readonly task: PairTask;
+      readonly comparison: PairComparison;
+      /** Permutation test and bootstrap intervals, when the run asked for them (RunPairsOptions.resampling). */
+      readonly resampling?: PairResamplingResult;
+      readonly error?: undefined;
+      readonly cause?: undefined;
+    }
   | { readonly task: PairTask; readonly comparison?: undefined; readonly error: PairFailure; readonly cause: unknown };
 
 /** A pair's two prepared sides and their cross-covariance: what every measure is computed from. */
@@ -83,6 +92,12 @@ export interface EngineOptions extends ReadOptions {
 export interface RunPairsOptions extends EngineOptions {
   /** Options of every comparison (which PWCCA variant, SVCCA or not, ...). */
   readonly compare?: Omit<CompareOptions, 'labels'>;
+  /**
+   * Permutation test and/or bootstrap intervals for every pair, run right
+   * after its comparison; needs the files in memory (a usage error on the
+   * streamed route).
+   */
+  readonly resampling?: PairResampling;
   /** Called as each pair finishes, in completion order (e.g. to append it to a file). */
   readonly onOutcome?: (outcome: PairOutcome) => void | Promise<void>;
   /** Pluggable for tests; by default created from `jobs` and closed at the end. */
@@ -111,7 +126,10 @@ export interface RunStats {
 /** Rows and column means of one file (pass one of a streamed file). */
 export interface StreamedMeans {
   readonly n: number;
+  /** Column means of the file's values times 2^scaleExponent. */
   readonly mean: Float64Array;
+  /** The power of two the file's values are scaled by before any product (metrics/magnitude.ts); 0 for ordinary magnitudes. */
+  readonly scaleExponent: number;
 }
 
 /**
@@ -167,5 +185,17 @@ export interface SidesInMemory {
  */
 export interface PairMeasure<T> {
   loaded(executor: Executor, sides: SidesInMemory, labels: { a: string; b: string }, shares: number): Promise<T>;
-  fromCross(executor: Executor, px: PreparedSide, py: PreparedSide, cross: Float64Array, labels: { a: string; b: string }): Promise<T>;
+  /** `rows`: the debiased CKA's row sums, summed while streaming when {@link PairMeasure.wantsRowSums}. */
+  fromCross(
+    executor: Executor,
+    px: PreparedSide,
+    py: PreparedSide,
+    cross: Float64Array,
+    labels: { a: string; b: string },
+    rows?: CkaRowSums,
+  ): Promise<T>;
+  /** The streamed route also adds up the rows' squared norms (debiased CKA). */
+  readonly wantsRowSums?: boolean;
+  /** Why this measure needs the rows in memory (resampling), if it does: the streamed route is then a usage error. */
+  readonly needsRows?: string;
 }

@@ -21,7 +21,16 @@ export interface CcaSolution {
 export function solveCca(wx: Whitening, wy: Whitening, crossCovariance: Float64Array): CcaSolution {
   const projected = multiplyTransposeA(wx.basis, wx.d, wx.r, crossCovariance, wy.d);
   const whitenedCross = multiply(projected, wx.r, wy.d, wy.basis, wy.r);
-  const { s, u, v } = svd(whitenedCross, wx.r, wy.r);
+  return solveWhitenedCca(whitenedCross, wx.r, wy.r);
+}
+
+/**
+ * Solves CCA from the whitened cross-covariance M (rx x ry row-major), e.g.
+ * (Xc W_x)^T (Yc W_y) / (n - 1) formed from the whitened variates, as the
+ * permutation null does for every shuffle of the rows.
+ */
+export function solveWhitenedCca(whitenedCross: Float64Array, rx: number, ry: number): CcaSolution {
+  const { s, u, v } = svd(whitenedCross, rx, ry);
   // Rounding can push a correlation of 1 slightly above it; correlations are in [0, 1].
   const rho = s.map((value) => Math.min(1, Math.max(0, value)));
   return { rho, k: rho.length, u, v };

@@ -1,4 +1,6 @@
 import { InputError, NumericError, UsageError } from '../errors.js';
+import { ckaFromInputs, ckaInputsFromMoments, ckaRowSumsOf, type CkaResult, type CkaRowSums } from './cka.js';
+import type { Matrix } from '../types.js';
 import { meanCorrelation, solveCca, thresholdedMean, type CcaSolution } from './cca.js';
 import { paperPwcca, referenceWeights, weightedSimilarity, type DirectionalPwcca, type Side } from './pwcca.js';
 import type { PreparedSide } from './side.js';
@@ -23,6 +25,12 @@ export interface CompareOptions {
   readonly threshold?: number;
   /** Compute SVCCA too, with these dims. */
   readonly svcca?: SvccaOptions;
+  /**
+   * Compute linear CKA too (from the moments and the cross-covariance), and
+   * its debiased form when `rows` (the centred rows' squared norms, see
+   * ./cka.ts) is given.
+   */
+  readonly cka?: { readonly rows?: CkaRowSums };
   /** Names of the two sides in messages (file names); default `a` and `b`. */
   readonly labels?: { readonly a: string; readonly b: string };
 }
@@ -49,16 +57,24 @@ export interface CcaSummary {
 
 export interface PwccaSummary {
   readonly variant: PwccaVariant;
+  /**
+   * The PWCCA similarity pwcca reports. Variant `paper`: the directional value
+   * of the side with fewer whitened dimensions, or on a tie the mean of both
+   * directions, so it does not depend on argument order. Variant `svcca`: the
+   * reference's rule, the directional value of `side` (a on a tie).
+   */
   readonly similarity: number;
   readonly distance: number;
   /** The side whose canonical variates weight the coefficients: the one with fewer whitened dimensions (tie: a). */
   readonly side: Side;
-  /** The weights of `side`, one per coefficient. */
+  /** The weights of `side`, one per coefficient (on a tie: a's weights, also for the symmetric `paper` value). */
   readonly weights: Float64Array;
   /** The similarity with the weights taken from each side. */
   readonly directional: { readonly a: number; readonly b: number };
   /** Whether both sides have the same number of whitened dimensions, so the side was chosen by argument order. */
   readonly sideTie: boolean;
+  /** Whether `similarity` is the mean of the two directional values (variant `paper` on a tie). */
+  readonly symmetric: boolean;
   /** False when two coefficients tie: individual weights are then not unique. */
   readonly weightsUnique: boolean;
   /** False when tied coefficients differ from other coefficients: the similarity then depends on arbitrary weights. */
@@ -73,6 +89,8 @@ export interface PairComparison {
   readonly cca: CcaSummary;
   readonly pwcca: PwccaSummary;
   readonly svcca?: SvccaResult;
+  /** Linear CKA and its debiased form, when asked for (`options.cka`). */
+  readonly cka?: CkaResult;
   readonly warnings: readonly string[];
 }
 
@@ -89,18 +107,12 @@ export function comparePrepared(
 ): PairComparison {
   const labels = options.labels ?? { a: 'a', b: 'b' };
   const variant = options.variant ?? 'paper';
-  const epsilon = options.epsilon ?? (variant === 'svcca' ? REFERENCE_EPSILON : undefined);
+  const epsilon = resolveEpsilon(options);
   const threshold = options.threshold ?? 0.98;
   const warnings: string[] = [];
   checkComparable(px, py, labels, warnings);
-
-  if (epsilon !== undefined && !(epsilon >= 0 && Number.isFinite(epsilon))) {
-    throw new UsageError(`--epsilon must be a non-negative number, got ${epsilon}`);
-  }
-  const whiten = (side: PreparedSide): Whitening =>
-    epsilon === undefined ? rankWhitening(side) : ridgeWhitening(side, epsilon);
-  const wx = whiten(px);
-  const wy = whiten(py);
+  const wx = whitenFor(px, epsilon);
+  const wy = whitenFor(py, epsilon);
   const cca = solveCca(wx, wy, crossCovariance);
 
   const directional = {
@@ -108,6 +120,8 @@ export function comparePrepared(
     b: directionalPwcca(variant, cca, py, wy, 'b'),
   };
   const side: Side = wx.r <= wy.r ? 'a' : 'b';
+  const sideTie = wx.r === wy.r;
+  const symmetric = sideTie && variant === 'paper';
   const ties = findTies(cca.rho);
   if (!ties.similarityUnique) {
     warnings.push(
@@ -116,6 +130,7 @@ export function comparePrepared(
   }
   const mean = meanCorrelation(cca.rho);
   const chosen = directional[side];
+  const pwccaSimilarity = pwccaRule(variant, sideTie, directional.a.similarity, directional.b.similarity, side);
   const result: PairComparison = {
     datapoints: px.n,
     regularisation: epsilon === undefined ? { mode: 'rank' } : { mode: 'epsilon', epsilon },
@@ -130,17 +145,19 @@ export function comparePrepared(
     },
     pwcca: {
       variant,
-      similarity: chosen.similarity,
-      distance: 1 - chosen.similarity,
+      similarity: pwccaSimilarity,
+      distance: 1 - pwccaSimilarity,
       side,
       weights: chosen.weights,
       directional: { a: directional.a.similarity, b: directional.b.similarity },
-      sideTie: wx.r === wy.r,
+      sideTie,
+      symmetric,
       ...ties,
     },
     svcca: options.svcca
       ? computeSvcca(px, py, crossCovariance, { ...options.svcca, epsilon: options.svcca.epsilon ?? options.epsilon })
       : undefined,
+    cka: options.cka ? ckaFromInputs(ckaInputsFromMoments(px, py, crossCovariance, options.cka.rows)) : undefined,
     warnings,
   };
   checkFinite(result, labels);
@@ -148,15 +165,59 @@ export function comparePrepared(
 }
 
 /**
- * The PWCCA similarity for a pair whose side must not depend on argument
- * order (pairwise matrices, convergence tables): the chosen side's value, or
- * the mean of both directions when the sides tie.
+ * The reported PWCCA similarity from the two directional values: variant
+ * `paper` takes the side with fewer whitened dimensions and the mean of both
+ * directions on a tie (order-free); variant `svcca` keeps the reference's
+ * rule, the value of `side` (the first argument on a tie).
+ */
+export function pwccaRule(variant: PwccaVariant, sideTie: boolean, fromA: number, fromB: number, side: Side): number {
+  if (sideTie && variant === 'paper') return (fromA + fromB) / 2;
+  return side === 'a' ? fromA : fromB;
+}
+
+/**
+ * The PWCCA similarity for a pair whose value must not depend on argument
+ * order (pairwise matrices, convergence tables): the mean of both directions
+ * when the sides tie, else the chosen side's value. For variant `paper` this
+ * is exactly `pwcca.similarity` (computed from the directional values, never
+ * from `similarity`, so nothing is averaged twice); for variant `svcca` it
+ * differs from `pwcca.similarity` on a tie, where `compare` keeps the
+ * reference's first-argument rule.
  */
 export function symmetricPwcca(pwcca: PwccaSummary): number {
   return pwcca.sideTie ? (pwcca.directional.a + pwcca.directional.b) / 2 : pwcca.similarity;
 }
 
-function directionalPwcca(variant: PwccaVariant, cca: CcaSolution, side: PreparedSide, whitening: Whitening, which: Side): DirectionalPwcca {
+/**
+ * `options` with the debiased CKA's row sums filled in from the two
+ * in-memory matrices when CKA is asked for without them (a streamed route,
+ * which has no rows at hand, passes its own or gets linear CKA only).
+ */
+export function withCkaRows(x: Matrix, px: PreparedSide, y: Matrix, py: PreparedSide, options: CompareOptions): CompareOptions {
+  if (!options.cka || options.cka.rows) return options;
+  return { ...options, cka: { rows: ckaRowSumsOf(x, px, y, py) } };
+}
+
+/**
+ * The epsilon of the reference's regularisation that a comparison uses:
+ * `options.epsilon`, else {@link REFERENCE_EPSILON} for variant `svcca`, else
+ * undefined (rank-revealing whitening).
+ */
+export function resolveEpsilon(options: CompareOptions): number | undefined {
+  const epsilon = options.epsilon ?? (options.variant === 'svcca' ? REFERENCE_EPSILON : undefined);
+  if (epsilon !== undefined && !(epsilon >= 0 && Number.isFinite(epsilon))) {
+    throw new UsageError(`--epsilon must be a non-negative number, got ${epsilon}`);
+  }
+  return epsilon;
+}
+
+/** The whitening a comparison uses for CCA and PWCCA: rank-revealing, or the reference's with `epsilon`. */
+export function whitenFor(side: PreparedSide, epsilon: number | undefined): Whitening {
+  return epsilon === undefined ? rankWhitening(side) : ridgeWhitening(side, epsilon);
+}
+
+/** PWCCA with the weights from one side, for a variant: the paper's weights or the reference's. */
+export function directionalPwcca(variant: PwccaVariant, cca: CcaSolution, side: PreparedSide, whitening: Whitening, which: Side): DirectionalPwcca {
   if (variant === 'paper') return paperPwcca(cca, whitening, which);
   const weights = referenceWeights(side, whitening, which === 'a' ? cca.u : cca.v, cca.k);
   return { similarity: weightedSimilarity(weights, cca.rho), weights };
@@ -229,6 +290,7 @@ function checkFinite(result: PairComparison, labels: { a: string; b: string }): 
     result.pwcca.directional.a,
     result.pwcca.directional.b,
     ...(result.svcca ? [result.svcca.similarity] : []),
+    ...(result.cka ? [result.cka.similarity] : []),
   ];
   if (values.some((value) => !Number.isFinite(value))) {
     throw new NumericError(`the comparison of ${labels.a} and ${labels.b} produced a non-finite value`, {

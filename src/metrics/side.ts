@@ -2,6 +2,7 @@ import { symmetricEigen } from '../linalg/decompose.js';
 import { centredCrossProduct, centredGram, columnMeans } from '../linalg/kernels.js';
 import { NumericError } from '../errors.js';
 import type { Matrix } from '../types.js';
+import { maxAbs, powerOfTwoScale, scaledMatrix } from './magnitude.js';
 
 /**
  * First and second moments of one side: everything the CCA family needs from
@@ -18,6 +19,14 @@ export interface SideMoments {
   readonly mean: Float64Array;
   /** Centred covariance Xc^T Xc / (n - 1), d x d row-major. */
   readonly covariance: Float64Array;
+  /**
+   * The side's values were multiplied by 2^scaleExponent before any sum or
+   * product (see ./magnitude.ts): `mean` and `covariance` are those of the
+   * scaled values, and every product with this side's rows must scale them
+   * the same way ({@link crossCovariance} does). Absent or 0: unscaled, the
+   * case for every side whose largest magnitude is in [2^-64, 2^64].
+   */
+  readonly scaleExponent?: number;
 }
 
 /**
@@ -38,12 +47,19 @@ export interface PreparedSide extends SideMoments {
   readonly deadNeurons: readonly number[];
 }
 
-/** Per-neuron centred moments of an in-memory matrix (two-pass: means first, then centred products). */
+/**
+ * Per-neuron centred moments of an in-memory matrix (two-pass: means first,
+ * then centred products), after scaling the matrix by the power of two that
+ * {@link powerOfTwoScale} gives for its largest magnitude (a copy is made only
+ * for such extreme sides).
+ */
 export function computeMoments(x: Matrix): SideMoments {
-  const mean = columnMeans(x.data, x.rows, x.cols);
-  const covariance = centredGram(x.data, mean, x.cols, x.rows);
+  const scaleExponent = powerOfTwoScale(maxAbs(x.data));
+  const scaled = scaledMatrix(x, scaleExponent);
+  const mean = columnMeans(scaled.data, x.rows, x.cols);
+  const covariance = centredGram(scaled.data, mean, x.cols, x.rows);
   scaleInPlace(covariance, 1 / (x.rows - 1));
-  return { n: x.rows, d: x.cols, mean, covariance };
+  return { n: x.rows, d: x.cols, mean, covariance, scaleExponent };
 }
 
 /** Centres, eigendecomposes and ranks one matrix (see {@link PreparedSide}). */
@@ -75,9 +91,15 @@ export function prepareFromMoments(moments: SideMoments): PreparedSide {
   return { ...moments, eigenvalues: values, eigenvectors: vectors, rank, rankCutoff, deadNeurons };
 }
 
-/** Centred cross-covariance Xc^T Yc / (n - 1), dx x dy row-major, using the prepared sides' means. */
+/**
+ * Centred cross-covariance Xc^T Yc / (n - 1), dx x dy row-major, using the
+ * prepared sides' means, of the sides as scaled by their `scaleExponent`
+ * (x and y are the unscaled matrices the sides were computed from).
+ */
 export function crossCovariance(x: Matrix, px: SideMoments, y: Matrix, py: SideMoments): Float64Array {
-  const product = centredCrossProduct(x.data, px.mean, x.cols, y.data, py.mean, y.cols, x.rows);
+  const xs = scaledMatrix(x, px.scaleExponent ?? 0);
+  const ys = scaledMatrix(y, py.scaleExponent ?? 0);
+  const product = centredCrossProduct(xs.data, px.mean, x.cols, ys.data, py.mean, y.cols, x.rows);
   return scaleInPlace(product, 1 / (x.rows - 1));
 }
 

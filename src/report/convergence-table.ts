@@ -1,7 +1,7 @@
 import type { ConvergenceMethod, ConvergenceReport } from '../studies/convergence/run.js';
 import { plainPaint, type Paint } from './table.js';
 
-const METHOD_NAMES: Record<ConvergenceMethod, string> = { pwcca: 'PWCCA', cca: 'CCA', svcca: 'SVCCA' };
+const METHOD_NAMES: Record<ConvergenceMethod, string> = { pwcca: 'PWCCA', cca: 'CCA', svcca: 'SVCCA', cka: 'CKA' };
 
 /** Four decimals in the grid (a layers x steps table gets wide); CSV and JSON carry full precision. */
 function fixed(value: number | null, digits = 4): string {

@@ -50,11 +50,31 @@ export const COMPARE_CSV_COLUMNS = [
   'neurons_b',
   'rank_a',
   'rank_b',
+  'cka_similarity',
+  'cka_debiased',
+  'permutations',
+  'seed',
+  'p_value',
+  'null_mean',
+  'null_std',
+  'excess',
+  'confidence_level',
+  'resamples',
+  'low',
+  'high',
 ] as const;
 
-/** `pwcca compare --format csv`: a header line and one row. Empty cells where a method was not computed. */
+/**
+ * `pwcca compare --format csv`: a header line and one row. Empty cells where a
+ * method or test was not computed. The test columns (p_value ... high) are
+ * those of the reported method (`method`; PWCCA for `all`); JSON has every
+ * method's.
+ */
 export function toCompareCsv(report: CompareReport, options: { header?: boolean } = {}): string {
   const c = report.comparison;
+  const tested = report.method === 'all' ? 'pwcca' : report.method;
+  const test = report.significance?.[tested];
+  const interval = report.confidence?.[tested];
   const row = [
     report.inputs.a.path,
     report.inputs.b.path,
@@ -77,6 +97,18 @@ export function toCompareCsv(report: CompareReport, options: { header?: boolean 
     report.inputs.b.neurons,
     report.inputs.a.rank,
     report.inputs.b.rank,
+    c.cka?.similarity,
+    c.cka?.debiased,
+    report.significance?.permutations,
+    report.significance?.seed ?? report.confidence?.seed,
+    test?.pValue,
+    test?.nullMean,
+    test?.nullStd,
+    test?.excess,
+    report.confidence?.level,
+    report.confidence?.resamples,
+    interval?.low,
+    interval?.high,
   ];
   return (options.header === false ? '' : csvLine([...COMPARE_CSV_COLUMNS])) + csvLine(row);
 }

@@ -31,6 +31,7 @@ export function buildCompareJson(report: CompareReport): Record<string, unknown>
       distance: c.pwcca.distance,
       side: c.pwcca.side,
       sideTie: c.pwcca.sideTie,
+      symmetric: c.pwcca.symmetric,
       weights: Array.from(c.pwcca.weights),
       directional: c.pwcca.directional,
       weightsUnique: c.pwcca.weightsUnique,
@@ -44,6 +45,9 @@ export function buildCompareJson(report: CompareReport): Record<string, unknown>
         coefficients: Array.from(c.svcca.coefficients),
       },
     }),
+    ...(c.cka && { cka: { similarity: c.cka.similarity, distance: c.cka.distance, debiased: c.cka.debiased } }),
+    ...(report.significance && { significance: report.significance }),
+    ...(report.confidence && { confidence: report.confidence }),
     warnings: c.warnings,
   };
 }

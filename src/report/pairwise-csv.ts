@@ -22,6 +22,9 @@ export const PAIRWISE_CSV_COLUMNS = [
   'rank_b',
   'error_kind',
   'error',
+  'p_value',
+  'null_mean',
+  'excess',
 ] as const;
 
 /** `pwcca pairwise --format csv`: one row per pair and method; empty value cells where the pair failed. */
@@ -54,6 +57,9 @@ export function pairwiseCsvRow(record: PairwiseRecord, method: PairwiseMethod): 
     record.ranks?.b,
     record.error?.kind,
     record.error?.message,
+    record.significance?.[method]?.pValue,
+    record.significance?.[method]?.nullMean,
+    record.significance?.[method]?.excess,
   ];
 }
 

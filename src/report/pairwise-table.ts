@@ -2,7 +2,7 @@ import type { PairwiseMethod } from '../studies/pairwise/run.js';
 import type { PairwiseMatrixResult, PairwiseReport } from '../studies/pairwise/report.js';
 import { plainPaint, type Paint } from './table.js';
 
-const METHOD_NAMES: Record<PairwiseMethod, string> = { pwcca: 'PWCCA', cca: 'CCA', svcca: 'SVCCA' };
+const METHOD_NAMES: Record<PairwiseMethod, string> = { pwcca: 'PWCCA', cca: 'CCA', svcca: 'SVCCA', cka: 'CKA' };
 
 /** Three decimals: enough to read a matrix at a glance; CSV and JSON carry full precision. */
 function cell(value: number | null): string {
@@ -50,6 +50,23 @@ function matrixBlock(matrix: PairwiseMatrixResult, method: PairwiseMethod, scope
     lines.push(paint.dim('groups'));
     for (const w of stats.within) lines.push(`  within  ${w.group}: ${format(w)}`);
     for (const b of stats.between) lines.push(`  between ${b.groupA} and ${b.groupB}: ${format(b)}`);
+  }
+  const tests = matrix.groupTest?.[method];
+  if (tests && tests.length > 0) {
+    lines.push(paint.dim(`group test: mean between minus mean within distance, ${tests[0].permutations} shuffles of the networks' groups`));
+    for (const t of tests) {
+      const figures =
+        t.observed === null
+          ? 'not testable (needs pairs within and between the groups)'
+          : `${t.observed.toFixed(3)}, null ${cell(t.nullMean)} ± ${cell(t.nullStd)}, p ${formatP(t.pValue)}`;
+      lines.push(`  ${t.groups[0]} vs ${t.groups[1]}: ${figures}`);
+    }
+  }
+  const cellTests = matrix.cells?.[method];
+  if (cellTests) {
+    lines.push(
+      paint.dim(`cells: ${cellTests.significant} of ${cellTests.tests} pairs more similar than chance after Benjamini-Hochberg at ${cellTests.alpha}`),
+    );
   }
   const clusters = matrix.clusters?.[method];
   if (clusters) {

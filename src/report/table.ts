@@ -28,7 +28,10 @@ export function toCompareTable(report: CompareReport, options: { paint?: Paint; 
   lines.push('');
 
   const rows: Array<{ method: string; similarity: number; note: string }> = [];
-  const pwccaNote = `weights from ${c.pwcca.side} (variant ${c.pwcca.variant}; from a ${formatValue(c.pwcca.directional.a)}, from b ${formatValue(c.pwcca.directional.b)})`;
+  const directions = `from a ${formatValue(c.pwcca.directional.a)}, from b ${formatValue(c.pwcca.directional.b)}`;
+  const pwccaNote = c.pwcca.symmetric
+    ? `mean of both directions: equal ranks (variant ${c.pwcca.variant}; ${directions})`
+    : `weights from ${c.pwcca.side} (variant ${c.pwcca.variant}; ${directions})`;
   const ccaNote = `mean of ${c.cca.coefficients.length} coefficients (thresholded mean ${formatValue(c.cca.meanThresholded)})`;
   const pwccaRow = { method: 'PWCCA', similarity: c.pwcca.similarity, note: pwccaNote };
   const ccaRow = { method: 'CCA', similarity: c.cca.mean, note: ccaNote };
@@ -37,9 +40,16 @@ export function toCompareTable(report: CompareReport, options: { paint?: Paint; 
     similarity: c.svcca.similarity,
     note: `${c.svcca.dims.a} and ${c.svcca.dims.b} directions kept`,
   };
+  const ckaRow = c.cka && {
+    method: 'CKA',
+    similarity: c.cka.similarity,
+    note: `linear CKA${c.cka.debiased === null ? '' : `; debiased ${formatValue(c.cka.debiased)}`}`,
+  };
+  const extra = [...(svccaRow ? [svccaRow] : []), ...(ckaRow ? [ckaRow] : [])];
   if (report.method === 'cca') rows.push(ccaRow, pwccaRow);
   else if (report.method === 'svcca') rows.push(svccaRow!, pwccaRow, ccaRow);
-  else rows.push(pwccaRow, ccaRow, ...(svccaRow ? [svccaRow] : []));
+  else if (report.method === 'cka') rows.push(ckaRow!, pwccaRow, ccaRow);
+  else rows.push(pwccaRow, ccaRow, ...extra);
 
   rows.forEach((row, index) => {
     const distance = 1 - row.similarity;
@@ -47,6 +57,9 @@ export function toCompareTable(report: CompareReport, options: { paint?: Paint; 
     const figures = `distance ${paint.distance(formatValue(distance), distance)}   similarity ${formatValue(row.similarity)}`;
     lines.push(`${index === 0 ? paint.bold(name) : name}  ${figures}   ${paint.dim(row.note)}`);
   });
+
+  const tests = resamplingLines(report, rows.map((row) => row.method));
+  if (tests.length > 0) lines.push('', ...tests.map((line) => (line.startsWith(' ') ? line : paint.bold(line))));
 
   if (options.details) {
     lines.push('', paint.bold('   #  coefficient  pwcca weight'));
@@ -59,6 +72,39 @@ export function toCompareTable(report: CompareReport, options: { paint?: Paint; 
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+const METHOD_KEYS: Record<string, 'pwcca' | 'cca' | 'svcca' | 'cka'> = { PWCCA: 'pwcca', CCA: 'cca', SVCCA: 'svcca', CKA: 'cka' };
+
+/** The permutation test and bootstrap intervals, one line per method in the table's order. */
+function resamplingLines(report: CompareReport, order: readonly string[]): string[] {
+  const lines: string[] = [];
+  const s = report.significance;
+  if (s) {
+    lines.push(`permutation test: ${s.permutations} shuffles of the datapoint pairing, seed ${s.seed}`);
+    for (const name of order) {
+      const test = s[METHOD_KEYS[name]];
+      if (!test) continue;
+      lines.push(
+        `  ${name.padEnd(6)}  p ${formatP(test.pValue)}   null ${formatValue(test.nullMean)} ± ${formatValue(test.nullStd)}   excess ${formatValue(test.excess)}`,
+      );
+    }
+  }
+  const ci = report.confidence;
+  if (ci) {
+    const failed = ci.failed > 0 ? `, ${ci.failed} degenerate resamples left out` : '';
+    lines.push(`bootstrap: ${Math.round(ci.level * 100)}% intervals of the similarity, ${ci.resamples} resamples of the datapoints, seed ${ci.seed}${failed}`);
+    for (const name of order) {
+      const interval = ci[METHOD_KEYS[name]];
+      if (interval) lines.push(`  ${name.padEnd(6)}  [${formatValue(interval.low)}, ${formatValue(interval.high)}]`);
+    }
+  }
+  return lines;
+}
+
+/** A p-value: four significant digits are plenty. */
+function formatP(p: number): string {
+  return p < 0.001 ? p.toExponential(2) : p.toFixed(4);
 }
 
 function describeInput(label: string, input: InputSummary, pathWidth: number, paint: Paint): string {

@@ -15,8 +15,8 @@ describe('shared flags', () => {
   it('--method takes a comma list in canonical order, or all', () => {
     expect(parseMethodList('cca,pwcca')).toEqual(['pwcca', 'cca']);
     expect(parseMethodList('svcca')).toEqual(['svcca']);
-    expect(parseMethodList('all')).toEqual(['pwcca', 'cca', 'svcca']);
-    expect(() => parseMethodList('pwcca,cka')).toThrow(/--method takes a comma list/);
+    expect(parseMethodList('all')).toEqual(['pwcca', 'cca', 'svcca', 'cka']);
+    expect(() => parseMethodList('pwcca,rsa')).toThrow(/--method takes a comma list/);
     expect(() => parseMethodList(',')).toThrow(UsageError);
   });
 });

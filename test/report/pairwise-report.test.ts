@@ -43,13 +43,13 @@ const report: PairwiseReport = {
 describe('pairwise renderers', () => {
   it('long CSV: one row per pair and method, empty values and the error where a pair failed', () => {
     expect(toPairwiseCsv(report)).toMatchInlineSnapshot(`
-      "layer,a,b,group_a,group_b,method,similarity,distance,directional_a,directional_b,pwcca_side,datapoints,rank_a,rank_b,error_kind,error
-      fc1,g/s1,g/s2,g,g,pwcca,0.75,0.25,0.7,0.8,tie,100,4,4,,
-      fc1,g/s1,g/s2,g,g,cca,0.5,0.5,,,,100,4,4,,
-      fc1,g/s1,h/s3,g,h,pwcca,,,,,,,,,input,"not an .npy file, ""x"""
-      fc1,g/s1,h/s3,g,h,cca,,,,,,,,,input,"not an .npy file, ""x"""
-      fc1,g/s2,h/s3,g,h,pwcca,0.5,0.5,0.5,0.6,a,100,4,5,,
-      fc1,g/s2,h/s3,g,h,cca,0.25,0.75,,,,100,4,5,,
+      "layer,a,b,group_a,group_b,method,similarity,distance,directional_a,directional_b,pwcca_side,datapoints,rank_a,rank_b,error_kind,error,p_value,null_mean,excess
+      fc1,g/s1,g/s2,g,g,pwcca,0.75,0.25,0.7,0.8,tie,100,4,4,,,,,
+      fc1,g/s1,g/s2,g,g,cca,0.5,0.5,,,,100,4,4,,,,,
+      fc1,g/s1,h/s3,g,h,pwcca,,,,,,,,,input,"not an .npy file, ""x""",,,
+      fc1,g/s1,h/s3,g,h,cca,,,,,,,,,input,"not an .npy file, ""x""",,,
+      fc1,g/s2,h/s3,g,h,pwcca,0.5,0.5,0.5,0.6,a,100,4,5,,,,,
+      fc1,g/s2,h/s3,g,h,cca,0.25,0.75,,,,100,4,5,,,,,
       "
     `);
   });

@@ -9,7 +9,9 @@ import {
   addMetricOptions,
   addOutputOptions,
   addReadOptions,
+  parseConfidence,
   parsePositiveInteger,
+  parseSeed,
   readOptionsFrom,
   svccaOptionsFrom,
   type MetricFlags,
@@ -19,9 +21,24 @@ import {
 import { buildPaint, printWarnings, shouldColor, writeData } from '../output.js';
 import { addPlotOption, checkPlotFlag, writeReportPlot, type PlotFlag } from '../plot-option.js';
 import { createProgress } from '../progress.js';
+import { UsageError } from '../../errors.js';
+
+/** What the resampling will cost, said before it starts. */
+function describeResampling(flags: CompareFlags): string {
+  const parts: string[] = [];
+  if (flags.permutations !== undefined) {
+    parts.push(`${flags.permutations} permutations (each one cross product of the whitened sides and a small SVD, no re-preparation)`);
+  }
+  if (flags.bootstrap !== undefined) parts.push(`${flags.bootstrap} bootstrap resamples (each a full comparison)`);
+  return `${parts.join(' and ')}, seed ${flags.seed}`;
+}
 
 interface CompareFlags extends ReadFlags, MetricFlags, OutputFlags, PlotFlag {
   method: CompareMethod;
+  permutations?: number;
+  bootstrap?: number;
+  seed: number;
+  confidence: number;
   format: 'table' | 'json' | 'csv';
   details?: boolean;
   stream?: boolean;
@@ -39,6 +56,9 @@ Examples:
   pwcca compare run1.npz#fc1 run2.pt#features.fc1 one array of multi-array files
   pwcca compare acts.h5#/block4/out b.safetensors#out
   pwcca compare a.npy#t=3 b.npy#t=3 --layout ntc  timestep 3 of (N, T, D) arrays
+  pwcca compare a.npy b.npy --permutations 1000 --seed 7   p-value against shuffled pairings
+  pwcca compare a.npy b.npy --bootstrap 500        95% interval over datapoints
+  pwcca compare a.npy b.npy --method cka           linear CKA (and its debiased form)
   d=$(pwcca compare a.npy b.npy --quiet)           just the distance, for scripts
   cat a.npy | pwcca compare - b.npy`;
 
@@ -49,8 +69,16 @@ export function registerCompare(program: Command, context: CliContext): void {
     .argument('<a>', 'first activation file (.npy, .arrow, .feather, .arrows), or - for stdin')
     .argument('<b>', 'second activation file')
     .addOption(
-      new Option('--method <method>', 'statistic to report first (all = PWCCA, CCA and SVCCA)').choices([...COMPARE_METHODS]).default('pwcca'),
+      new Option('--method <method>', 'statistic to report first (all = PWCCA, CCA, SVCCA and CKA)').choices([...COMPARE_METHODS]).default('pwcca'),
     )
+    .addOption(
+      new Option('--permutations <k>', 'permutation test: recompute the similarities for k shuffles of the datapoint pairing (p-value, null mean and std)').argParser(
+        parsePositiveInteger('--permutations'),
+      ),
+    )
+    .addOption(new Option('--bootstrap <b>', 'bootstrap: b resamples of the datapoints, percentile interval per similarity (each costs a comparison)').argParser(parsePositiveInteger('--bootstrap')))
+    .addOption(new Option('--confidence <level>', 'level of the --bootstrap intervals').argParser(parseConfidence).default(0.95))
+    .addOption(new Option('--seed <s>', 'seed of --permutations and --bootstrap (runs repeat exactly)').argParser(parseSeed).default(0))
     .option('--details', 'table output: list the canonical correlations and PWCCA weights')
     .option('--stream', 'read 2-D .npy files in row chunks (memory independent of the number of datapoints); default: for files of 1 GiB or more')
     .option('--no-stream', 'always load both files into memory')
@@ -63,9 +91,19 @@ export function registerCompare(program: Command, context: CliContext): void {
   addMetricOptions(command);
   addOutputOptions(command, ['table', 'json', 'csv'], 'table');
   addPlotOption(command);
-  command.addHelpText('after', EXAMPLES).action(async (a: string, b: string, flags: CompareFlags) => {
+  command.addHelpText('after', EXAMPLES).action(async (a: string, b: string, flags: CompareFlags, self: Command) => {
     checkPlotFlag(flags);
-    // Only streamed files report progress: a pair in memory takes seconds at most.
+    const resampling = flags.permutations !== undefined || flags.bootstrap !== undefined;
+    for (const flag of ['seed', 'confidence'] as const) {
+      if (self.getOptionValueSource(flag) === 'cli' && !resampling) {
+        throw new UsageError(`--${flag} does nothing without --permutations or --bootstrap`, { hint: 'add --permutations K or --bootstrap B' });
+      }
+    }
+    if (self.getOptionValueSource('confidence') === 'cli' && flags.bootstrap === undefined) {
+      throw new UsageError('--confidence sets the level of the --bootstrap intervals', { hint: 'add --bootstrap B' });
+    }
+    if (resampling && !flags.quiet) context.stderr.write(`pwcca: ${describeResampling(flags)}\n`);
+    // Streamed files report rows read, resampling its resamples; a pair in memory takes seconds at most.
     const progress = createProgress(context, { quiet: flags.quiet, label: 'rows read' });
     let report;
     try {
@@ -78,6 +116,11 @@ export function registerCompare(program: Command, context: CliContext): void {
         stream: flags.stream ?? 'auto',
         jobs: flags.jobs,
         onRowsRead: (read, total) => progress.update(read, total),
+        permutations: flags.permutations,
+        bootstrap: flags.bootstrap,
+        seed: flags.seed,
+        confidence: flags.confidence,
+        onResample: (done, total) => progress.update(done, total, 'resamples'),
       });
     } finally {
       progress.stop();

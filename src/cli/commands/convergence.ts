@@ -79,7 +79,7 @@ export function registerConvergence(program: Command, context: CliContext): void
     .description('how each layer approaches its final representation over training: every checkpoint vs the reference step')
     .argument('<root>', 'checkpoint folder: ROOT/<step>/<layer>.npy or ROOT/<run>/<step>/<layer>.npy')
     .addOption(
-      new Option('--method <list>', 'comma list of pwcca, cca, svcca, or all').argParser(parseMethodList).default(['pwcca', 'cca'], 'pwcca,cca'),
+      new Option('--method <list>', 'comma list of pwcca, cca, svcca, cka, or all').argParser(parseMethodList).default(['pwcca', 'cca'], 'pwcca,cca'),
     )
     .option('--by-layer', 'folders are layers and files are steps: ROOT/[<run>/]<layer>/<step>.npy')
     .addOption(new Option('--reference <step>', 'step every checkpoint is compared with: last, first, or a step number').argParser(parseReference).default('last'))

@@ -18,7 +18,7 @@ import {
   type PairwiseRecord,
 } from '../../studies/pairwise/run.js';
 import { buildPairwisePlan, type PairwisePlan } from '../../studies/pairwise/plan.js';
-import { buildPairwiseReport, type PairwiseReportOptions } from '../../studies/pairwise/report.js';
+import { buildPairwiseReport, CELL_ALPHA, type PairwiseReportOptions } from '../../studies/pairwise/report.js';
 import { parseMetaCsv, type MetaTable } from '../../stats/meta-correlation.js';
 import type { CliContext } from '../context.js';
 import {
@@ -29,6 +29,7 @@ import {
   journalPathFrom,
   parseList,
   parseMethodList,
+  parseSeed,
   type RunFlags,
   parsePositiveInteger,
   readOptionsFrom,
@@ -51,6 +52,9 @@ interface PairwiseFlags extends ReadFlags, MetricFlags, OutputFlags, RunFlags, P
   groupBy?: RegExp;
   clusters?: number;
   meta?: string;
+  permutations?: number;
+  seed: number;
+  cells?: boolean;
 }
 
 const EXAMPLES = `
@@ -72,6 +76,8 @@ Examples:
   pwcca pairwise runs/ --cross-layer                   layer x layer within each network
   pwcca pairwise runs/ --layers fc1,fc2 --method pwcca,cca --jobs 2
   pwcca pairwise runs/ --clusters 5 --meta runs/meta.csv
+  pwcca pairwise runs/ --permutations 999 --seed 1     group test per layer and method
+  pwcca pairwise runs/ --permutations 200 --cells      also a p-value per pair (costly)
   pwcca pairwise runs/ --out pairs.ndjson --resume     keep every finished pair; continue after Ctrl-C`;
 
 
@@ -91,7 +97,7 @@ export function registerPairwise(program: Command, context: CliContext): void {
     .description('distance matrices between networks (per layer) or between layers (per network), with group statistics')
     .argument('<inputs...>', 'a folder (ROOT/<network>/<layer>.npy, or a flat folder of files), or two or more activation files')
     .addOption(
-      new Option('--method <list>', 'comma list of pwcca, cca, svcca, or all (CCA comes at no extra cost; SVCCA costs more)')
+      new Option('--method <list>', 'comma list of pwcca, cca, svcca, cka, or all (CCA and CKA come at almost no extra cost; SVCCA costs more)')
         .argParser(parseMethodList)
         .default(['pwcca'], 'pwcca'),
     )
@@ -99,13 +105,26 @@ export function registerPairwise(program: Command, context: CliContext): void {
     .addOption(new Option('--layers <list>', 'only these layers (comma list of file stems)').argParser(parseList))
     .addOption(new Option('--group-by <regex>', "group of a network from its label: the regex's first capture group (or whole match)").argParser(parseRegex))
     .addOption(new Option('--clusters <k>', 'average-linkage hierarchical clustering of each matrix into k clusters').argParser(parsePositiveInteger('--clusters')))
-    .option('--meta <file>', 'CSV with a network column and numeric columns: correlate each network\'s mean within-group distance with them');
+    .option('--meta <file>', 'CSV with a network column and numeric columns: correlate each network\'s mean within-group distance with them')
+    .addOption(
+      new Option('--permutations <k>', "group test: shuffle the networks' groups k times (mean between- minus within-group distance, per pair of groups)").argParser(
+        parsePositiveInteger('--permutations'),
+      ),
+    )
+    .option('--cells', 'with --permutations: also a permutation test of every pair (k shuffles of its datapoint pairing each; costly)')
+    .addOption(new Option('--seed <s>', 'seed of --permutations (runs repeat exactly)').argParser(parseSeed).default(0));
   addRunOptions(command, 'pairs');
   addReadOptions(command);
   addMetricOptions(command);
   addOutputOptions(command, FORMATS, 'table');
   addPlotOption(command);
   command.addHelpText('after', EXAMPLES).action(async (inputs: string[], flags: PairwiseFlags, self: Command) => {
+    if (self.getOptionValueSource('seed') === 'cli' && flags.permutations === undefined) {
+      throw new UsageError('--seed does nothing without --permutations', { hint: 'add --permutations K' });
+    }
+    if (flags.cells && flags.permutations === undefined) {
+      throw new UsageError('--cells needs --permutations K (the shuffles per pair)', { hint: 'for example --permutations 200 --cells' });
+    }
     await runPairwiseCommand(inputs, flags, context, self.getOptionValueSource('format') === 'cli');
   });
 }
@@ -121,11 +140,33 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
 
   const discovery = await discoverActivationArrays(inputs, { groupBy: flags.groupBy });
   const plan = buildPairwisePlan(discovery, { crossLayer: flags.crossLayer, layers: flags.layers });
+  const grouped = plan.matrices.some((matrix) => matrix.groups.some((group) => group !== null));
+  if (flags.permutations !== undefined && !grouped && !flags.cells) {
+    throw new UsageError('--permutations runs a group test, which needs groups, but no network has one', {
+      hint: 'arrange the networks as ROOT/<group>/<network>/<layer>.npy or pass --group-by REGEX; or add --cells for a test of every pair',
+    });
+  }
+  const cellTests = flags.cells && flags.permutations !== undefined ? { permutations: flags.permutations, seed: flags.seed } : undefined;
   const meta = flags.meta === undefined ? undefined : loadMeta(flags.meta, context, quiet, flags.color);
   const matrixFolder = prepareMatrixOutput(flags, plan, methods, journalPath);
 
   printWarnings([...discovery.warnings, ...plan.warnings], context, quiet, flags.color);
   if (!quiet) context.stderr.write(`pwcca: ${describeRun(discovery, plan)}\n`);
+  if (cellTests && (cellTests.permutations + 1) * CELL_ALPHA < plan.tasks.length) {
+    // BH compares the i-th smallest p-value with i * alpha / m; a p-value is at least 1 / (K + 1).
+    const needed = Math.ceil(plan.tasks.length / CELL_ALPHA) - 1;
+    printWarnings(
+      [`--cells: a p-value from ${cellTests.permutations} permutations is at least 1/${cellTests.permutations + 1}, so with ${plan.tasks.length} pairs a cell passes the Benjamini-Hochberg correction only if many others do; use --permutations ${needed} or more to let a single cell pass`],
+      context,
+      quiet,
+      flags.color,
+    );
+  }
+  if (!quiet && cellTests) {
+    context.stderr.write(
+      `pwcca: --cells: ${cellTests.permutations} permutations for each of ${plan.tasks.length} pairs (each a cross product of the whitened sides and a small SVD): the run takes many times longer than without\n`,
+    );
+  }
 
   const options: PairwiseReportOptions = {
     ...readOptionsFrom(flags, context.stdin),
@@ -142,6 +183,8 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
     clusters: flags.clusters,
     meta,
     metaPath: flags.meta,
+    cells: cellTests,
+    groupTest: flags.permutations !== undefined && grouped ? { permutations: flags.permutations, seed: flags.seed } : undefined,
   };
   let journal: Journal | undefined;
   let previous: PairwiseRecord[] = [];

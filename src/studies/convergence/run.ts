@@ -7,7 +7,7 @@
  * once, so the reference step's prepared side is computed once per layer and
  * run and reused for all its steps.
  */
-import { symmetricPwcca, type PairComparison, type PwccaVariant } from '../../metrics/compare.js';
+import type { PairComparison, PwccaVariant } from '../../metrics/compare.js';
 import type { SvccaOptions } from '../../metrics/svcca.js';
 import { METHOD_NAMES, SCHEMA_VERSION } from '../../types.js';
 import type { EngineOptions } from '../../engine/types.js';
@@ -250,6 +250,7 @@ export async function runConvergence(
         variant: options.variant,
         epsilon: options.epsilon,
         svcca: methods.includes('svcca') ? (options.svcca ?? {}) : undefined,
+        cka: methods.includes('cka') ? {} : undefined,
       },
       onOutcome: (outcome) => {
         const cells = cellsOf(taskByKey.get(outcome.task.key)!, outcome, methods);
@@ -330,8 +331,10 @@ function methodsOf(options: ConvergenceRunOptions): readonly ConvergenceMethod[]
 
 /** The value each method reports for one comparison. */
 export function cellValue(comparison: PairComparison, method: ConvergenceMethod): number {
-  if (method === 'pwcca') return symmetricPwcca(comparison.pwcca);
+  // The value `compare` reports: order-free (mean of both directions on a rank tie) for variant paper.
+  if (method === 'pwcca') return comparison.pwcca.similarity;
   if (method === 'cca') return comparison.cca.mean;
+  if (method === 'cka') return comparison.cka!.similarity;
   return comparison.svcca!.similarity;
 }
 

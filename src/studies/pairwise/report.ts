@@ -5,6 +5,8 @@
  */
 import { clusterDistances } from '../../stats/clustering.js';
 import { buildGroupStats, type GroupStats } from '../../stats/group-stats.js';
+import { groupPermutationTest, type GroupTestEntry } from '../../stats/group-test.js';
+import { benjaminiHochberg } from '../../stats/multiple-testing.js';
 import { correlateWithMeta, matchMetaRows, meanDistanceWithinGroup, type MetaCorrelation, type MetaTable } from '../../stats/meta-correlation.js';
 import { adjustedRandIndex } from '../../stats/rand-index.js';
 import { SCHEMA_VERSION } from '../../types.js';
@@ -32,16 +34,35 @@ export interface PairwiseMatrixResult {
   readonly scope: string;
   readonly labels: readonly string[];
   readonly groups: readonly (string | null)[];
-  readonly methods: Partial<Record<PairwiseMethod, { readonly distance: DistanceMatrix }>>;
+  readonly methods: Partial<Record<PairwiseMethod, { readonly distance: DistanceMatrix; readonly pValue?: DistanceMatrix }>>;
   /** By method; only when some label has a group. */
   readonly groupStats?: Partial<Record<PairwiseMethod, GroupStats>>;
+  /** By method, one entry per pair of groups: the between-minus-within permutation test (with --permutations and groups). */
+  readonly groupTest?: Partial<Record<PairwiseMethod, readonly GroupTestEntry[]>>;
+  /** By method: how many cells' permutation p-values stay significant after a Benjamini-Hochberg correction (with --cells). */
+  readonly cells?: Partial<Record<PairwiseMethod, CellSignificance>>;
   /** By method; only with --clusters, and only for matrices without failed pairs. */
   readonly clusters?: Partial<Record<PairwiseMethod, PairwiseClusters>>;
   /** By method: each network's mean within-group distance against each metadata column. */
   readonly meta?: Partial<Record<PairwiseMethod, readonly MetaCorrelation[]>>;
 }
 
+/** The per-cell tests of one matrix and method after the false discovery rate correction. */
+export interface CellSignificance {
+  readonly correction: 'benjamini-hochberg';
+  readonly alpha: number;
+  /** Cells with a p-value (pairs that did not fail). */
+  readonly tests: number;
+  /** Cells significant at `alpha` after the correction. */
+  readonly significant: number;
+}
+
+/** False discovery rate of the per-cell correction. */
+export const CELL_ALPHA = 0.05;
+
 export interface PairwiseAnalysisOptions {
+  /** The between-minus-within group test per matrix and method, for matrices with groups. */
+  readonly groupTest?: { readonly permutations: number; readonly seed?: number };
   /** Cut each matrix's average-linkage dendrogram into this many clusters. */
   readonly clusters?: number;
   /** Per-network values to correlate with distances. */
@@ -58,16 +79,25 @@ export function buildDistanceMatrices(plan: PairwisePlan, records: readonly Pair
   for (const task of plan.tasks) tasksOf[task.matrix].push(task);
   return plan.matrices.map((matrix, m) => {
     const n = matrix.labels.length;
-    const result: Partial<Record<PairwiseMethod, { distance: DistanceMatrix }>> = {};
+    const result: Partial<Record<PairwiseMethod, { distance: DistanceMatrix; pValue?: DistanceMatrix }>> = {};
     for (const method of methods) {
       const distance: DistanceMatrix = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 0 : null)));
+      const pValue: DistanceMatrix = Array.from({ length: n }, () => Array.from({ length: n }, () => null));
+      let tested = false;
       for (const task of tasksOf[m]) {
-        const value = byKey.get(task.key)?.values?.[method]?.distance;
+        const record = byKey.get(task.key);
+        const p = record?.significance?.[method]?.pValue;
+        if (p !== undefined) {
+          pValue[task.i][task.j] = p;
+          pValue[task.j][task.i] = p;
+          tested = true;
+        }
+        const value = record?.values?.[method]?.distance;
         if (value === undefined || !Number.isFinite(value)) continue;
         distance[task.i][task.j] = value;
         distance[task.j][task.i] = value;
       }
-      result[method] = { distance };
+      result[method] = tested ? { distance, pValue } : { distance };
     }
     return { scope: matrix.scope, labels: matrix.labels, groups: matrix.groups, methods: result };
   });
@@ -86,9 +116,18 @@ export function analysePairwise(
     const groupStats: Partial<Record<PairwiseMethod, GroupStats>> = {};
     const clusters: Partial<Record<PairwiseMethod, PairwiseClusters>> = {};
     const meta: Partial<Record<PairwiseMethod, readonly MetaCorrelation[]>> = {};
+    const groupTest: Partial<Record<PairwiseMethod, readonly GroupTestEntry[]>> = {};
+    const cells: Partial<Record<PairwiseMethod, CellSignificance>> = {};
     for (const method of methods) {
       const distance = matrix.methods[method]!.distance;
       if (grouped) groupStats[method] = buildGroupStats(distance, matrix.groups);
+      if (grouped && options.groupTest) groupTest[method] = groupPermutationTest(distance, matrix.groups, options.groupTest);
+      const pValue = matrix.methods[method]!.pValue;
+      if (pValue) {
+        const upper = pValue.flatMap((row, i) => row.slice(i + 1));
+        const corrected = benjaminiHochberg(upper, CELL_ALPHA);
+        cells[method] = { correction: 'benjamini-hochberg', alpha: CELL_ALPHA, tests: corrected.tests, significant: corrected.count };
+      }
       if (options.clusters !== undefined) {
         if (distance.some((row) => row.some((value) => value === null))) {
           warnings.push(`${matrix.scope} (${method}): not clustered, some pairs failed`);
@@ -115,6 +154,8 @@ export function analysePairwise(
     return {
       ...matrix,
       ...(grouped && { groupStats }),
+      ...(grouped && options.groupTest && { groupTest }),
+      ...(Object.keys(cells).length > 0 && { cells }),
       ...(options.clusters !== undefined && { clusters }),
       ...(options.meta && { meta }),
     };
@@ -164,7 +205,11 @@ export function buildPairwiseReport(
   options: PairwiseReportOptions = {},
 ): PairwiseReport {
   const methods = options.methods ?? ['pwcca'];
-  const analysed = analysePairwise(buildDistanceMatrices(plan, run.records, methods), { clusters: options.clusters, meta: options.meta });
+  const analysed = analysePairwise(buildDistanceMatrices(plan, run.records, methods), {
+    clusters: options.clusters,
+    meta: options.meta,
+    groupTest: options.groupTest,
+  });
   return {
     schemaVersion: SCHEMA_VERSION,
     scopeKind: plan.scopeKind,
@@ -183,6 +228,9 @@ export function buildPairwiseReport(
       groupBy: options.groupBy?.source ?? null,
       clusters: options.clusters ?? null,
       meta: options.metaPath ?? null,
+      permutations: options.groupTest?.permutations ?? options.cells?.permutations ?? null,
+      seed: options.groupTest || options.cells ? (options.groupTest?.seed ?? options.cells?.seed ?? 0) : null,
+      cells: options.cells !== undefined,
     },
     discovery: { mode: discovery.mode, root: discovery.root, files: discovery.files.map((file) => ({ ...file })) },
     matrices: analysed.matrices,

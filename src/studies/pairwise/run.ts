@@ -3,8 +3,10 @@
  * (each file loaded and prepared once), turns outcomes into order-independent
  * records, and resumes from the records of an interrupted run.
  */
-import { symmetricPwcca, type CompareOptions, type PairComparison, type PwccaVariant } from '../../metrics/compare.js';
+import type { CompareOptions, PairComparison, PwccaVariant } from '../../metrics/compare.js';
+import type { SimilarityMethod } from '../../metrics/permutable.js';
 import type { SvccaOptions } from '../../metrics/svcca.js';
+import type { NullSummary, PermutationTestResult } from '../../stats/permutation.js';
 import { METHOD_NAMES, pairKey } from '../../types.js';
 import type { EngineOptions } from '../../engine/types.js';
 import { isPairFailure } from '../../engine/failure.js';
@@ -29,11 +31,13 @@ export interface PairwisePwcca extends MethodValue {
   readonly side: 'a' | 'b' | 'tie';
 }
 
-/** The numbers of one pair: PWCCA and CCA always, SVCCA when asked. */
+/** The numbers of one pair: PWCCA and CCA always, SVCCA and CKA when asked. */
 export interface PairwiseValues {
   readonly pwcca: PairwisePwcca;
   readonly cca: MethodValue;
   readonly svcca?: MethodValue & { readonly dims: { readonly a: number; readonly b: number } };
+  /** Linear CKA (similarity, distance) and its debiased form (null when undefined, e.g. fewer than 4 datapoints). */
+  readonly cka?: MethodValue & { readonly debiased: number | null };
 }
 
 /** One finished pair: labels `a` < `b` of matrix `scope`, its values or its error. */
@@ -46,8 +50,21 @@ export interface PairwiseRecord {
   readonly datapoints?: number;
   readonly ranks?: { readonly a: number; readonly b: number };
   readonly values?: PairwiseValues;
+  /** With --cells: the pair's permutation test per method (null values left out). */
+  readonly significance?: PairSignificance;
   readonly warnings?: readonly string[];
   readonly error?: PairFailure;
+}
+
+/** One cell's permutation test: its shuffles and seed, and per method the test without the null values. */
+export type PairSignificance = { readonly permutations: number; readonly seed: number } & Partial<
+  Record<PairwiseMethod, Omit<NullSummary, 'nullValues'>>
+>;
+
+/** Per-cell permutation tests (`--cells`): K shuffles of each pair's datapoint pairing. */
+export interface CellTestOptions {
+  readonly permutations: number;
+  readonly seed?: number;
 }
 
 /**
@@ -56,16 +73,20 @@ export interface PairwiseRecord {
  * what a journal's identity records.
  */
 export interface PairwiseOptions extends EngineOptions {
-  /** Statistics to tabulate (default: PWCCA); PWCCA and CCA are always computed, SVCCA only when listed. */
+  /** Statistics to tabulate (default: PWCCA); PWCCA and CCA are always computed, SVCCA and CKA only when listed. */
   readonly methods?: readonly PairwiseMethod[];
   readonly variant?: PwccaVariant;
   readonly epsilon?: number;
   /** SVCCA's dims or variance fraction, as given (used when `methods` lists svcca). */
   readonly svcca?: Omit<SvccaOptions, 'epsilon'>;
+  /** A permutation test for every pair (costly: K cross products per pair); needs the files in memory. */
+  readonly cells?: CellTestOptions;
 }
 
 /** Options of {@link runPairwise}: the study's, and resume. */
 export interface RunPairwiseOptions extends PairwiseOptions {
+  /** Progress of one pair's permutation test (with `cells`). */
+  readonly onResample?: (done: number, total: number) => void;
   /** Records of pairs already done (from a journal): these pairs are not run again. */
   readonly previous?: readonly PairwiseRecord[];
   /** Called as each new pair finishes (e.g. to append it to the journal). */
@@ -78,6 +99,7 @@ export function pairwiseCompareOptions(options: PairwiseOptions): Omit<CompareOp
     variant: options.variant,
     epsilon: options.epsilon,
     svcca: (options.methods ?? ['pwcca']).includes('svcca') ? (options.svcca ?? {}) : undefined,
+    cka: (options.methods ?? ['pwcca']).includes('cka') ? {} : undefined,
   };
 }
 
@@ -99,14 +121,20 @@ export async function runPairwise(plan: PairwisePlan, options: RunPairwiseOption
   }
   const todo = plan.tasks.filter((task) => !done.has(task.key));
   const fresh = new Map<string, PairwiseRecord>();
+  const cells = options.cells;
   const { stats } = await runPairs(plan.files, todo, {
     ...options,
     compare: pairwiseCompareOptions(options),
+    // The per-cell tests shuffle rows, which needs them in memory; an explicit --stream is refused by the engine.
+    stream: cells && options.stream !== true ? false : options.stream,
+    resampling: cells
+      ? { methods: ['pwcca', 'cca', 'svcca', 'cka'], permutations: cells.permutations, seed: cells.seed ?? 0, onProgress: options.onResample }
+      : undefined,
     onOutcome: (outcome) => {
       const task = byKey.get(outcome.task.key)!;
       const record = outcome.error
         ? { ...identify(plan, task), error: outcome.error }
-        : buildPairwiseRecord(plan, task, outcome.comparison);
+        : buildPairwiseRecord(plan, task, outcome.comparison, outcome.resampling?.significance);
       fresh.set(task.key, record);
       options.onRecord?.(record);
     },
@@ -117,9 +145,15 @@ export async function runPairwise(plan: PairwisePlan, options: RunPairwiseOption
 }
 
 /** The record of a compared pair: order-independent PWCCA (mean of directions on a tie), CCA, SVCCA. */
-export function buildPairwiseRecord(plan: PairwisePlan, task: PairwiseTask, comparison: PairComparison): PairwiseRecord {
+export function buildPairwiseRecord(
+  plan: PairwisePlan,
+  task: PairwiseTask,
+  comparison: PairComparison,
+  significance?: PermutationTestResult<SimilarityMethod>,
+): PairwiseRecord {
   const { pwcca, cca, svcca } = comparison;
-  const similarity = symmetricPwcca(pwcca);
+  // The value `compare` reports for the pair (order-free for variant paper: mean of both directions on a rank tie).
+  const similarity = pwcca.similarity;
   return {
     ...identify(plan, task),
     datapoints: comparison.datapoints,
@@ -133,9 +167,24 @@ export function buildPairwiseRecord(plan: PairwisePlan, task: PairwiseTask, comp
       },
       cca: { similarity: cca.similarity, distance: cca.distance },
       ...(svcca && { svcca: { similarity: svcca.similarity, distance: svcca.distance, dims: { a: svcca.dims.a, b: svcca.dims.b } } }),
+      ...(comparison.cka && { cka: { similarity: comparison.cka.similarity, distance: comparison.cka.distance, debiased: comparison.cka.debiased } }),
     },
+    ...(significance && { significance: withoutNullValues(significance) }),
     warnings: comparison.warnings,
   };
+}
+
+/** A cell's test as the record keeps it: the K null values stay out of journals and reports. */
+function withoutNullValues(test: PermutationTestResult<SimilarityMethod>): PairSignificance {
+  const result: Record<string, unknown> = { permutations: test.permutations, seed: test.seed };
+  for (const method of PAIRWISE_METHODS) {
+    const summary = test[method];
+    if (summary) {
+      const { nullValues: _nullValues, ...rest } = summary;
+      result[method] = rest;
+    }
+  }
+  return result as PairSignificance;
 }
 
 function identify(plan: PairwisePlan, task: PairwiseTask) {
@@ -172,7 +221,7 @@ export function checkJournalRecord(line: Record<string, unknown>, scopeKind: Sco
   const isValue = (value: unknown) => typeof value === 'number' && Number.isFinite(value);
   for (const method of PAIRWISE_METHODS) {
     const entry = values[method];
-    if (entry === undefined && method === 'svcca') continue;
+    if (entry === undefined && (method === 'svcca' || method === 'cka')) continue;
     if (typeof entry !== 'object' || entry === null || !isValue(entry.similarity) || !isValue(entry.distance)) {
       return `"values.${method}" lacks a numeric similarity and distance`;
     }
@@ -211,6 +260,9 @@ export function buildPairwiseIdentity(plan: PairwisePlan, options: PairwiseOptio
       epsilon: compare.epsilon ?? null,
       threshold: compare.threshold ?? null,
       svcca: compare.svcca ?? null,
+      // Only when asked for, so journals of runs without them keep their identity.
+      ...(compare.cka && { cka: true }),
     },
+    ...(options.cells && { cells: { permutations: options.cells.permutations, seed: options.cells.seed ?? 0 } }),
   };
 }

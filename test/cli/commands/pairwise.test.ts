@@ -38,7 +38,7 @@ describe('pwcca pairwise', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
     const lines = run.stdout.trim().split('\n');
-    expect(lines[0]).toBe('layer,a,b,group_a,group_b,method,similarity,distance,directional_a,directional_b,pwcca_side,datapoints,rank_a,rank_b,error_kind,error');
+    expect(lines[0]).toBe('layer,a,b,group_a,group_b,method,similarity,distance,directional_a,directional_b,pwcca_side,datapoints,rank_a,rank_b,error_kind,error,p_value,null_mean,excess');
     expect(lines).toHaveLength(1 + 30 * 2);
     expect(lines[1]).toMatch(/^fc1,random\/s1,random\/s2,random,random,pwcca,0\.\d+,0\.\d+,/);
   });
