@@ -1,9 +1,9 @@
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
  * A throwaway single-node Slurm cluster for tests: its own munged (with a
@@ -86,6 +86,18 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * A temp root the munge user can traverse to reach its socket: the usual one,
+ * unless some folder on its way is private (a test runner's own 0700 temp
+ * folder, say), then /tmp.
+ */
+function traversableTempRoot(): string {
+  for (let folder = tmpdir(); ; folder = dirname(folder)) {
+    if ((statSync(folder).mode & 0o001) === 0) return '/tmp';
+    if (dirname(folder) === folder) return tmpdir();
+  }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function tail(path: string, lines = 15): string {
@@ -104,7 +116,7 @@ export async function startLocalSlurm(options: { cpus?: number; timeoutMs?: numb
   const timeoutMs = options.timeoutMs ?? 60_000;
   const munge = userIds('munge');
   if (munge === null) throw new Error('the munge user does not exist');
-  const dir = mkdtempSync(join(tmpdir(), 'pwcca-slurm-'));
+  const dir = mkdtempSync(join(traversableTempRoot(), 'pwcca-slurm-'));
   // munged, running as the munge user, needs to traverse every folder up to its socket.
   chmodSync(dir, 0o755);
   const paths = {
