@@ -1,4 +1,5 @@
 import { closeSync, existsSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { relative, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 
 /**
@@ -14,6 +15,11 @@ export interface JournalHeader {
   readonly command: string;
   /** What makes two runs the same run: inputs (paths, sizes, times) and options. */
   readonly identity: unknown;
+  /**
+   * What a later step needs to know about the run without being part of its
+   * identity (e.g. how to plan it again at merge time); not compared on resume.
+   */
+  readonly context?: unknown;
 }
 
 export interface Journal {
@@ -85,8 +91,13 @@ export function readJournal(path: string): { records: Record<string, unknown>[];
   return { records, completeLength: end };
 }
 
-/** Identity of an input file for resume checks: path, size and modification time. */
-export function fileIdentity(path: string): { path: string; size: number; mtimeMs: number } {
+/**
+ * Identity of an input file for resume checks: path, size and modification
+ * time. With `root`, the path is relative to it (`/`-separated), so the same
+ * data mounted elsewhere (another node of a cluster) gives the same identity.
+ */
+export function fileIdentity(path: string, root?: string): { path: string; size: number; mtimeMs: number } {
   const stats = statSync(path);
-  return { path, size: stats.size, mtimeMs: Math.round(stats.mtimeMs) };
+  const shown = root === undefined ? path : relative(root, path).split(sep).join('/');
+  return { path: shown, size: stats.size, mtimeMs: Math.round(stats.mtimeMs) };
 }

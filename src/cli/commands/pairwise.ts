@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { UsageError, ExitCode, InputError } from '../../errors.js';
 import { matrixCsvFileName, toMatrixCsv, toPairwiseCsv } from '../../report/pairwise-csv.js';
 import { toPairwiseJson } from '../../report/pairwise-json.js';
@@ -8,6 +8,9 @@ import { toPairwiseTable } from '../../report/pairwise-table.js';
 import { SCHEMA_VERSION } from '../../types.js';
 import { discoverActivations, type Discovery } from '../../studies/pairwise/discover.js';
 import { openJournal, type Journal } from '../../engine/journal.js';
+import { factsFromIdentity, withShard } from '../../engine/shard-parts.js';
+import { selectShard, type ShardSpec } from '../../engine/shards.js';
+import { planPairwiseShards, restrictPairwisePlan, type PairwiseShardContext } from '../../studies/pairwise/shard.js';
 import {
   buildPairwiseIdentity,
   fromJournalRecords,
@@ -25,6 +28,8 @@ import {
   addOutputOptions,
   addReadOptions,
   addRunOptions,
+  addShardOptions,
+  type ShardFlags,
   journalPathFrom,
   parseList,
   parseMethodList,
@@ -39,9 +44,11 @@ import {
 import { buildMessagePaint, buildPaint, printFailures, printWarnings, shouldColor, writeData } from '../output.js';
 import { createProgress } from '../progress.js';
 
-const FORMATS = ['table', 'csv', 'matrix-csv', 'json'] as const;
+export const PAIRWISE_FORMATS = ['table', 'csv', 'matrix-csv', 'json'] as const;
+const FORMATS = PAIRWISE_FORMATS;
 
-interface PairwiseFlags extends ReadFlags, MetricFlags, OutputFlags, RunFlags {
+/** The flags of `pwcca pairwise` (also rebuilt by `pwcca merge` from a shard's header). */
+export interface PairwiseFlags extends ReadFlags, MetricFlags, OutputFlags, RunFlags, ShardFlags {
   method: PairwiseMethod[];
   format: (typeof FORMATS)[number];
   crossLayer?: boolean;
@@ -67,7 +74,8 @@ Examples:
   pwcca pairwise runs/ --cross-layer                   layer x layer within each network
   pwcca pairwise runs/ --layers fc1,fc2 --method pwcca,cca --jobs 2
   pwcca pairwise runs/ --clusters 5 --meta runs/meta.csv
-  pwcca pairwise runs/ --out pairs.ndjson --resume     keep every finished pair; continue after Ctrl-C`;
+  pwcca pairwise runs/ --out pairs.ndjson --resume     keep every finished pair; continue after Ctrl-C
+  pwcca pairwise runs/ --shard 3/16 --out part-3.ndjson   one of 16 shards (e.g. a Slurm array task); then pwcca merge`;
 
 
 
@@ -96,6 +104,7 @@ export function registerPairwise(program: Command, context: CliContext): void {
     .addOption(new Option('--clusters <k>', 'average-linkage hierarchical clustering of each matrix into k clusters').argParser(parsePositiveInteger('--clusters')))
     .option('--meta <file>', 'CSV with a network column and numeric columns: correlate each network\'s mean within-group distance with them');
   addRunOptions(command, 'pairs');
+  addShardOptions(command, 'pairs');
   addReadOptions(command);
   addMetricOptions(command);
   addOutputOptions(command, FORMATS, 'table');
@@ -126,11 +135,35 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
     epsilon: flags.epsilon,
     svcca: methods.includes('svcca') ? svccaOptionsFrom(flags) : undefined,
   };
+  const root = flags.root ?? discovery.root;
+  let identity: Record<string, unknown> | undefined;
+  let runPlan = plan;
+  if (flags.shard !== undefined) {
+    if (journalPath === undefined) {
+      throw new UsageError('--shard needs --out FILE.ndjson: a shard\'s result is a journal for pwcca merge', {
+        hint: `e.g. --shard ${flags.shard.index}/${flags.shard.count} --out part-${flags.shard.index}.ndjson`,
+      });
+    }
+    identity = buildPairwiseIdentity(plan, { read, compare, root });
+    runPlan = pairwiseShard(plan, identity, flags.shard);
+    if (!quiet) {
+      context.stderr.write(
+        `pwcca: shard ${flags.shard.index}/${flags.shard.count}: ${runPlan.tasks.length} of ${plan.tasks.length} pairs, reading ${runPlan.files.length} of ${plan.files.length} files\n`,
+      );
+    }
+  }
   let journal: Journal | undefined;
   let previous: PairwiseRecord[] = [];
   if (journalPath !== undefined) {
-    const identity = buildPairwiseIdentity(plan, { read, compare });
-    journal = openJournal(journalPath, { type: 'header', schemaVersion: SCHEMA_VERSION, command: 'pairwise', identity }, { resume: flags.resume === true });
+    identity ??= buildPairwiseIdentity(plan, { read, compare, root });
+    const header = {
+      type: 'header' as const,
+      schemaVersion: SCHEMA_VERSION,
+      command: 'pairwise',
+      identity: flags.shard === undefined ? identity : withShard(identity, flags.shard),
+      context: buildShardContext(discovery, flags),
+    };
+    journal = openJournal(journalPath, header, { resume: flags.resume === true });
     previous = fromJournalRecords(journal.previous, plan.scopeKind);
     if (!quiet) {
       const resumed = previous.length > 0 ? `; ${previous.length} pairs already done there` : '';
@@ -141,7 +174,7 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
   const progress = createProgress(context, { quiet, label: 'pairs' });
   let run;
   try {
-    run = await runPairwise(plan, {
+    run = await runPairwise(runPlan, {
       ...read,
       compare,
       jobs: flags.jobs,
@@ -156,8 +189,71 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
     progress.stop();
     journal?.close();
   }
+  await writePairwiseResult({ discovery, plan, records: run.records, resumed: run.resumed, streamed: run.stats.streamed, meta, matrixFolder, journalPath, formatGiven }, flags, context);
+}
 
-  const analysed = analysePairwise(buildDistanceMatrices(plan, run.records, methods), { clusters: flags.clusters, meta });
+/** The part of the plan that shard `spec` runs: the same split wherever it is computed (see src/engine/shards.ts). */
+function pairwiseShard(plan: PairwisePlan, identity: Record<string, unknown>, spec: ShardSpec): PairwisePlan {
+  const shards = planPairwiseShards(plan, factsFromIdentity(plan.files, identity.files), spec.count);
+  return restrictPairwisePlan(plan, selectShard(shards, spec));
+}
+
+/**
+ * What `pwcca merge` needs to plan the run again without the files: the
+ * discovered files relative to the input folder and the flags that shape the
+ * plan and the report.
+ */
+function buildShardContext(discovery: Discovery, flags: PairwiseFlags): { plan: PairwiseShardContext; flags: Record<string, unknown> } {
+  const relativeTo = (path: string) => (discovery.root === undefined ? path : relative(discovery.root, path).split(sep).join('/'));
+  return {
+    plan: {
+      mode: discovery.mode,
+      root: discovery.root ?? null,
+      files: discovery.files.map((file) => relativeTo(file.path)),
+      groupBy: flags.groupBy?.source ?? null,
+      plan: { crossLayer: flags.crossLayer === true, layers: flags.layers ?? null },
+    },
+    flags: {
+      method: flags.method,
+      variant: flags.variant,
+      epsilon: flags.epsilon ?? null,
+      svdDims: flags.svdDims ?? null,
+      svdVariance: flags.svdVariance,
+      layout: flags.layout,
+      conv: flags.conv,
+      skipNonNumeric: flags.skipNonNumeric === true,
+      clusters: flags.clusters ?? null,
+      meta: flags.meta ?? null,
+    },
+  };
+}
+
+/** A finished pairwise run (or merged shards), ready to report. */
+export interface PairwiseResult {
+  readonly discovery: Discovery;
+  readonly plan: PairwisePlan;
+  /** One per pair this run holds (all pairs, or one shard's), in plan order. */
+  readonly records: readonly PairwiseRecord[];
+  readonly resumed: number;
+  readonly streamed: boolean;
+  readonly meta?: MetaTable;
+  /** `--format matrix-csv --out DIR/`. */
+  readonly matrixFolder?: string;
+  readonly journalPath?: string;
+  /** Whether --format was given (with a journal, the report is printed only then). */
+  readonly formatGiven: boolean;
+}
+
+/**
+ * Builds the report (matrices, group statistics, clusters, metadata), writes
+ * it in the asked format, prints the summary and sets exit code 5 when some
+ * pairs failed. Shared by a run and by `pwcca merge`, so both report alike.
+ */
+export async function writePairwiseResult(result: PairwiseResult, flags: PairwiseFlags, context: CliContext): Promise<void> {
+  const { discovery, plan, records, meta, matrixFolder, journalPath, formatGiven } = result;
+  const quiet = flags.quiet === true;
+  const methods = flags.method;
+  const analysed = analysePairwise(buildDistanceMatrices(plan, records, methods), { clusters: flags.clusters, meta });
   const report: PairwiseReport = {
     schemaVersion: SCHEMA_VERSION,
     scopeKind: plan.scopeKind,
@@ -179,11 +275,11 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
     },
     discovery: { mode: discovery.mode, root: discovery.root, files: discovery.files.map((file) => ({ ...file })) },
     matrices: analysed.matrices,
-    records: run.records,
+    records,
     warnings: [...discovery.warnings, ...plan.warnings, ...analysed.warnings],
   };
   printWarnings(analysed.warnings, context, quiet, flags.color);
-  printPairWarnings(run.records, context, quiet, flags.color);
+  printPairWarnings(records, context, quiet, flags.color);
 
   if (matrixFolder !== undefined) {
     for (const matrix of report.matrices) {
@@ -203,7 +299,7 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
     }
     await writeData(text, out, context);
   }
-  reportSummary(run.records, run.resumed, run.stats.streamed, journalPath, context, quiet, flags.color);
+  reportSummary(records, result.resumed, result.streamed, journalPath, context, quiet, flags.color);
 }
 
 /** `80 files, 20 networks, 4 layers, 760 pairs` (and what the matrices are). */
@@ -219,7 +315,7 @@ export function describeRun(discovery: Discovery, plan: PairwisePlan): string {
   return `${counts} (${matrices})`;
 }
 
-function loadMeta(path: string, context: CliContext, quiet: boolean, color: boolean | undefined): MetaTable {
+export function loadMeta(path: string, context: CliContext, quiet: boolean, color: boolean | undefined): MetaTable {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -234,7 +330,7 @@ function loadMeta(path: string, context: CliContext, quiet: boolean, color: bool
 }
 
 /** Checks matrix-csv output before any work: one matrix to stdout, or a folder for several. */
-function prepareMatrixOutput(flags: PairwiseFlags, plan: PairwisePlan, methods: readonly PairwiseMethod[], journalPath: string | undefined): string | undefined {
+export function prepareMatrixOutput(flags: PairwiseFlags, plan: PairwisePlan, methods: readonly PairwiseMethod[], journalPath: string | undefined): string | undefined {
   if (flags.format !== 'matrix-csv') return undefined;
   if (journalPath !== undefined) {
     throw new UsageError('--format matrix-csv writes a folder, not an .ndjson journal', {

@@ -149,17 +149,20 @@ export function fromJournalRecords(lines: readonly Record<string, unknown>[], sc
 export interface PairwiseSettings {
   readonly read: { readonly layout?: string; readonly conv?: string; readonly skipNonNumeric?: boolean };
   readonly compare: Omit<CompareOptions, 'labels'>;
+  /** Folder the file paths are recorded relative to (the input folder, or --root); paths as given when absent. */
+  readonly root?: string;
 }
 
 /**
  * What makes two pairwise runs the same run (the journal header's identity):
- * every input file (path, size, modification time), the matrices (labels and
- * groups) and the settings that change values. Reads file metadata.
+ * every input file (path relative to the root, size, modification time), the
+ * matrices (labels and groups) and the settings that change values. Reads
+ * file metadata.
  */
-export function buildPairwiseIdentity(plan: PairwisePlan, settings: PairwiseSettings): unknown {
+export function buildPairwiseIdentity(plan: PairwisePlan, settings: PairwiseSettings): Record<string, unknown> {
   return {
     scopeKind: plan.scopeKind,
-    files: plan.files.map((file) => fileIdentity(file.path)),
+    files: plan.files.map((file) => fileIdentity(file.path, settings.root)),
     matrices: plan.matrices.map((matrix) => ({ scope: matrix.scope, labels: matrix.labels, groups: matrix.groups })),
     read: { layout: settings.read.layout ?? 'auto', conv: settings.read.conv ?? 'flatten', skipNonNumeric: settings.read.skipNonNumeric === true },
     compare: {
