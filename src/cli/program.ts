@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { registerCompare } from './commands/compare.js';
 import { registerConvergence } from './commands/convergence.js';
+import { registerMerge } from './commands/merge.js';
 import { registerPairwise } from './commands/pairwise.js';
 import type { CliContext } from './context.js';
 
@@ -34,6 +35,7 @@ export function buildProgram(context: CliContext): Command {
   registerCompare(program, context);
   registerPairwise(program, context);
   registerConvergence(program, context);
+  registerMerge(program, context);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({
       writeOut: (text) => context.stdout.write(text),
