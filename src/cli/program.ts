@@ -4,6 +4,7 @@ import { registerCompare } from './commands/compare.js';
 import { registerConvergence } from './commands/convergence.js';
 import { registerMerge } from './commands/merge.js';
 import { registerPairwise } from './commands/pairwise.js';
+import { registerPlan } from './commands/plan.js';
 import type { CliContext } from './context.js';
 
 const EXIT_CODES = `
@@ -36,6 +37,7 @@ export function buildProgram(context: CliContext): Command {
   registerPairwise(program, context);
   registerConvergence(program, context);
   registerMerge(program, context);
+  registerPlan(program, context);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({
       writeOut: (text) => context.stdout.write(text),
