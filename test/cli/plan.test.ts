@@ -28,7 +28,7 @@ describe('pwcca plan', () => {
     expect(rows.map((row) => row.trim().split(/\s+/)[0])).toEqual(['1', '2', '3']);
   });
 
-  it('--format json: the shards' pairs add up to the run and their cost shares to 1', async () => {
+  it('--format json: the pairs of the shards add up to the run, their cost shares to 1', async () => {
     const run = await pwcca(['plan', runs, '--shards', '4', '--format', 'json', '--no-time']);
     expect(run.code, run.stderr).toBe(0);
     const plan = JSON.parse(run.stdout);

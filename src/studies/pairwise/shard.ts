@@ -3,6 +3,7 @@
  * plan of the whole run rebuilt from a shard's journal header so `pwcca
  * merge` can build the report without the files. Pure.
  */
+import { join } from 'node:path';
 import type { FileFacts } from '../../engine/shard-parts.js';
 import { buildShardPlan, type Shard, type ShardMatrix, type ShardPlan } from '../../engine/shards.js';
 import { classifyFileList, classifyFiles, type Discovery, type DiscoveryMode } from './discover.js';
@@ -51,13 +52,15 @@ export interface PairwiseShardContext {
   readonly plan: { readonly crossLayer: boolean; readonly layers: readonly string[] | null };
 }
 
-/** Rebuilds the discovery and plan of a run from a shard header's context; file ids are the root-relative paths. */
+/** Rebuilds the discovery and plan of a run from a shard header's context (the files are not read). */
 export function replanPairwise(context: PairwiseShardContext): { discovery: Discovery; plan: PairwisePlan } {
   const groupBy = context.groupBy === null ? undefined : new RegExp(context.groupBy);
+  const root = context.root;
+  // File paths as the run saw them (the root as given, joined as discovery joins it), for the report.
   const discovery =
-    context.mode === 'list'
+    context.mode === 'list' || root === null
       ? classifyFileList(context.files, { groupBy })
-      : classifyFiles(context.files, { groupBy, ...(context.root !== null && { root: context.root }) });
+      : classifyFiles(context.files, { groupBy, root, join: (relativePath) => join(root, ...relativePath.split('/')) });
   const options: PairwisePlanOptions = { crossLayer: context.plan.crossLayer, ...(context.plan.layers !== null && { layers: context.plan.layers }) };
   return { discovery, plan: buildPairwisePlan(discovery, options) };
 }
