@@ -65,6 +65,25 @@ describe('pwcca pairwise --shard and merge', () => {
     expect(got).toEqual(want);
   });
 
+  it.each([
+    ['--cross-layer', [runs], ['--cross-layer']],
+    ['--layers and --group-by', [runs], ['--layers', 'fc2', '--group-by', '^(\\w+)/']],
+    ['a list of files with --root', ['random/s1/fc1.npy', 'random/s2/fc1.npy', 'trained/s1/fc1.npy', 'trained/s3/fc1.npy'].map((file) => join(runs, file)), ['--root', runs]],
+  ])('merges a run with %s into the report of one run', async (_, inputs, flags) => {
+    const folder = temporaryFolder('pwcca-merge-');
+    const single = await pwcca(['pairwise', ...inputs, '--jobs', '1', '--quiet', '--format', 'json', ...flags]);
+    expect(single.code, single.stderr).toBe(0);
+    const parts: string[] = [];
+    for (let k = 1; k <= 3; k++) {
+      parts.push(join(folder, `part-${k}.ndjson`));
+      const run = await pwcca(['pairwise', ...inputs, '--shard', `${k}/3`, '--out', parts[k - 1], '--jobs', '1', '--quiet', ...flags]);
+      expect(run.code, run.stderr).toBe(0);
+    }
+    const merged = await pwcca(['merge', ...parts, '--format', 'json', '--quiet']);
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(JSON.parse(merged.stdout)).toEqual(JSON.parse(single.stdout));
+  });
+
   it('gives each pair to exactly one shard, and every shard some pairs', async () => {
     const folder = temporaryFolder('pwcca-merge-');
     const parts = await runShards('pairwise', runs, 4, folder);
