@@ -8,6 +8,7 @@ import { SCHEMA_VERSION } from '../../types.js';
 import {
   DEFAULT_THRESHOLD,
   cellRecord,
+  checkCellRecord,
   cellsFromRecords,
   convergenceIdentity,
   runConvergence,
@@ -164,7 +165,7 @@ async function runConvergenceCommand(root: string, flags: ConvergenceFlags, cont
       identity: flags.shard === undefined ? identity : withShard(identity, flags.shard),
       context: buildShardContext(set, options.root!, flags),
     };
-    journal = openJournal(journalPath, header, { resume: flags.resume === true });
+    journal = openJournal(journalPath, header, { resume: flags.resume === true, validate: checkCellRecord });
   }
   const previous = journal?.previous ?? [];
   const done = new Set(cellsFromRecords(previous).map((cell) => taskKey(cell.run, cell.layer, cell.step))).size;

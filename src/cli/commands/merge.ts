@@ -11,7 +11,8 @@ import { pairKey, SCHEMA_VERSION, type MethodName } from '../../types.js';
 import type { CliContext } from '../context.js';
 import { addOutputOptions, parseMethodList, parseNumberInRange, parsePositiveInteger, type OutputFlags } from '../options.js';
 import { CONVERGENCE_FORMATS, writeConvergenceResult, type ConvergenceFlags } from './convergence.js';
-import { loadMeta, PAIRWISE_FORMATS, prepareMatrixOutput, writePairwiseResult, type PairwiseFlags } from './pairwise.js';
+import { loadMeta, PAIRWISE_FORMATS, prepareMatrixOutput, writePairwiseResult, type StoredPairwiseOptions } from './pairwise.js';
+import type { PairwiseReportOptions } from '../../studies/pairwise/report.js';
 
 const FORMATS = ['table', 'csv', 'matrix-csv', 'json'] as const;
 
@@ -74,15 +75,16 @@ interface MergeOutput {
 }
 
 /** The header's context, checked enough that a file edited by hand fails with a message, not a crash. */
-function contextOf<T>(part: ShardPart, fields: readonly string[]): { plan: T; flags: Record<string, unknown> } {
-  const context = part.header.context as { plan?: Record<string, unknown>; flags?: Record<string, unknown> } | undefined;
-  if (!context || typeof context.plan !== 'object' || typeof context.flags !== 'object' || fields.some((field) => !(field in context.plan!))) {
+function contextOf<P, O>(part: ShardPart, fields: readonly string[], optionsField: string): { plan: P } & Record<string, O> {
+  const context = part.header.context as Record<string, unknown> | undefined;
+  const plan = context?.plan as Record<string, unknown> | undefined;
+  if (!context || typeof plan !== 'object' || plan === null || typeof context[optionsField] !== 'object' || fields.some((field) => !(field in plan))) {
     throw new InputError('the header does not say how the run was planned (no context)', {
       where: part.path,
       hint: 'the parts were written by an older pwcca; run the shards again with this version',
     });
   }
-  return context as { plan: T; flags: Record<string, unknown> };
+  return context as { plan: P } & Record<string, O>;
 }
 
 function checkReplanned(same: boolean, part: ShardPart, what: string): void {
@@ -105,7 +107,7 @@ function methodsFor(asked: readonly MethodName[] | undefined, ran: unknown, svcc
 
 async function mergePairwise(parts: readonly ShardPart[], run: ReturnType<typeof checkSameRun>, output: MergeOutput, context: CliContext): Promise<void> {
   const { flags } = output;
-  const stored = contextOf<PairwiseShardContext>(parts[0], ['mode', 'files', 'plan']);
+  const stored = contextOf<PairwiseShardContext, StoredPairwiseOptions>(parts[0], ['mode', 'files', 'plan'], 'options');
   const { discovery, plan } = replanPairwise(stored.plan);
   const identity = run.identity as { scopeKind?: unknown; matrices?: unknown; files?: unknown; compare?: { svcca?: unknown } };
   checkReplanned(identity.scopeKind === plan.scopeKind, parts[0], 'matrix kind');
@@ -125,38 +127,34 @@ async function mergePairwise(parts: readonly ShardPart[], run: ReturnType<typeof
   const byKey = new Map(fromJournalRecords(lines, scopeKind).map((record) => [recordKey(record), record]));
   const records = plan.tasks.map((task) => byKey.get(task.key)!);
 
-  const ran = stored.flags;
-  const methods = methodsFor(flags.method, ran.method, identity.compare?.svcca !== null && identity.compare?.svcca !== undefined) as PairwiseMethod[];
+  const ran = stored.options;
+  const methods = methodsFor(flags.method, ran.methods, identity.compare?.svcca !== null && identity.compare?.svcca !== undefined) as PairwiseMethod[];
   if (flags.format === 'matrix-csv' && output.journalPath !== undefined) {
     throw new UsageError('--format matrix-csv writes a folder, not an .ndjson journal', { hint: 'merge twice: once with --out all.ndjson, once with --format matrix-csv --out DIR/' });
   }
-  const pairwiseFlags: PairwiseFlags = {
-    method: methods,
-    format: flags.format,
-    out: output.journalPath === undefined ? flags.out : undefined,
-    quiet: flags.quiet,
-    color: flags.color,
-    variant: ran.variant as PairwiseFlags['variant'],
-    epsilon: (ran.epsilon as number | null) ?? undefined,
-    svdDims: (ran.svdDims as number | null) ?? undefined,
-    svdVariance: ran.svdVariance as number,
-    layout: ran.layout as string,
-    conv: ran.conv as PairwiseFlags['conv'],
-    skipNonNumeric: ran.skipNonNumeric === true,
-    crossLayer: stored.plan.plan.crossLayer,
-    layers: stored.plan.plan.layers === null ? undefined : [...stored.plan.plan.layers],
-    groupBy: stored.plan.groupBy === null ? undefined : new RegExp(stored.plan.groupBy),
-    clusters: flags.clusters ?? (ran.clusters as number | null) ?? undefined,
-    meta: flags.meta ?? (ran.meta as string | null) ?? undefined,
-    jobs: 1,
-  };
-  if (pairwiseFlags.meta !== undefined && pairwiseFlags.crossLayer) {
+  if (!(PAIRWISE_FORMATS as readonly string[]).includes(flags.format)) throw new UsageError(`--format ${flags.format} is not a pairwise format`);
+  const metaPath = flags.meta ?? ran.metaPath ?? undefined;
+  if (metaPath !== undefined && stored.plan.plan.crossLayer) {
     throw new UsageError('--meta cannot be used with a --cross-layer run', { hint: 'drop --meta' });
   }
-  if (!(PAIRWISE_FORMATS as readonly string[]).includes(flags.format)) throw new UsageError(`--format ${flags.format} is not a pairwise format`);
   const quiet = flags.quiet === true;
-  const meta = pairwiseFlags.meta === undefined ? undefined : loadMeta(pairwiseFlags.meta, context, quiet, flags.color);
-  const matrixFolder = prepareMatrixOutput(pairwiseFlags, plan, methods, output.journalPath);
+  const options: PairwiseReportOptions = {
+    methods,
+    variant: ran.variant ?? undefined,
+    epsilon: ran.epsilon ?? undefined,
+    svcca: ran.svcca ?? undefined,
+    layout: ran.layout ?? undefined,
+    conv: ran.conv ?? undefined,
+    skipNonNumeric: ran.skipNonNumeric,
+    crossLayer: stored.plan.plan.crossLayer,
+    layers: stored.plan.plan.layers ?? undefined,
+    groupBy: stored.plan.groupBy === null ? undefined : new RegExp(stored.plan.groupBy),
+    clusters: flags.clusters ?? ran.clusters ?? undefined,
+    meta: metaPath === undefined ? undefined : loadMeta(metaPath, context, quiet, flags.color),
+    metaPath,
+  };
+  const out = output.journalPath === undefined ? flags.out : undefined;
+  const matrixFolder = prepareMatrixOutput({ format: flags.format, out }, plan, methods, output.journalPath);
 
   if (output.journalPath !== undefined) {
     const journal = openJournal(
@@ -171,15 +169,15 @@ async function mergePairwise(parts: readonly ShardPart[], run: ReturnType<typeof
     }
   }
   await writePairwiseResult(
-    { discovery, plan, records, resumed: 0, streamed: false, meta, matrixFolder, journalPath: output.journalPath, formatGiven: output.formatGiven },
-    pairwiseFlags,
+    { discovery, plan, records, resumed: 0, streamed: false, options, matrixFolder, journalPath: output.journalPath, formatGiven: output.formatGiven, printed: new Set() },
+    { format: flags.format, out, quiet: flags.quiet, color: flags.color },
     context,
   );
 }
 
 async function mergeConvergence(parts: readonly ShardPart[], run: ReturnType<typeof checkSameRun>, output: MergeOutput, context: CliContext): Promise<void> {
   const { flags } = output;
-  const stored = contextOf<ConvergenceShardContext>(parts[0], ['root', 'rootName', 'files', 'byLayer', 'reference']);
+  const stored = contextOf<ConvergenceShardContext, Record<string, unknown>>(parts[0], ['root', 'rootName', 'files', 'byLayer', 'reference'], 'flags');
   const { set, plan } = replanConvergence(stored.plan);
   const identity = run.identity as { files?: unknown; runs?: unknown; layers?: unknown; referenceStep?: unknown };
   checkReplanned(JSON.stringify(identity.runs) === JSON.stringify(set.runs), parts[0], 'runs');

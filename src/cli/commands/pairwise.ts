@@ -13,6 +13,7 @@ import { selectShard, type ShardSpec } from '../../engine/shards.js';
 import { planPairwiseShards, restrictPairwisePlan, type PairwiseShardContext } from '../../studies/pairwise/shard.js';
 import {
   buildPairwiseIdentity,
+  checkJournalRecord,
   fromJournalRecords,
   runPairwise,
   toJournalRecord,
@@ -20,7 +21,7 @@ import {
   type PairwiseRecord,
 } from '../../studies/pairwise/run.js';
 import { buildPairwisePlan, type PairwisePlan } from '../../studies/pairwise/plan.js';
-import { analysePairwise, buildDistanceMatrices, type PairwiseReport } from '../../studies/pairwise/report.js';
+import { buildPairwiseReport, type PairwiseReportOptions } from '../../studies/pairwise/report.js';
 import { parseMetaCsv, type MetaTable } from '../../stats/meta-correlation.js';
 import type { CliContext } from '../context.js';
 import {
@@ -47,8 +48,7 @@ import { createProgress } from '../progress.js';
 export const PAIRWISE_FORMATS = ['table', 'csv', 'matrix-csv', 'json'] as const;
 const FORMATS = PAIRWISE_FORMATS;
 
-/** The flags of `pwcca pairwise` (also rebuilt by `pwcca merge` from a shard's header). */
-export interface PairwiseFlags extends ReadFlags, MetricFlags, OutputFlags, RunFlags, ShardFlags {
+interface PairwiseFlags extends ReadFlags, MetricFlags, OutputFlags, RunFlags, ShardFlags {
   method: PairwiseMethod[];
   format: (typeof FORMATS)[number];
   crossLayer?: boolean;
@@ -129,11 +129,21 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
   printWarnings([...discovery.warnings, ...plan.warnings], context, quiet, flags.color);
   if (!quiet) context.stderr.write(`pwcca: ${describeRun(discovery, plan)}\n`);
 
-  const read = readOptionsFrom(flags, context.stdin);
-  const compare = {
+  const options: PairwiseReportOptions = {
+    ...readOptionsFrom(flags, context.stdin),
+    jobs: flags.jobs,
+    maxMemoryBytes: flags.maxMemory,
+    stream: flags.stream ?? 'auto',
+    methods,
     variant: flags.variant,
     epsilon: flags.epsilon,
-    svcca: methods.includes('svcca') ? svccaOptionsFrom(flags) : undefined,
+    svcca: svccaOptionsFrom(flags),
+    crossLayer: flags.crossLayer,
+    layers: flags.layers,
+    groupBy: flags.groupBy,
+    clusters: flags.clusters,
+    meta,
+    metaPath: flags.meta,
   };
   const root = flags.root ?? discovery.root;
   let identity: Record<string, unknown> | undefined;
@@ -144,7 +154,7 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
         hint: `e.g. --shard ${flags.shard.index}/${flags.shard.count} --out part-${flags.shard.index}.ndjson`,
       });
     }
-    identity = buildPairwiseIdentity(plan, { read, compare, root });
+    identity = buildPairwiseIdentity(plan, options, root);
     runPlan = pairwiseShard(plan, identity, flags.shard);
     if (!quiet) {
       context.stderr.write(
@@ -155,15 +165,18 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
   let journal: Journal | undefined;
   let previous: PairwiseRecord[] = [];
   if (journalPath !== undefined) {
-    identity ??= buildPairwiseIdentity(plan, { read, compare, root });
+    identity ??= buildPairwiseIdentity(plan, options, root);
     const header = {
       type: 'header' as const,
       schemaVersion: SCHEMA_VERSION,
       command: 'pairwise',
       identity: flags.shard === undefined ? identity : withShard(identity, flags.shard),
-      context: buildShardContext(discovery, flags),
+      context: buildShardContext(discovery, options),
     };
-    journal = openJournal(journalPath, header, { resume: flags.resume === true });
+    journal = openJournal(journalPath, header, {
+      resume: flags.resume === true,
+      validate: (line) => checkJournalRecord(line, plan.scopeKind),
+    });
     previous = fromJournalRecords(journal.previous, plan.scopeKind);
     if (!quiet) {
       const resumed = previous.length > 0 ? `; ${previous.length} pairs already done there` : '';
@@ -175,11 +188,7 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
   let run;
   try {
     run = await runPairwise(runPlan, {
-      ...read,
-      compare,
-      jobs: flags.jobs,
-      maxMemoryBytes: flags.maxMemory,
-      stream: flags.stream ?? 'auto',
+      ...options,
       previous,
       onRecord: (record) => journal?.append(toJournalRecord(record, plan.scopeKind)),
       onProgress: (done, total) => progress.update(done, total),
@@ -189,7 +198,11 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
     progress.stop();
     journal?.close();
   }
-  await writePairwiseResult({ discovery, plan, records: run.records, resumed: run.resumed, streamed: run.stats.streamed, meta, matrixFolder, journalPath, formatGiven }, flags, context);
+  await writePairwiseResult(
+    { discovery, plan, records: run.records, resumed: run.resumed, streamed: run.stats.streamed, options, matrixFolder, journalPath, formatGiven, printed: new Set([...discovery.warnings, ...plan.warnings]) },
+    flags,
+    context,
+  );
 }
 
 /** The part of the plan that shard `spec` runs: the same split wherever it is computed (see src/engine/shards.ts). */
@@ -198,32 +211,44 @@ function pairwiseShard(plan: PairwisePlan, identity: Record<string, unknown>, sp
   return restrictPairwisePlan(plan, selectShard(shards, spec));
 }
 
+/** The report options a shard's header keeps for `pwcca merge` (the ones that JSON can hold). */
+export interface StoredPairwiseOptions {
+  readonly methods: readonly PairwiseMethod[];
+  readonly variant: PairwiseReportOptions['variant'] | null;
+  readonly epsilon: number | null;
+  readonly svcca: PairwiseReportOptions['svcca'] | null;
+  readonly layout: string | null;
+  readonly conv: PairwiseReportOptions['conv'] | null;
+  readonly skipNonNumeric: boolean;
+  readonly clusters: number | null;
+  readonly metaPath: string | null;
+}
+
 /**
  * What `pwcca merge` needs to plan the run again without the files: the
- * discovered files relative to the input folder and the flags that shape the
- * plan and the report.
+ * discovered files relative to the input folder and the options that shape
+ * the plan and the report.
  */
-function buildShardContext(discovery: Discovery, flags: PairwiseFlags): { plan: PairwiseShardContext; flags: Record<string, unknown> } {
+function buildShardContext(discovery: Discovery, options: PairwiseReportOptions): { plan: PairwiseShardContext; options: StoredPairwiseOptions } {
   const relativeTo = (path: string) => (discovery.root === undefined ? path : relative(discovery.root, path).split(sep).join('/'));
   return {
     plan: {
       mode: discovery.mode,
       root: discovery.root ?? null,
       files: discovery.files.map((file) => relativeTo(file.path)),
-      groupBy: flags.groupBy?.source ?? null,
-      plan: { crossLayer: flags.crossLayer === true, layers: flags.layers ?? null },
+      groupBy: options.groupBy?.source ?? null,
+      plan: { crossLayer: options.crossLayer === true, layers: options.layers ?? null },
     },
-    flags: {
-      method: flags.method,
-      variant: flags.variant,
-      epsilon: flags.epsilon ?? null,
-      svdDims: flags.svdDims ?? null,
-      svdVariance: flags.svdVariance,
-      layout: flags.layout,
-      conv: flags.conv,
-      skipNonNumeric: flags.skipNonNumeric === true,
-      clusters: flags.clusters ?? null,
-      meta: flags.meta ?? null,
+    options: {
+      methods: options.methods ?? ['pwcca'],
+      variant: options.variant ?? null,
+      epsilon: options.epsilon ?? null,
+      svcca: options.svcca ?? null,
+      layout: options.layout ?? null,
+      conv: options.conv ?? null,
+      skipNonNumeric: options.skipNonNumeric === true,
+      clusters: options.clusters ?? null,
+      metaPath: options.metaPath ?? null,
     },
   };
 }
@@ -236,49 +261,31 @@ export interface PairwiseResult {
   readonly records: readonly PairwiseRecord[];
   readonly resumed: number;
   readonly streamed: boolean;
-  readonly meta?: MetaTable;
+  readonly options: PairwiseReportOptions;
   /** `--format matrix-csv --out DIR/`. */
   readonly matrixFolder?: string;
   readonly journalPath?: string;
   /** Whether --format was given (with a journal, the report is printed only then). */
   readonly formatGiven: boolean;
+  /** Warnings already printed (discovery and plan, before the run). */
+  readonly printed: ReadonlySet<string>;
 }
 
 /**
- * Builds the report (matrices, group statistics, clusters, metadata), writes
- * it in the asked format, prints the summary and sets exit code 5 when some
- * pairs failed. Shared by a run and by `pwcca merge`, so both report alike.
+ * Builds the report, writes it in the asked format, prints the summary and
+ * sets exit code 5 when some pairs failed. Shared by a run and by
+ * `pwcca merge`, so both report alike.
  */
-export async function writePairwiseResult(result: PairwiseResult, flags: PairwiseFlags, context: CliContext): Promise<void> {
-  const { discovery, plan, records, meta, matrixFolder, journalPath, formatGiven } = result;
+export async function writePairwiseResult(
+  result: PairwiseResult,
+  flags: Pick<PairwiseFlags, 'format' | 'out' | 'quiet' | 'color'>,
+  context: CliContext,
+): Promise<void> {
+  const { discovery, plan, records, options, matrixFolder, journalPath, formatGiven } = result;
   const quiet = flags.quiet === true;
-  const methods = flags.method;
-  const analysed = analysePairwise(buildDistanceMatrices(plan, records, methods), { clusters: flags.clusters, meta });
-  const report: PairwiseReport = {
-    schemaVersion: SCHEMA_VERSION,
-    scopeKind: plan.scopeKind,
-    methods,
-    options: {
-      methods,
-      variant: flags.variant,
-      epsilon: flags.epsilon ?? null,
-      svdDims: flags.svdDims ?? null,
-      svdVariance: flags.svdVariance,
-      layout: flags.layout,
-      conv: flags.conv,
-      skipNonNumeric: flags.skipNonNumeric === true,
-      crossLayer: flags.crossLayer === true,
-      layers: flags.layers ?? null,
-      groupBy: flags.groupBy?.source ?? null,
-      clusters: flags.clusters ?? null,
-      meta: flags.meta ?? null,
-    },
-    discovery: { mode: discovery.mode, root: discovery.root, files: discovery.files.map((file) => ({ ...file })) },
-    matrices: analysed.matrices,
-    records,
-    warnings: [...discovery.warnings, ...plan.warnings, ...analysed.warnings],
-  };
-  printWarnings(analysed.warnings, context, quiet, flags.color);
+  const methods = options.methods ?? ['pwcca'];
+  const report = buildPairwiseReport(discovery, plan, { records }, options);
+  printWarnings(report.warnings.filter((warning) => !result.printed.has(warning)), context, quiet, flags.color);
   printPairWarnings(records, context, quiet, flags.color);
 
   if (matrixFolder !== undefined) {
@@ -330,7 +337,7 @@ export function loadMeta(path: string, context: CliContext, quiet: boolean, colo
 }
 
 /** Checks matrix-csv output before any work: one matrix to stdout, or a folder for several. */
-export function prepareMatrixOutput(flags: PairwiseFlags, plan: PairwisePlan, methods: readonly PairwiseMethod[], journalPath: string | undefined): string | undefined {
+export function prepareMatrixOutput(flags: Pick<PairwiseFlags, 'format' | 'out'>, plan: PairwisePlan, methods: readonly PairwiseMethod[], journalPath: string | undefined): string | undefined {
   if (flags.format !== 'matrix-csv') return undefined;
   if (journalPath !== undefined) {
     throw new UsageError('--format matrix-csv writes a folder, not an .ndjson journal', {

@@ -84,7 +84,7 @@ function planStudy(inputs: string[], flags: PlanFlags): Planned {
   }
   const discovery = discoverActivations(inputs);
   const plan = buildPairwisePlan(discovery, { crossLayer: flags.crossLayer, layers: flags.layers });
-  const identity = buildPairwiseIdentity(plan, { read: {}, compare: {}, root: flags.root ?? discovery.root });
+  const identity = buildPairwiseIdentity(plan, {}, flags.root ?? discovery.root);
   const facts = factsFromIdentity(plan.files, identity.files);
   return { what: `pairwise ${discovery.root ?? `${inputs.length} files`}: ${plan.matrices.length} matri${plan.matrices.length === 1 ? 'x' : 'ces'}`, shards: planPairwiseShards(plan, facts, flags.shards), files: plan.files, tasks: plan.tasks, facts };
 }

@@ -1,18 +1,8 @@
-import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import { repositoryRoot } from '../helpers/cli.js';
+import { repositoryRoot, runMain } from '../../helpers/cli.js';
 
-async function pwcca(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const [stdout, stderr] = [new PassThrough(), new PassThrough()];
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const code = await main(args, { stdout, stderr, stdin: new PassThrough(), env: { NO_COLOR: '1' } });
-  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-}
+const pwcca = runMain;
 
 const runs = join(repositoryRoot, 'fixtures/pairwise/runs');
 const checkpoints = join(repositoryRoot, 'fixtures/convergence');

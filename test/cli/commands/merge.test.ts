@@ -3,37 +3,18 @@
  * the report of one run to the bit, and every way a set of parts can be
  * wrong is named.
  */
-import { PassThrough } from 'node:stream';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import type { CliContext } from '../../src/cli/context.js';
-import { repositoryRoot } from '../helpers/cli.js';
-import { npyBytes } from '../helpers/npy-file.js';
-import { useTemporaryFolders } from '../helpers/temp.js';
+import { repositoryRoot, runMain } from '../../helpers/cli.js';
+import { npyBytes } from '../../helpers/npy-file.js';
+import { useTemporaryFolders } from '../../helpers/temp.js';
 
 const temporaryFolder = useTemporaryFolders();
 const runs = join(repositoryRoot, 'fixtures/pairwise/runs');
 const checkpoints = join(repositoryRoot, 'fixtures/convergence');
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the CLI in this process with captured streams. */
-async function pwcca(args: readonly string[]): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const chunks = { out: [] as Buffer[], err: [] as Buffer[] };
-  stdout.on('data', (chunk: Buffer) => chunks.out.push(chunk));
-  stderr.on('data', (chunk: Buffer) => chunks.err.push(chunk));
-  const context: CliContext = { stdout, stderr, stdin: new PassThrough(), env: { NO_COLOR: '1' } };
-  const code = await main(args, context);
-  return { code, stdout: Buffer.concat(chunks.out).toString('utf8'), stderr: Buffer.concat(chunks.err).toString('utf8') };
-}
+const pwcca = runMain;
 
 /** Runs every shard of `count` into `folder`/part-K.ndjson; returns the part paths. */
 async function runShards(command: string, input: string, count: number, folder: string, extra: readonly string[] = []): Promise<string[]> {
