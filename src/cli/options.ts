@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import type { PwccaVariant } from '../metrics/compare.js';
 import { METHOD_NAMES, type MethodName, type ReadOptions } from '../types.js';
 import { defaultJobs } from '../engine/executor.js';
+import { parseShardSpec, type ShardSpec } from '../engine/shards.js';
 
 /** Flags shared by every command that reads activation files. */
 export interface ReadFlags {
@@ -174,4 +175,21 @@ export function journalPathFrom(flags: OutputFlags & RunFlags, example: string):
     throw new UsageError('--resume needs --out FILE.ndjson', { hint: `pass the journal of the interrupted run: --out ${example} --resume` });
   }
   return journalPath;
+}
+
+/** Flags of the commands that can run one shard of a run split across machines. */
+export interface ShardFlags {
+  shard?: ShardSpec;
+  root?: string;
+}
+
+/** --shard K/S and --root; `items` names what is split (pairs, comparisons). */
+export function addShardOptions(command: Command, items: string): Command {
+  return command
+    .addOption(
+      new Option('--shard <K/S>', `run only shard K of S (1-based) of the ${items}, e.g. in a Slurm array task; needs --out FILE.ndjson; combine the parts with pwcca merge`).argParser(
+        parseShardSpec,
+      ),
+    )
+    .option('--root <dir>', 'record input paths relative to this folder in the journal (default: the input folder), so shards on machines that mount the data elsewhere still match');
 }

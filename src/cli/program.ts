@@ -2,8 +2,10 @@ import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { registerCompare } from './commands/compare.js';
 import { registerConvergence } from './commands/convergence.js';
+import { registerMerge } from './commands/merge.js';
 import { registerPairwise } from './commands/pairwise.js';
 import { registerPlot } from './commands/plot.js';
+import { registerPlan } from './commands/plan.js';
 import type { CliContext } from './context.js';
 
 const EXIT_CODES = `
@@ -36,6 +38,8 @@ export function buildProgram(context: CliContext): Command {
   registerPairwise(program, context);
   registerConvergence(program, context);
   registerPlot(program, context);
+  registerMerge(program, context);
+  registerPlan(program, context);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({
       writeOut: (text) => context.stdout.write(text),

@@ -1,4 +1,5 @@
 import { closeSync, existsSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { relative, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import { resolveRefSync } from '../io/load.js';
 
@@ -15,6 +16,11 @@ export interface JournalHeader {
   readonly command: string;
   /** What makes two runs the same run: inputs (paths, sizes, times) and options. */
   readonly identity: unknown;
+  /**
+   * What a later step needs to know about the run without being part of its
+   * identity (e.g. how to plan it again at merge time); not compared on resume.
+   */
+  readonly context?: unknown;
 }
 
 /**
@@ -117,9 +123,11 @@ export function readJournal(path: string): { records: Record<string, unknown>[];
 
 /**
  * Identity of an input for resume checks: the input as given (`FILE#KEY`
- * included), and the size and modification time of its file.
+ * included), and the size and modification time of its file. With `root`, the path is relative to it (`/`-separated), so the same
+ * data mounted elsewhere (another node of a cluster) gives the same identity.
  */
-export function fileIdentity(path: string): { path: string; size: number; mtimeMs: number } {
+export function fileIdentity(path: string, root?: string): { path: string; size: number; mtimeMs: number } {
   const stats = statSync(resolveRefSync(path).path);
-  return { path, size: stats.size, mtimeMs: Math.round(stats.mtimeMs) };
+  const shown = root === undefined ? path : relative(root, path).split(sep).join('/');
+  return { path: shown, size: stats.size, mtimeMs: Math.round(stats.mtimeMs) };
 }

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { ExitCode } from '../../errors.js';
+import { basename, relative, resolve, sep } from 'node:path';
+import { ExitCode, UsageError } from '../../errors.js';
 import { toConvergenceCsv } from '../../report/convergence-csv.js';
 import { toConvergenceJson } from '../../report/convergence-json.js';
 import { toConvergenceTable } from '../../report/convergence-table.js';
@@ -17,13 +18,18 @@ import {
 } from '../../studies/convergence/run.js';
 import { describePlan, parseReference, planConvergence, taskKey, type ReferenceChoice } from '../../studies/convergence/plan.js';
 import { openJournal, type Journal } from '../../engine/journal.js';
-import { discoverCheckpointArrays } from '../../studies/convergence/discover.js';
+import { factsFromIdentity, withShard } from '../../engine/shard-parts.js';
+import { selectShard } from '../../engine/shards.js';
+import { planConvergenceShards, restrictConvergencePlan, type ConvergenceShardContext } from '../../studies/convergence/shard.js';
+import { discoverCheckpointArrays, discoverCheckpoints, type CheckpointSet } from '../../studies/convergence/discover.js';
 import type { CliContext } from '../context.js';
 import {
   addMetricOptions,
   addOutputOptions,
   addReadOptions,
   addRunOptions,
+  addShardOptions,
+  type ShardFlags,
   journalPathFrom,
   parseList,
   parseMethodList,
@@ -40,9 +46,11 @@ import { buildMessagePaint, buildPaint, printFailures, printWarnings, shouldColo
 import { addPlotOption, checkPlotFlag, writeReportPlot, type PlotFlag } from '../plot-option.js';
 import { createProgress } from '../progress.js';
 
-const FORMATS = ['table', 'csv', 'json'] as const;
+export const CONVERGENCE_FORMATS = ['table', 'csv', 'json'] as const;
+const FORMATS = CONVERGENCE_FORMATS;
 
-interface ConvergenceFlags extends ReadFlags, MetricFlags, OutputFlags, RunFlags, PlotFlag {
+/** The flags of `pwcca convergence` (also rebuilt by `pwcca merge` from a shard's header). */
+export interface ConvergenceFlags extends ReadFlags, MetricFlags, OutputFlags, RunFlags, ShardFlags, PlotFlag {
   method: ConvergenceMethod[];
   format: (typeof FORMATS)[number];
   byLayer?: boolean;
@@ -69,7 +77,8 @@ Examples:
   pwcca convergence ckpt/ --reference first --threshold 0.1
   pwcca convergence ckpt/ --layers conv1,conv2,fc1,fc2
   pwcca convergence ckpt/ --directions 5           stable vs unstable directions (paper Fig. 1)
-  pwcca convergence ckpt/ --out conv.ndjson --resume   keep every finished cell; continue after Ctrl-C`;
+  pwcca convergence ckpt/ --out conv.ndjson --resume   keep every finished cell; continue after Ctrl-C
+  pwcca convergence ckpt/ --shard 3/16 --out part-3.ndjson   one of 16 shards (e.g. a Slurm array task); then pwcca merge`;
 
 
 
@@ -95,6 +104,7 @@ export function registerConvergence(program: Command, context: CliContext): void
       ),
     );
   addRunOptions(command, 'comparisons');
+  addShardOptions(command, 'comparisons');
   addReadOptions(command);
   addMetricOptions(command);
   addOutputOptions(command, FORMATS, 'table');
@@ -126,13 +136,41 @@ async function runConvergenceCommand(root: string, flags: ConvergenceFlags, cont
   };
   printWarnings([...set.warnings, ...plan.warnings], context, quiet, flags.color);
 
+  // Input paths in the journal are relative to this folder, so other machines' shards match.
+  const identityOptions = { ...options, root: flags.root ?? options.root };
+  let identity: Record<string, unknown> | undefined;
+  let runPlan = plan;
+  if (flags.shard !== undefined) {
+    if (journalPath === undefined) {
+      throw new UsageError('--shard needs --out FILE.ndjson: a shard\'s result is a journal for pwcca merge', {
+        hint: `e.g. --shard ${flags.shard.index}/${flags.shard.count} --out part-${flags.shard.index}.ndjson`,
+      });
+    }
+    if (flags.directions !== undefined) {
+      throw new UsageError('--directions cannot be used with --shard: it reads the checkpoints again after the comparisons', {
+        hint: 'run --directions on one machine (pwcca convergence ROOT --directions K), and shard the comparisons without it',
+      });
+    }
+    identity = convergenceIdentity(set, plan, identityOptions);
+    const shards = planConvergenceShards(plan, factsFromIdentity(plan.files, identity.files), flags.shard.count);
+    runPlan = restrictConvergencePlan(plan, selectShard(shards, flags.shard));
+    if (!quiet) {
+      context.stderr.write(
+        `pwcca: shard ${flags.shard.index}/${flags.shard.count}: ${runPlan.tasks.length} of ${plan.tasks.length} comparisons, reading ${runPlan.files.length} of ${plan.files.length} files\n`,
+      );
+    }
+  }
   let journal: Journal | undefined;
   if (journalPath !== undefined) {
-    const identity = convergenceIdentity(set, plan, options);
-    journal = openJournal(journalPath, { type: 'header', schemaVersion: SCHEMA_VERSION, command: 'convergence', identity }, {
-      resume: flags.resume === true,
-      validate: checkCellRecord,
-    });
+    identity ??= convergenceIdentity(set, plan, identityOptions);
+    const header = {
+      type: 'header' as const,
+      schemaVersion: SCHEMA_VERSION,
+      command: 'convergence',
+      identity: flags.shard === undefined ? identity : withShard(identity, flags.shard),
+      context: buildShardContext(set, options.root!, flags),
+    };
+    journal = openJournal(journalPath, header, { resume: flags.resume === true, validate: checkCellRecord });
   }
   const previous = journal?.previous ?? [];
   const done = new Set(cellsFromRecords(previous).map((cell) => taskKey(cell.run, cell.layer, cell.step))).size;
@@ -164,7 +202,7 @@ async function runConvergenceCommand(root: string, flags: ConvergenceFlags, cont
           directionsProgress.update(count, total);
         },
       },
-      plan,
+      runPlan,
     );
   } finally {
     if (comparing) progress.stop();
@@ -172,8 +210,53 @@ async function runConvergenceCommand(root: string, flags: ConvergenceFlags, cont
     journal?.close();
   }
   // Discovery and plan warnings were printed before the run.
-  const known = new Set([...set.warnings, ...plan.warnings]);
-  printWarnings(report.warnings.filter((warning) => !known.has(warning)), context, quiet, flags.color);
+  await writeConvergenceResult(report, { journalPath, formatGiven, printed: new Set([...set.warnings, ...plan.warnings]) }, flags, context);
+}
+
+/**
+ * What `pwcca merge` needs to plan the run again without the files: the
+ * checkpoint files relative to the root and the flags that shape the plan
+ * and the report.
+ */
+function buildShardContext(set: CheckpointSet, root: string, flags: ConvergenceFlags): { plan: ConvergenceShardContext; flags: Record<string, unknown> } {
+  return {
+    plan: {
+      root,
+      rootName: basename(resolve(root)) || root,
+      files: set.files.map((file) => relative(root, file.path).split(sep).join('/')),
+      byLayer: set.byLayer,
+      layers: flags.layers ?? null,
+      reference: flags.reference,
+    },
+    flags: {
+      method: flags.method,
+      variant: flags.variant,
+      epsilon: flags.epsilon ?? null,
+      svdDims: flags.svdDims ?? null,
+      svdVariance: flags.svdVariance,
+      layout: flags.layout,
+      conv: flags.conv,
+      skipNonNumeric: flags.skipNonNumeric === true,
+      threshold: flags.threshold,
+    },
+  };
+}
+
+/**
+ * Writes a convergence report in the asked format (unless it went to a
+ * journal only), prints its warnings not `printed` yet and the summary, and
+ * sets exit code 5 when some comparisons failed. Shared by a run and by
+ * `pwcca merge`.
+ */
+export async function writeConvergenceResult(
+  report: ConvergenceReport,
+  output: { readonly journalPath?: string; readonly formatGiven: boolean; readonly printed: ReadonlySet<string> },
+  flags: Pick<ConvergenceFlags, 'format' | 'out' | 'quiet' | 'color' | 'plot'>,
+  context: CliContext,
+): Promise<void> {
+  const { journalPath, formatGiven } = output;
+  const quiet = flags.quiet === true;
+  printWarnings(report.warnings.filter((warning) => !output.printed.has(warning)), context, quiet, flags.color);
 
   if (journalPath === undefined || formatGiven) {
     const out = journalPath === undefined ? flags.out : undefined;

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { UsageError, ExitCode, InputError } from '../../errors.js';
 import { matrixCsvFileName, toMatrixCsv, toPairwiseCsv } from '../../report/pairwise-csv.js';
 import { toPairwiseJson } from '../../report/pairwise-json.js';
@@ -8,6 +8,9 @@ import { toPairwiseTable } from '../../report/pairwise-table.js';
 import { SCHEMA_VERSION } from '../../types.js';
 import { discoverActivationArrays, type Discovery } from '../../studies/pairwise/discover.js';
 import { openJournal, type Journal } from '../../engine/journal.js';
+import { factsFromIdentity, withShard } from '../../engine/shard-parts.js';
+import { selectShard, type ShardSpec } from '../../engine/shards.js';
+import { planPairwiseShards, restrictPairwisePlan, type PairwiseShardContext } from '../../studies/pairwise/shard.js';
 import {
   buildPairwiseIdentity,
   checkJournalRecord,
@@ -26,6 +29,8 @@ import {
   addOutputOptions,
   addReadOptions,
   addRunOptions,
+  addShardOptions,
+  type ShardFlags,
   journalPathFrom,
   parseList,
   parseMethodList,
@@ -42,9 +47,10 @@ import { buildMessagePaint, buildPaint, printFailures, printWarnings, shouldColo
 import { addPlotOption, checkPlotFlag, writeReportPlot, type PlotFlag } from '../plot-option.js';
 import { createProgress } from '../progress.js';
 
-const FORMATS = ['table', 'csv', 'matrix-csv', 'json'] as const;
+export const PAIRWISE_FORMATS = ['table', 'csv', 'matrix-csv', 'json'] as const;
+const FORMATS = PAIRWISE_FORMATS;
 
-interface PairwiseFlags extends ReadFlags, MetricFlags, OutputFlags, RunFlags, PlotFlag {
+interface PairwiseFlags extends ReadFlags, MetricFlags, OutputFlags, RunFlags, ShardFlags, PlotFlag {
   method: PairwiseMethod[];
   format: (typeof FORMATS)[number];
   crossLayer?: boolean;
@@ -78,7 +84,9 @@ Examples:
   pwcca pairwise runs/ --clusters 5 --meta runs/meta.csv
   pwcca pairwise runs/ --permutations 999 --seed 1     group test per layer and method
   pwcca pairwise runs/ --permutations 200 --cells      also a p-value per pair (costly)
-  pwcca pairwise runs/ --out pairs.ndjson --resume     keep every finished pair; continue after Ctrl-C`;
+  pwcca pairwise runs/ --out pairs.ndjson --resume     keep every finished pair; continue after Ctrl-C
+
+  pwcca pairwise runs/ --shard 3/16 --out part-3.ndjson   one of 16 shards (e.g. a Slurm array task); then pwcca merge`;
 
 
 
@@ -114,6 +122,7 @@ export function registerPairwise(program: Command, context: CliContext): void {
     .option('--cells', 'with --permutations: also a permutation test of every pair (k shuffles of its datapoint pairing each; costly)')
     .addOption(new Option('--seed <s>', 'seed of --permutations (runs repeat exactly)').argParser(parseSeed).default(0));
   addRunOptions(command, 'pairs');
+  addShardOptions(command, 'pairs');
   addReadOptions(command);
   addMetricOptions(command);
   addOutputOptions(command, FORMATS, 'table');
@@ -186,11 +195,35 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
     cells: cellTests,
     groupTest: flags.permutations !== undefined && grouped ? { permutations: flags.permutations, seed: flags.seed } : undefined,
   };
+  const root = flags.root ?? discovery.root;
+  let identity: Record<string, unknown> | undefined;
+  let runPlan = plan;
+  if (flags.shard !== undefined) {
+    if (journalPath === undefined) {
+      throw new UsageError('--shard needs --out FILE.ndjson: a shard\'s result is a journal for pwcca merge', {
+        hint: `e.g. --shard ${flags.shard.index}/${flags.shard.count} --out part-${flags.shard.index}.ndjson`,
+      });
+    }
+    identity = buildPairwiseIdentity(plan, options, root);
+    runPlan = pairwiseShard(plan, identity, flags.shard);
+    if (!quiet) {
+      context.stderr.write(
+        `pwcca: shard ${flags.shard.index}/${flags.shard.count}: ${runPlan.tasks.length} of ${plan.tasks.length} pairs, reading ${runPlan.files.length} of ${plan.files.length} files\n`,
+      );
+    }
+  }
   let journal: Journal | undefined;
   let previous: PairwiseRecord[] = [];
   if (journalPath !== undefined) {
-    const identity = buildPairwiseIdentity(plan, options);
-    journal = openJournal(journalPath, { type: 'header', schemaVersion: SCHEMA_VERSION, command: 'pairwise', identity }, {
+    identity ??= buildPairwiseIdentity(plan, options, root);
+    const header = {
+      type: 'header' as const,
+      schemaVersion: SCHEMA_VERSION,
+      command: 'pairwise',
+      identity: flags.shard === undefined ? identity : withShard(identity, flags.shard),
+      context: buildShardContext(discovery, options),
+    };
+    journal = openJournal(journalPath, header, {
       resume: flags.resume === true,
       validate: (line) => checkJournalRecord(line, plan.scopeKind),
     });
@@ -204,7 +237,7 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
   const progress = createProgress(context, { quiet, label: 'pairs' });
   let run;
   try {
-    run = await runPairwise(plan, {
+    run = await runPairwise(runPlan, {
       ...options,
       previous,
       onRecord: (record) => journal?.append(toJournalRecord(record, plan.scopeKind)),
@@ -215,12 +248,95 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
     progress.stop();
     journal?.close();
   }
+  await writePairwiseResult(
+    { discovery, plan, records: run.records, resumed: run.resumed, streamed: run.stats.streamed, options, matrixFolder, journalPath, formatGiven, printed: new Set([...discovery.warnings, ...plan.warnings]) },
+    flags,
+    context,
+  );
+}
 
-  const report = buildPairwiseReport(discovery, plan, run, options);
-  // Discovery and plan warnings were printed before the run.
-  const known = new Set([...discovery.warnings, ...plan.warnings]);
-  printWarnings(report.warnings.filter((warning) => !known.has(warning)), context, quiet, flags.color);
-  printPairWarnings(run.records, context, quiet, flags.color);
+/** The part of the plan that shard `spec` runs: the same split wherever it is computed (see src/engine/shards.ts). */
+function pairwiseShard(plan: PairwisePlan, identity: Record<string, unknown>, spec: ShardSpec): PairwisePlan {
+  const shards = planPairwiseShards(plan, factsFromIdentity(plan.files, identity.files), spec.count);
+  return restrictPairwisePlan(plan, selectShard(shards, spec));
+}
+
+/** The report options a shard's header keeps for `pwcca merge` (the ones that JSON can hold). */
+export interface StoredPairwiseOptions {
+  readonly methods: readonly PairwiseMethod[];
+  readonly variant: PairwiseReportOptions['variant'] | null;
+  readonly epsilon: number | null;
+  readonly svcca: PairwiseReportOptions['svcca'] | null;
+  readonly layout: string | null;
+  readonly conv: PairwiseReportOptions['conv'] | null;
+  readonly skipNonNumeric: boolean;
+  readonly clusters: number | null;
+  readonly metaPath: string | null;
+}
+
+/**
+ * What `pwcca merge` needs to plan the run again without the files: the
+ * discovered files relative to the input folder and the options that shape
+ * the plan and the report.
+ */
+function buildShardContext(discovery: Discovery, options: PairwiseReportOptions): { plan: PairwiseShardContext; options: StoredPairwiseOptions } {
+  const relativeTo = (path: string) => (discovery.root === undefined ? path : relative(discovery.root, path).split(sep).join('/'));
+  return {
+    plan: {
+      mode: discovery.mode,
+      root: discovery.root ?? null,
+      files: discovery.files.map((file) => relativeTo(file.path)),
+      groupBy: options.groupBy?.source ?? null,
+      plan: { crossLayer: options.crossLayer === true, layers: options.layers ?? null },
+    },
+    options: {
+      methods: options.methods ?? ['pwcca'],
+      variant: options.variant ?? null,
+      epsilon: options.epsilon ?? null,
+      svcca: options.svcca ?? null,
+      layout: options.layout ?? null,
+      conv: options.conv ?? null,
+      skipNonNumeric: options.skipNonNumeric === true,
+      clusters: options.clusters ?? null,
+      metaPath: options.metaPath ?? null,
+    },
+  };
+}
+
+/** A finished pairwise run (or merged shards), ready to report. */
+export interface PairwiseResult {
+  readonly discovery: Discovery;
+  readonly plan: PairwisePlan;
+  /** One per pair this run holds (all pairs, or one shard's), in plan order. */
+  readonly records: readonly PairwiseRecord[];
+  readonly resumed: number;
+  readonly streamed: boolean;
+  readonly options: PairwiseReportOptions;
+  /** `--format matrix-csv --out DIR/`. */
+  readonly matrixFolder?: string;
+  readonly journalPath?: string;
+  /** Whether --format was given (with a journal, the report is printed only then). */
+  readonly formatGiven: boolean;
+  /** Warnings already printed (discovery and plan, before the run). */
+  readonly printed: ReadonlySet<string>;
+}
+
+/**
+ * Builds the report, writes it in the asked format, prints the summary and
+ * sets exit code 5 when some pairs failed. Shared by a run and by
+ * `pwcca merge`, so both report alike.
+ */
+export async function writePairwiseResult(
+  result: PairwiseResult,
+  flags: Pick<PairwiseFlags, 'format' | 'out' | 'quiet' | 'color' | 'plot'>,
+  context: CliContext,
+): Promise<void> {
+  const { discovery, plan, records, options, matrixFolder, journalPath, formatGiven } = result;
+  const quiet = flags.quiet === true;
+  const methods = options.methods ?? ['pwcca'];
+  const report = buildPairwiseReport(discovery, plan, { records }, options);
+  printWarnings(report.warnings.filter((warning) => !result.printed.has(warning)), context, quiet, flags.color);
+  printPairWarnings(records, context, quiet, flags.color);
 
   if (matrixFolder !== undefined) {
     for (const matrix of report.matrices) {
@@ -241,7 +357,7 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
     await writeData(text, out, context);
   }
   await writeReportPlot(flags, () => toPairwiseJson(report));
-  reportSummary(run.records, run.resumed, run.stats.streamed, journalPath, context, quiet, flags.color);
+  reportSummary(records, result.resumed, result.streamed, journalPath, context, quiet, flags.color);
 }
 
 /** `80 files, 20 networks, 4 layers, 760 pairs` (and what the matrices are). */
@@ -257,7 +373,7 @@ export function describeRun(discovery: Discovery, plan: PairwisePlan): string {
   return `${counts} (${matrices})`;
 }
 
-function loadMeta(path: string, context: CliContext, quiet: boolean, color: boolean | undefined): MetaTable {
+export function loadMeta(path: string, context: CliContext, quiet: boolean, color: boolean | undefined): MetaTable {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -272,7 +388,7 @@ function loadMeta(path: string, context: CliContext, quiet: boolean, color: bool
 }
 
 /** Checks matrix-csv output before any work: one matrix to stdout, or a folder for several. */
-function prepareMatrixOutput(flags: PairwiseFlags, plan: PairwisePlan, methods: readonly PairwiseMethod[], journalPath: string | undefined): string | undefined {
+export function prepareMatrixOutput(flags: Pick<PairwiseFlags, 'format' | 'out'>, plan: PairwisePlan, methods: readonly PairwiseMethod[], journalPath: string | undefined): string | undefined {
   if (flags.format !== 'matrix-csv') return undefined;
   if (journalPath !== undefined) {
     throw new UsageError('--format matrix-csv writes a folder, not an .ndjson journal', {

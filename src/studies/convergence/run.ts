@@ -150,14 +150,16 @@ export interface ConvergenceReport {
 
 /**
  * What makes two convergence runs the same run, for `--resume`: the files
- * (paths, sizes, times) and every option that changes a cell. The methods,
+ * (paths relative to `options.root`, sizes, times), the runs, and every option that changes a cell. The methods,
  * threshold, output format and directions do not: a finished journal can be
  * summarised again with other values, and a comparison that lacks a newly
  * asked method is run again.
  */
-export function convergenceIdentity(set: CheckpointSet, plan: ConvergencePlan, options: ConvergenceRunOptions): unknown {
+export function convergenceIdentity(set: CheckpointSet, plan: ConvergencePlan, options: ConvergenceRunOptions): Record<string, unknown> {
   return {
-    files: plan.files.map((file) => fileIdentity(file.path)),
+    // Relative to the checkpoint folder, so the same data mounted elsewhere is the same run.
+    files: plan.files.map((file) => fileIdentity(file.path, options.root)),
+    runs: set.runs,
     layers: set.layers,
     byLayer: set.byLayer,
     referenceStep: plan.referenceStep,

@@ -1,6 +1,6 @@
 /**
- * `pwcca pairwise`: runs every planned pair through the multi-pair runner
- * (each file loaded and prepared once), turns outcomes into order-independent
+ * `pwcca pairwise`: runs every planned pair through the engine ({@link runPairs}:
+ * each file loaded and prepared once), turns outcomes into order-independent
  * records, and resumes from the records of an interrupted run.
  */
 import type { CompareOptions, PairComparison, PwccaVariant } from '../../metrics/compare.js';
@@ -245,14 +245,15 @@ export function fromJournalRecords(lines: readonly Record<string, unknown>[], sc
 
 /**
  * What makes two pairwise runs the same run (the journal header's identity):
- * every input file (path, size, modification time), the matrices (labels and
- * groups) and the options that change values. Reads file metadata.
+ * every input file (path relative to `root` when given, size, modification
+ * time), the matrices (labels and groups) and the options that change values.
+ * Reads file metadata.
  */
-export function buildPairwiseIdentity(plan: PairwisePlan, options: PairwiseOptions): unknown {
+export function buildPairwiseIdentity(plan: PairwisePlan, options: PairwiseOptions, root?: string): Record<string, unknown> {
   const compare = pairwiseCompareOptions(options);
   return {
     scopeKind: plan.scopeKind,
-    files: plan.files.map((file) => fileIdentity(file.path)),
+    files: plan.files.map((file) => fileIdentity(file.path, root)),
     matrices: plan.matrices.map((matrix) => ({ scope: matrix.scope, labels: matrix.labels, groups: matrix.groups })),
     read: { layout: options.layout ?? 'auto', conv: options.conv ?? 'flatten', skipNonNumeric: options.skipNonNumeric === true },
     compare: {

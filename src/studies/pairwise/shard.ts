@@ -1,0 +1,66 @@
+/**
+ * A pairwise run split into shards: which pairs shard K of S runs, and the
+ * plan of the whole run rebuilt from a shard's journal header so `pwcca
+ * merge` can build the report without the files. Pure.
+ */
+import { join } from 'node:path';
+import type { FileFacts } from '../../engine/shard-parts.js';
+import { buildShardPlan, type Shard, type ShardMatrix, type ShardPlan } from '../../engine/shards.js';
+import { classifyFileList, classifyFiles, type Discovery, type DiscoveryMode } from './discover.js';
+import { buildPairwisePlan, type PairwisePlan, type PairwisePlanOptions } from './plan.js';
+
+/** The run's matrices as the partition sees them: files by root-relative path, weighted by size. */
+export function buildPairwiseShardMatrices(plan: PairwisePlan, facts: FileFacts): ShardMatrix[] {
+  const pairsOf = plan.matrices.map(() => [] as { a: string; b: string; key: string }[]);
+  for (const task of plan.tasks) pairsOf[task.matrix].push({ a: task.labelA, b: task.labelB, key: task.key });
+  return plan.matrices.map((matrix, m) => ({
+    id: matrix.scope,
+    labels: matrix.labels.map((name, i) => {
+      const fact = facts.get(matrix.fileIds[i]);
+      if (fact === undefined) throw new RangeError(`no size for file ${matrix.fileIds[i]}`);
+      return { name, file: fact.path, weight: fact.size };
+    }),
+    pairs: pairsOf[m],
+  }));
+}
+
+/** Splits a pairwise run into `count` shards (the same split on every machine for the same files). */
+export function planPairwiseShards(plan: PairwisePlan, facts: FileFacts, count: number): ShardPlan {
+  return buildShardPlan(buildPairwiseShardMatrices(plan, facts), count);
+}
+
+/** The plan restricted to one shard's pairs: the same matrices (so reports line up), only its tasks and the files they read. */
+export function restrictPairwisePlan(plan: PairwisePlan, shard: Shard): PairwisePlan {
+  const keys = new Set(shard.pairs.map((pair) => pair.key));
+  const tasks = plan.tasks.filter((task) => keys.has(task.key));
+  const used = new Set(tasks.flatMap((task) => [task.a, task.b]));
+  return { ...plan, tasks, files: plan.files.filter((file) => used.has(file.id)) };
+}
+
+/**
+ * What a shard's journal header carries besides its identity, so the whole
+ * run can be planned again at merge time: the discovered files relative to
+ * the root and the options that shape the plan.
+ */
+export interface PairwiseShardContext {
+  readonly mode: DiscoveryMode;
+  /** The root as given on the command line (for the report), or null for a list of files. */
+  readonly root: string | null;
+  /** Every discovered file, relative to the root (`/`-separated), in discovery order. */
+  readonly files: readonly string[];
+  readonly groupBy: string | null;
+  readonly plan: { readonly crossLayer: boolean; readonly layers: readonly string[] | null };
+}
+
+/** Rebuilds the discovery and plan of a run from a shard header's context (the files are not read). */
+export function replanPairwise(context: PairwiseShardContext): { discovery: Discovery; plan: PairwisePlan } {
+  const groupBy = context.groupBy === null ? undefined : new RegExp(context.groupBy);
+  const root = context.root;
+  // File paths as the run saw them (the root as given, joined as discovery joins it), for the report.
+  const discovery =
+    context.mode === 'list' || root === null
+      ? classifyFileList(context.files, { groupBy })
+      : classifyFiles(context.files, { groupBy, root, join: (relativePath) => join(root, ...relativePath.split('/')) });
+  const options: PairwisePlanOptions = { crossLayer: context.plan.crossLayer, ...(context.plan.layers !== null && { layers: context.plan.layers }) };
+  return { discovery, plan: buildPairwisePlan(discovery, options) };
+}
