@@ -21,7 +21,7 @@ import { openJournal, type Journal } from '../../engine/journal.js';
 import { factsFromIdentity, withShard } from '../../engine/shard-parts.js';
 import { selectShard } from '../../engine/shards.js';
 import { planConvergenceShards, restrictConvergencePlan, type ConvergenceShardContext } from '../../studies/convergence/shard.js';
-import { discoverCheckpointArrays, discoverCheckpoints, type CheckpointSet } from '../../studies/convergence/discover.js';
+import { discoverCheckpointArrays, type CheckpointSet } from '../../studies/convergence/discover.js';
 import type { CliContext } from '../context.js';
 import {
   addMetricOptions,
