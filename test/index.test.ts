@@ -29,6 +29,8 @@ describe('public API', () => {
         'prepareSide',
         'runCompare',
         'runPairs',
+        'runPairMoments',
+        'buildPairwiseReport',
         'symmetricPwcca',
         'thresholdedMean',
         'discoverActivations',

@@ -1,5 +1,5 @@
 /**
- * The streamed route of the multi-pair runner (`pairwise` and `convergence`
+ * The engine's streamed route (`pairwise` and `convergence`
  * with --stream, or files of 1 GiB or more): every pair's products summed in
  * one pass over the files, the same values as the in-memory route, failures
  * recorded per pair, batches under a memory cap, and worker threads (needs
@@ -17,6 +17,7 @@ import { streamableHeaders } from '../../src/engine/route.js';
 import { npyBytes } from '../helpers/npy-file.js';
 import { writeTree } from '../studies/pairwise/helpers.js';
 import { useTemporaryFolders } from '../helpers/temp.js';
+import { expectClose } from '../helpers/expect-close.js';
 
 const temporaryFolder = useTemporaryFolders();
 
@@ -30,25 +31,18 @@ beforeAll(async () => {
   // fc1: widths differ between networks; fc2: all the same width (side tie).
   writeTree(root, { networks, layers: { fc1: (n) => 5 + n, fc2: 6 }, rows: 700 });
   plan = buildPairwisePlan(discoverActivations([root]));
-  inMemory = (await runPairwise(plan, { jobs: 1, stream: false, compare: { svcca: { dims: 3 } } })).records;
+  inMemory = (await runPairwise(plan, { jobs: 1, stream: false, methods: ['pwcca', 'cca', 'svcca'], svcca: { dims: 3 } })).records;
 });
 
 function expectSameValues(records: readonly PairwiseRecord[], reference: readonly PairwiseRecord[]): void {
-  expect(records).toHaveLength(reference.length);
-  records.forEach((record, index) => {
-    const want = reference[index];
-    expect([record.scope, record.a, record.b]).toEqual([want.scope, want.a, want.b]);
-    expect(record.error).toBeUndefined();
-    const close = (got: number, expected: number) => expect(Math.abs(got - expected)).toBeLessThan(1e-12);
-    close(record.values!.pwcca.similarity, want.values!.pwcca.similarity);
-    close(record.values!.pwcca.directional.a, want.values!.pwcca.directional.a);
-    close(record.values!.pwcca.directional.b, want.values!.pwcca.directional.b);
-    close(record.values!.cca.similarity, want.values!.cca.similarity);
-    close(record.values!.svcca!.similarity, want.values!.svcca!.similarity);
-    expect(record.values!.pwcca.side).toBe(want.values!.pwcca.side);
-    expect(record.ranks).toEqual(want.ranks);
-    expect(record.datapoints).toBe(want.datapoints);
-  });
+  // Everything but the values exactly, then the values within 1e-12.
+  const shape = (r: PairwiseRecord) => ({ key: [r.scope, r.a, r.b], error: r.error, side: r.values?.pwcca.side, ranks: r.ranks, datapoints: r.datapoints });
+  expect(records.map(shape)).toEqual(reference.map(shape));
+  const numbers = (r: PairwiseRecord) => {
+    const v = r.values!;
+    return [v.pwcca.similarity, v.pwcca.directional.a, v.pwcca.directional.b, v.cca.similarity, v.svcca!.similarity];
+  };
+  expectClose(records.flatMap(numbers), reference.flatMap(numbers), 1e-12, 'pwcca, directional a and b, cca, svcca of each pair');
 }
 
 describe('the streamed route of runPairs', () => {
@@ -57,7 +51,7 @@ describe('the streamed route of runPairs', () => {
     const run = await runPairwise(plan, {
       jobs: 1,
       stream: true,
-      compare: { svcca: { dims: 3 } },
+      methods: ['pwcca', 'cca', 'svcca'], svcca: { dims: 3 },
       onRowsRead: (read, total) => rows.push([read, total]),
     });
     // Each of the 10 files once for its means, then all 10 side by side (one batch, 700 datapoints each).
@@ -76,7 +70,7 @@ describe('the streamed route of runPairs', () => {
       jobs: 1,
       stream: true,
       maxMemoryBytes: 1024,
-      compare: { svcca: { dims: 3 } },
+      methods: ['pwcca', 'cca', 'svcca'], svcca: { dims: 3 },
       onProgress: (done) => progress.push(done),
     });
     expectSameValues(run.records, inMemory);
