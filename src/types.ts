@@ -36,6 +36,8 @@ export interface ReadOptions {
   readonly conv?: 'flatten' | 'mean';
   readonly skipNonNumeric?: boolean;
   readonly stdin?: NodeJS.ReadableStream;
+  /** Element type for `.npy` data stored as raw 2-byte items (`|V2`): 'bfloat16' (ml_dtypes). */
+  readonly dtype?: 'bfloat16';
 }
 
 /**

@@ -171,7 +171,7 @@ function torchHooks(where: string): PickleHooks {
 
 function buildTensor(args: PyObject[], where: string): TensorRef {
   const [storage, offset, size, stride] = args;
-  if (!isKind(storage, 'opaque') || typeof offset !== 'number' || !isKind(size, 'tuple') || !isKind(stride, 'tuple')) {
+  if (!isKind(storage, 'opaque') || !isStorage(storage.value) || typeof offset !== 'number' || !isKind(size, 'tuple') || !isKind(stride, 'tuple')) {
     throw damaged(where, 'tensor rebuilt from unexpected arguments');
   }
   const ints = (items: PyObject[]): number[] =>
@@ -183,7 +183,7 @@ function buildTensor(args: PyObject[], where: string): TensorRef {
   const strides = ints(stride.items);
   if (sizes.length !== strides.length) throw damaged(where, `tensor has ${sizes.length} sizes and ${strides.length} strides`);
   if (!Number.isSafeInteger(offset) || offset < 0) throw damaged(where, `tensor storage offset ${offset}`);
-  return { storage: storage.value as Storage, offset, size: sizes, stride: strides };
+  return { storage: storage.value, offset, size: sizes, stride: strides };
 }
 
 /** Every tensor reachable through dicts, lists and tuples, with its path. */
@@ -207,6 +207,10 @@ function collectTensors(root: PyObject, where: string, pickleBytes: number): { p
   };
   visit(root, []);
   return found;
+}
+
+function isStorage(value: unknown): value is Storage {
+  return typeof value === 'object' && value !== null && 'numel' in value && 'dtype' in value && !('stride' in value);
 }
 
 function isTensor(value: unknown): value is TensorRef {

@@ -115,3 +115,19 @@ describe('timesteps (#t=K)', () => {
     await expect(loadMatrix(`${path}#t=0`, { layout: 'nhc' })).rejects.toThrow(/needs a sequence layout with axes n, c and t/);
   });
 });
+
+describe('bfloat16 .npy files (|V2) through the engine', () => {
+  it('compare reads them with dtype: bfloat16, and says how when it is missing', async () => {
+    const { runCompare } = await import('../../src/studies/compare.js');
+    // bfloat16 patterns of small integers and halves: exact, full rank.
+    const values = [1, 2, 0.5, 3, -1, 4, 1.5, -2, 2.5, 5, -3, 0.25];
+    const bits = values.map((value) => new Uint32Array(Float32Array.of(value).buffer)[0] >>> 16);
+    const npy = buildNpy([6, 2], 'u2', bits, { descr: '<V2' });
+    const path = writeTemp('bf16.npy', npy);
+    const reference = writeTemp('bf16-values.npy', buildNpy([6, 2], 'f8', values));
+    const viaBf16 = await runCompare(path, reference, { dtype: 'bfloat16' });
+    const viaValues = await runCompare(reference, reference);
+    expect(viaBf16.similarity).toBe(viaValues.similarity);
+    await expect(runCompare(path, reference)).rejects.toThrow(/unsupported dtype '<V2'/);
+  });
+});

@@ -211,6 +211,14 @@ describe('torch.save reader: bounded on damaged pickles', () => {
     expect(entries).toEqual([]);
   });
 
+  it('refuses a tensor rebuilt from another tensor instead of a storage', async () => {
+    const w = new PickleWriter().global('torch._utils', '_rebuild_tensor_v2').mark();
+    writeTensor(w, { key: '0', storageType: 'FloatStorage', numel: 6, size: [2, 3], stride: [3, 1] });
+    w.int(0).ints([2, 3]).ints([3, 1]).bool(false).global('collections', 'OrderedDict').emptyTuple().reduce().tuple().reduce();
+    const error = await errorOf(buildTorchFile(w.stop(), { '0': new Uint8Array(24) }));
+    expect(error.message).toMatch(/tensor rebuilt from unexpected arguments/);
+  });
+
   it('says how to re-save pickled numpy arrays', async () => {
     const w = new PickleWriter().global('numpy.core.multiarray', '_reconstruct').mark().tuple().reduce();
     const error = await errorOf(buildTorchFile(w.stop(), {}));
