@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { registerCompare } from './commands/compare.js';
 import { registerConvergence } from './commands/convergence.js';
 import { registerPairwise } from './commands/pairwise.js';
+import { registerTimesteps } from './commands/timesteps.js';
 import type { CliContext } from './context.js';
 
 const EXIT_CODES = `
@@ -34,6 +35,7 @@ export function buildProgram(context: CliContext): Command {
   registerCompare(program, context);
   registerPairwise(program, context);
   registerConvergence(program, context);
+  registerTimesteps(program, context);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({
       writeOut: (text) => context.stdout.write(text),

@@ -17,6 +17,7 @@ import {
 import { describePlan, parseReference, planConvergence, taskKey, type ReferenceChoice } from '../../studies/convergence/plan.js';
 import { openJournal, type Journal } from '../../engine/journal.js';
 import { discoverCheckpoints } from '../../studies/convergence/discover.js';
+import { expandCheckpointTimesteps } from '../../studies/timesteps/checkpoints.js';
 import type { CliContext } from '../context.js';
 import {
   addMetricOptions,
@@ -48,6 +49,7 @@ interface ConvergenceFlags extends ReadFlags, MetricFlags, OutputFlags, RunFlags
   threshold: number;
   layers?: string[];
   directions?: number;
+  perTimestep?: boolean;
 }
 
 const EXAMPLES = `
@@ -65,6 +67,7 @@ Examples:
   pwcca convergence ckpt/ --reference first --threshold 0.1
   pwcca convergence ckpt/ --layers conv1,conv2,fc1,fc2
   pwcca convergence ckpt/ --directions 5           stable vs unstable directions (paper Fig. 1)
+  pwcca convergence ckpt/ --layout ntc --per-timestep   one curve per timestep of each sequence layer (gru@t0, gru@t1, ...)
   pwcca convergence ckpt/ --out conv.ndjson --resume   keep every finished cell; continue after Ctrl-C`;
 
 
@@ -85,6 +88,7 @@ export function registerConvergence(program: Command, context: CliContext): void
         .default(DEFAULT_THRESHOLD),
     )
     .addOption(new Option('--layers <list>', 'layers to use, in depth order (comma list of names); default: all, in natural order').argParser(parseList))
+    .option('--per-timestep', 'each timestep of a sequence layer is a layer of its own, <layer>@t<K> (needs --layout ntc or nct)')
     .addOption(
       new Option('--directions <k>', 'track the k most and k least correlated CCA directions between the first and the middle step').argParser(
         parsePositiveInteger('--directions'),
@@ -102,7 +106,10 @@ export function registerConvergence(program: Command, context: CliContext): void
 async function runConvergenceCommand(root: string, flags: ConvergenceFlags, context: CliContext, formatGiven: boolean): Promise<void> {
   const quiet = flags.quiet === true;
   const journalPath = journalPathFrom(flags, 'conv.ndjson');
-  const set = discoverCheckpoints(root, { byLayer: flags.byLayer, layers: flags.layers });
+  const found = discoverCheckpoints(root, { byLayer: flags.byLayer, layers: flags.layers });
+  const set = flags.perTimestep
+    ? await expandCheckpointTimesteps(found, { layout: flags.layout, dtype: flags.dtype, skipNonNumeric: flags.skipNonNumeric })
+    : found;
   const plan = planConvergence(set, { reference: flags.reference });
   const options: ConvergenceRunOptions = {
     root: root.replace(/[\\/]+$/, '') || root,

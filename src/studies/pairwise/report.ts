@@ -137,6 +137,18 @@ export interface PairwiseReport {
   /** One per pair, in plan order. */
   readonly records: readonly PairwiseRecord[];
   readonly warnings: readonly string[];
+  /** How a study built on pairwise matrices names its report (e.g. timesteps); default: pairwise. */
+  readonly kind?: PairwiseReportKind;
+}
+
+/** The names a report of another study made of pairwise matrices goes by. */
+export interface PairwiseReportKind {
+  /** JSON `command`, e.g. `timesteps`. */
+  readonly command: string;
+  /** JSON `scope`, e.g. `timestep`. */
+  readonly scope: string;
+  /** What the labels are (plural), for tables, e.g. `timesteps`. */
+  readonly labels: string;
 }
 
 function randIndexWithGroups(assignments: readonly number[], groups: readonly (string | null)[]): number | null {
