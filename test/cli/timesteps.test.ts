@@ -154,6 +154,23 @@ describe('pwcca timesteps', () => {
     expect((JSON.parse(whole.stdout) as Doc).layers.map((m) => m.layer)).toEqual(['hooks/rnn']);
   });
 
+  it('--out FILE.ndjson journals every pair, and --resume gives the same result without running them again', async () => {
+    const journal = join(folder, 'timesteps.ndjson');
+    const args = ['timesteps', ntcPath, '--layout', 'ntc', '--jobs', '1', '--timesteps', '0,1,2,3', '--out', journal];
+    const first = await runMain(args);
+    expect(first.code).toBe(0);
+    const lines = readFileSync(journal, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines[0]).toMatchObject({ type: 'header', command: 'timesteps' });
+    expect(lines.slice(1).map((line) => [line.layer, line.a, line.b])).toEqual([
+      ['gru', 't0', 't1'], ['gru', 't0', 't2'], ['gru', 't0', 't3'], ['gru', 't1', 't2'], ['gru', 't1', 't3'], ['gru', 't2', 't3'],
+    ]);
+    const resumed = await runMain([...args, '--resume', '--format', 'json']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/6 pairs: 6 ok, 0 failed, 6 from the earlier run/);
+    const fresh = await json(['timesteps', ntcPath, '--layout', 'ntc', '--timesteps', '0,1,2,3']);
+    expect((JSON.parse(resumed.stdout) as Doc).layers).toEqual(fresh.layers);
+  });
+
   it('prepares each timestep once for all its pairs and reads the array once', async () => {
     const { discoverSequences } = await import('../../src/studies/timesteps/discover.js');
     const { buildTimestepsPlan } = await import('../../src/studies/timesteps/plan.js');
