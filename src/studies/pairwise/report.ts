@@ -124,6 +124,16 @@ export function analysePairwise(
   return { matrices: analysed, warnings };
 }
 
+/** The names a report of another study made of pairwise matrices goes by. */
+export interface PairwiseReportKind {
+  /** JSON `command`, e.g. `timesteps`. */
+  readonly command: string;
+  /** JSON `scope`, e.g. `timestep`. */
+  readonly scope: string;
+  /** What the labels are (plural), for tables, e.g. `timesteps`. */
+  readonly labels: string;
+}
+
 /** Everything `pwcca pairwise` reports, for the CSV, JSON and table renderers. */
 export interface PairwiseReport {
   readonly schemaVersion: number;
@@ -141,15 +151,6 @@ export interface PairwiseReport {
   readonly kind?: PairwiseReportKind;
 }
 
-/** The names a report of another study made of pairwise matrices goes by. */
-export interface PairwiseReportKind {
-  /** JSON `command`, e.g. `timesteps`. */
-  readonly command: string;
-  /** JSON `scope`, e.g. `timestep`. */
-  readonly scope: string;
-  /** What the labels are (plural), for tables, e.g. `timesteps`. */
-  readonly labels: string;
-}
 
 function randIndexWithGroups(assignments: readonly number[], groups: readonly (string | null)[]): number | null {
   const kept = groups.map((group, i) => ({ group, cluster: assignments[i] })).filter((entry) => entry.group !== null);
