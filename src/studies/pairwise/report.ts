@@ -151,7 +151,6 @@ export interface PairwiseReport {
   readonly kind?: PairwiseReportKind;
 }
 
-
 function randIndexWithGroups(assignments: readonly number[], groups: readonly (string | null)[]): number | null {
   const kept = groups.map((group, i) => ({ group, cluster: assignments[i] })).filter((entry) => entry.group !== null);
   if (kept.length < 2) return null;
