@@ -96,10 +96,14 @@ async function runTimestepsCommand(inputs: string[], flags: TimestepsFlags, cont
 
   const read = { layout, skipNonNumeric: flags.skipNonNumeric === true, stdin: context.stdin, ...(flags.dtype && { dtype: flags.dtype }) };
   const compare = { variant: flags.variant, epsilon: flags.epsilon, svcca: methods.includes('svcca') ? svccaOptionsFrom(flags) : undefined };
+  // What makes the numbers, in both shapes the pairwise study accepts: the
+  // study's own options (methods, variant, epsilon, svcca and the read
+  // options) and the older settings form ({ read, compare }).
+  const settings = { ...read, methods, variant: flags.variant, epsilon: flags.epsilon, svcca: svccaOptionsFrom(flags), read, compare };
   let journal: Journal | undefined;
   let previous: PairwiseRecord[] = [];
   if (journalPath !== undefined) {
-    const identity = buildPairwiseIdentity(plan, { read, compare });
+    const identity = buildPairwiseIdentity(plan, settings);
     journal = openJournal(journalPath, { type: 'header', schemaVersion: SCHEMA_VERSION, command: 'timesteps', identity }, { resume: flags.resume === true });
     previous = fromJournalRecords(journal.previous, plan.scopeKind);
     if (!quiet) {
@@ -112,8 +116,7 @@ async function runTimestepsCommand(inputs: string[], flags: TimestepsFlags, cont
   let run;
   try {
     run = await runTimesteps(plan, {
-      ...read,
-      compare,
+      ...settings,
       jobs: flags.jobs,
       maxMemoryBytes: flags.maxMemory,
       previous,
