@@ -184,6 +184,19 @@ describe('pwcca timesteps', () => {
 });
 
 describe('pwcca timesteps: errors', () => {
+  it('a NaN fails the pairs of its timestep only (exit 5), naming the timestep, row and column', async () => {
+    const bad = { ...seq, ntc: seq.ntc.slice() };
+    bad.ntc[(4 * seq.t + 2) * seq.c + 5] = Number.POSITIVE_INFINITY; // datapoint 4, timestep 2, neuron 5
+    const path = writeNtc(join(folder, 'bad'), 'gru', bad);
+    const run = await runMain(['timesteps', path, '--layout', 'ntc', '--jobs', '1', '--timesteps', '0,1,2,3', '--format', 'csv']);
+    expect(run.code).toBe(5);
+    expect(run.stderr).toMatch(/pwcca: 6 pairs: 3 ok, 3 failed/);
+    expect(run.stderr).toMatch(/failed: gru: t0 vs t2: Infinity at row 4, column 5 \(.*gru\.npy#t=2\)/);
+    const failed = run.stdout.trim().split('\n').slice(1).filter((line) => line.includes('#t=2)'));
+    expect(failed.map((line) => line.split(',').slice(1, 3).join('-'))).toEqual(['t0-t2', 't1-t2', 't2-t3']);
+  });
+
+
   it('a 2-D array is a usage error that names the file and its shape', async () => {
     const flat = join(folder, 'flat.npy');
     writeFileSync(flat, npyBytes([20, 3], new Float64Array(60).map((_, i) => Math.sin(i))));

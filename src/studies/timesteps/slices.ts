@@ -37,16 +37,19 @@ export function createSliceSource(
   options: LoadOptions & { readonly layout: string },
   load: typeof loadMatrix = loadMatrix,
 ): { load(t: number): Promise<LoadedMatrix> } {
-  let whole: Promise<LoadedMatrix> | null = null;
+  let whole: Promise<LoadedMatrix | null> | null = null;
   const pending = new Set(timesteps);
   return {
     async load(t: number): Promise<LoadedMatrix> {
       if (!pending.delete(t)) return load(timestepRef(ref, t), options);
-      whole ??= load(ref, { ...options, conv: 'flatten' });
+      // A whole array that does not load (NaN somewhere, a damaged file) falls back to reading each
+      // slice on its own: only the timesteps with bad values fail, each naming its own row and column.
+      whole ??= load(ref, { ...options, conv: 'flatten' }).catch(() => null);
       const source = whole;
       // Every selected slice is out (or being copied): the whole array is no longer needed here.
       if (pending.size === 0) whole = null;
-      return sliceTimestep(await source, ref, t);
+      const loaded = await source;
+      return loaded === null ? load(timestepRef(ref, t), options) : sliceTimestep(loaded, ref, t);
     },
   };
 }

@@ -50,10 +50,21 @@ describe('createSliceSource', () => {
     expectClose(again.matrix.data, sliceOf(seq, 2), 0, 'slice read again');
   });
 
+  it('with a NaN in one timestep, reads each slice on its own: only that timestep fails, naming its row and column', async () => {
+    const folder = temporaryFolder('pwcca-slices-nan-');
+    const bad = { ...seq, ntc: seq.ntc.slice() };
+    bad.ntc[(2 * seq.t + 3) * seq.c + 1] = Number.NaN; // datapoint 2, timestep 3, neuron 1
+    const path = writeNtc(folder, 'bad', bad);
+    const source = createSliceSource(path, [0, 3, 4], { layout: 'ntc' });
+    await expect(source.load(3)).rejects.toThrow(/^NaN at row 2, column 1 \(.*bad\.npy#t=3\)$/);
+    expectClose((await source.load(0)).matrix.data, sliceOf(seq, 0), 0, 't=0');
+    expectClose((await source.load(4)).matrix.data, sliceOf(seq, 4), 0, 't=4');
+  });
+
   it('reports a bad file for every slice', async () => {
     const source = createSliceSource(ntcPath, [0, 1], { layout: 'nchw' });
-    await expect(source.load(0)).rejects.toThrow(/layout nchw does not fit/);
-    await expect(source.load(1)).rejects.toThrow(/layout nchw does not fit/);
+    await expect(source.load(0)).rejects.toThrow(/#t=0 needs a sequence layout with axes n, c and t, got 'nchw'/);
+    await expect(source.load(1)).rejects.toThrow(/#t=1 needs a sequence layout/);
   });
 });
 
