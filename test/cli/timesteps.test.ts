@@ -12,7 +12,7 @@ import { expectClose } from '../helpers/expect-close.js';
 import { npyBytes } from '../helpers/npy-file.js';
 import { runMain } from '../helpers/run-main.js';
 import { useTemporaryFolders } from '../helpers/temp.js';
-import { buildZip } from '../io/format-builders.js';
+import { buildSafetensors, buildZip, littleEndianBytes } from '../io/format-builders.js';
 import { makeSequence, sliceOf, writeNct, writeNtc, writeSlices, type Sequence } from '../studies/timesteps/helpers.js';
 
 const temporaryFolder = useTemporaryFolders();
@@ -133,7 +133,7 @@ describe('pwcca timesteps', () => {
     expect(readFileSync(join(out, 'net_b__gru.csv'), 'utf8').split('\n')[0]).toBe(',t0,t1,t2,t3');
   });
 
-  it('reads FILE#KEY (an array inside an .npz), and every sequence array of a multi-array file given alone', async () => {
+  it('reads FILE#KEY (an array inside an .npz or safetensors file), and every sequence array of a multi-array file given alone', async () => {
     const npz = join(folder, 'hooks.npz');
     writeFileSync(
       npz,
@@ -147,6 +147,11 @@ describe('pwcca timesteps', () => {
     expect(keyed.layers.map((m) => m.layer)).toEqual(['hooks#rnn']);
     expect(keyed.layers[0].methods).toEqual(single.layers[0].methods);
     expect(keyed.pairs.map((p) => p.similarity)).toEqual(single.pairs.map((p) => p.similarity));
+
+    const safetensors = join(folder, 'acts.safetensors');
+    writeFileSync(safetensors, buildSafetensors({ 'encoder.rnn': { dtype: 'F64', shape: [seq.n, seq.t, seq.c], data: littleEndianBytes('f8', Array.from(seq.ntc)) } }));
+    const fromSafetensors = await json(['timesteps', `${safetensors}#encoder.rnn`, '--layout', 'ntc']);
+    expect(fromSafetensors.layers[0].methods).toEqual(single.layers[0].methods);
 
     const whole = await runMain(['timesteps', npz, '--layout', 'ntc', '--jobs', '1', '--format', 'json']);
     expect(whole.code).toBe(0);
