@@ -126,6 +126,17 @@ describe('pwcca timesteps', () => {
     const single = await json(['timesteps', ntcPath, '--layout', 'ntc']);
     expect(doc.layers[0].methods).toEqual(single.layers[0].methods);
 
+    // A damaged file: the other arrays are compared, the file is listed as failed, exit code 5.
+    const damaged = join(folder, 'rnn_damaged');
+    writeNtc(join(damaged, 'net_a'), 'gru', other);
+    writeNtc(join(damaged, 'net_b'), 'gru', other);
+    writeFileSync(join(damaged, 'net_b', 'gru.npy'), readFileSync(join(damaged, 'net_a', 'gru.npy')).subarray(0, 60));
+    const partial = await runMain(['timesteps', damaged, '--layout', 'ntc', '--jobs', '1', '--format', 'csv']);
+    expect(partial.code).toBe(5);
+    expect(partial.stdout.split('\n').filter((line) => line.startsWith('net_a/gru,'))).toHaveLength(6);
+    expect(partial.stderr).toMatch(/^pwcca: failed: .*net_b[\\/]gru\.npy: /m);
+    expect(partial.stderr).toMatch(/the other arrays are complete \(exit code 5\)/);
+
     const out = join(folder, 'matrices');
     const files = await runMain(['timesteps', root, '--layout', 'ntc', '--jobs', '1', '--format', 'matrix-csv', '--out', out, '--quiet']);
     expect(files.code).toBe(0);

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError, UsageError } from '../../errors.js';
+import { ExitCode, InputError, UsageError } from '../../errors.js';
 import { defaultJobs } from '../../engine/executor.js';
 import { openJournal, type Journal } from '../../engine/journal.js';
 import { matrixCsvFileName, toMatrixCsv, toPairwiseCsv } from '../../report/pairwise-csv.js';
@@ -25,7 +25,7 @@ import {
   type MetricFlags,
   type OutputFlags,
 } from '../options.js';
-import { buildPaint, printWarnings, shouldColor, writeData } from '../output.js';
+import { buildMessagePaint, buildPaint, printFailures, printWarnings, shouldColor, writeData } from '../output.js';
 import { createProgress } from '../progress.js';
 import { printPairWarnings, reportSummary } from './pairwise.js';
 
@@ -167,6 +167,16 @@ async function runTimestepsCommand(inputs: string[], flags: TimestepsFlags, cont
     await writeData(text, out, context);
   }
   reportSummary(run.records, run.resumed, false, journalPath, context, quiet, flags.color);
+  reportUnreadable(discovery, context, flags.color);
+}
+
+/** Files of a folder that could not be read: listed like failed pairs, and exit code 5 (the other arrays are complete). */
+function reportUnreadable(discovery: SequenceDiscovery, context: CliContext, color: boolean | undefined): void {
+  if (discovery.unreadable.length === 0) return;
+  printFailures(discovery.unreadable.map(({ path, error }) => ({ label: path, error })), 'unreadable files', context, color);
+  const hint = discovery.unreadable[0].error.hint ?? 'fix or remove the files named above';
+  context.stderr.write(`${buildMessagePaint(context, color).hint('hint:')} ${hint}; the other arrays are complete (exit code 5)\n`);
+  context.exitCode = ExitCode.partial;
 }
 
 /** `1 sequence array, 10 timesteps, 45 pairs` (or the counts over several arrays). */

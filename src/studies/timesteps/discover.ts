@@ -9,6 +9,8 @@
  */
 import { statSync } from 'node:fs';
 import { PwccaError, UsageError } from '../../errors.js';
+import { describeFailure } from '../../engine/failure.js';
+import type { PairFailure } from '../../engine/types.js';
 import type { ArrayInfo } from '../../io/arrays.js';
 import { describeArray, listContainerArrays, resolveRef } from '../../io/load.js';
 import { formatShape } from '../../io/ndarray.js';
@@ -39,6 +41,8 @@ export interface SequenceDiscovery {
   readonly root?: string;
   /** In natural order of network, then layer. */
   readonly sequences: readonly SequenceArray[];
+  /** Files of a folder or list that could not be read (their arrays are not compared), with why. */
+  readonly unreadable: ReadonlyArray<{ readonly path: string; readonly error: PairFailure }>;
   readonly warnings: readonly string[];
 }
 
@@ -96,7 +100,7 @@ export async function discoverSequences(inputs: readonly string[], options: Sequ
   const found = single ?? (await discoverActivationArrays(inputs, { groupBy: options.groupBy }));
   const sequences: SequenceArray[] = [];
   const skipped: string[] = [];
-  const unreadable: string[] = [];
+  const unreadable: Array<{ path: string; error: PairFailure }> = [];
   for (const entry of found.files) {
     let info: ArrayInfo;
     try {
@@ -104,7 +108,7 @@ export async function discoverSequences(inputs: readonly string[], options: Sequ
     } catch (error) {
       // In a folder a damaged file is reported and the others go on.
       if (single?.strict || !(error instanceof PwccaError)) throw error;
-      unreadable.push(`${entry.path}: ${error.message}`);
+      unreadable.push({ path: entry.path, error: describeFailure(error, entry.path) });
       continue;
     }
     const sequence = toSequence(entry, info, layout);
@@ -128,14 +132,15 @@ export async function discoverSequences(inputs: readonly string[], options: Sequ
     );
   }
   if (unreadable.length > 0) {
-    warnings.push(`skipped ${unreadable.length} file(s) that could not be read: ${unreadable.slice(0, 3).join('; ')}${unreadable.length > 3 ? '; ...' : ''}`);
+    const named = unreadable.map(({ path, error }) => `${path}: ${error.message}`);
+    warnings.push(`skipped ${unreadable.length} file(s) that could not be read: ${named.slice(0, 3).join('; ')}${named.length > 3 ? '; ...' : ''}`);
   }
   if (sequences.length === 0) {
     throw new UsageError(`no sequence arrays (3-D, layout ${layout}) in ${inputs.join(' ')}`, {
       hint: 'timesteps compares the timesteps of (N, T, C) arrays; save sequence outputs as 3-D arrays, or use pwcca pairwise for 2-D activations',
     });
   }
-  return { mode: found.mode, ...(found.root !== undefined && { root: found.root }), sequences, warnings };
+  return { mode: found.mode, ...(found.root !== undefined && { root: found.root }), sequences, unreadable, warnings };
 }
 
 interface FoundEntries {
