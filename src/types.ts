@@ -36,7 +36,7 @@ export interface ReadOptions {
   readonly conv?: 'flatten' | 'mean';
   readonly skipNonNumeric?: boolean;
   readonly stdin?: NodeJS.ReadableStream;
-  /** Element type for `.npy` data stored as raw 2-byte items (`|V2`): 'bfloat16' (ml_dtypes). */
+  /** Element type for data the file cannot name: 'bfloat16' reads `.npy` arrays stored as raw 2-byte items (`|V2`, ml_dtypes). */
   readonly dtype?: 'bfloat16';
 }
 

@@ -10,7 +10,11 @@ export interface ReadFlags {
   layout: string;
   conv: 'flatten' | 'mean';
   skipNonNumeric?: boolean;
+  dtype?: 'bfloat16';
 }
+
+/** Values of `--dtype`: element types a file cannot name itself. */
+export const DTYPE_CHOICES = ['bfloat16'] as const;
 
 /** Flags shared by every command that computes similarities. */
 export interface MetricFlags {
@@ -59,7 +63,12 @@ export function addReadOptions(command: Command): Command {
         .choices(['flatten', 'mean'])
         .default('flatten'),
     )
-    .option('--skip-non-numeric', 'Arrow input: skip non-numeric columns instead of stopping');
+    .option('--skip-non-numeric', 'Arrow input: skip non-numeric columns instead of stopping')
+    .addOption(
+      new Option('--dtype <type>', ".npy files of raw 2-byte items (|V2): read them as this type (bfloat16, as numpy saves ml_dtypes' bfloat16)").choices([
+        ...DTYPE_CHOICES,
+      ]),
+    );
 }
 
 export function addMetricOptions(command: Command): Command {
@@ -93,7 +102,7 @@ export function addOutputOptions(command: Command, formats: readonly string[], d
 }
 
 export function readOptionsFrom(flags: ReadFlags, stdin: NodeJS.ReadableStream): ReadOptions {
-  return { layout: flags.layout, conv: flags.conv, skipNonNumeric: flags.skipNonNumeric === true, stdin };
+  return { layout: flags.layout, conv: flags.conv, skipNonNumeric: flags.skipNonNumeric === true, stdin, ...(flags.dtype && { dtype: flags.dtype }) };
 }
 
 export function svccaOptionsFrom(flags: MetricFlags) {

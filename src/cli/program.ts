@@ -6,6 +6,7 @@ import { registerMerge } from './commands/merge.js';
 import { registerPairwise } from './commands/pairwise.js';
 import { registerPlot } from './commands/plot.js';
 import { registerPlan } from './commands/plan.js';
+import { registerTimesteps } from './commands/timesteps.js';
 import type { CliContext } from './context.js';
 
 const EXIT_CODES = `
@@ -40,6 +41,7 @@ export function buildProgram(context: CliContext): Command {
   registerPlot(program, context);
   registerMerge(program, context);
   registerPlan(program, context);
+  registerTimesteps(program, context);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({
       writeOut: (text) => context.stdout.write(text),

@@ -64,7 +64,7 @@ export async function streamableHeaders(
 ): Promise<Map<string, NpyHeader> | null> {
   const mode = options.stream ?? 'auto';
   if (mode === false || files.length === 0 || (options.layout ?? 'auto') !== 'auto') return null;
-  if (files.some((file) => file.path === '-')) return null;
+  if (files.some((file) => file.path === '-' || file.load !== undefined)) return null;
   if (mode === 'auto') {
     const largest =
       largestBytes ?? Math.max(...(await Promise.all(files.map((file) => stat(resolveRefSync(file.path).path).then((s) => s.size, () => 0)))));

@@ -173,7 +173,7 @@ async function runLoadedPairs<T>(
       const file = byId.get(id)!;
       pending = (async () => {
         loads++;
-        const loaded = await loadMatrix(file.path, options);
+        const loaded = file.load ? await file.load() : await loadMatrix(file.path, options);
         const bytes = loaded.matrix.data.byteLength + 2 * loaded.matrix.cols * loaded.matrix.cols * 8;
         evictFor(bytes);
         const matrix = executor.adopt(loaded.matrix);

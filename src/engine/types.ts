@@ -5,7 +5,7 @@
  */
 import type { CompareOptions, PairComparison } from '../metrics/compare.js';
 import type { PreparedSide, SideMoments } from '../metrics/side.js';
-import type { InputInfo } from '../io/load.js';
+import type { InputInfo, LoadedMatrix } from '../io/load.js';
 import type { Matrix, ReadOptions } from '../types.js';
 import type { PairResampling, PairResamplingResult } from './resampling.js';
 import type { CkaRowSums } from '../metrics/cka.js';
@@ -15,6 +15,12 @@ export interface SourceFile {
   /** Unique key of the file within the run. */
   readonly id: string;
   readonly path: string;
+  /**
+   * Reads the file's matrix instead of `loadMatrix(path)`, for studies that
+   * hand out parts of one array (e.g. the timesteps of a sequence array,
+   * read once and sliced). A file with a loader is never streamed.
+   */
+  readonly load?: () => Promise<LoadedMatrix>;
 }
 
 /** One comparison to run: two files by id, with the caller's own key. */

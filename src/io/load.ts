@@ -173,6 +173,22 @@ export async function listArrays(path: string, options: Pick<LoadOptions, 'dtype
 }
 
 /**
+ * The array a reference (`FILE` or `FILE#KEY`) selects, from the file's
+ * headers alone (no data read): its canonical key, stored shape and dtype.
+ * Keys match as in {@link loadMatrix} (aliases included).
+ *
+ * @throws InputError when the file cannot be read, or the key is missing or
+ *   ambiguous (listing the keys).
+ */
+export async function describeArray(ref: string, options: Pick<LoadOptions, 'dtype' | 'skipNonNumeric'> = {}): Promise<ArrayInfo> {
+  const { path, key } = await resolveRef(ref);
+  return withOpenInput(path, options, async (opened) => {
+    const { key: canonical, shape, dtype } = selectArray(opened.entries, key, path);
+    return { key: canonical, shape, dtype };
+  });
+}
+
+/**
  * The arrays of a multi-array file (.npz, torch.save, safetensors, HDF5) for
  * discovery, or null when the file holds a single array without a key (.npy,
  * Arrow, a torch.save of one tensor) or cannot be read: such a file is then

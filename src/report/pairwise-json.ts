@@ -2,7 +2,8 @@ import type { PairwiseMethod, PairwiseRecord } from '../studies/pairwise/run.js'
 import type { PairwiseReport } from '../studies/pairwise/report.js';
 
 /**
- * The JSON document of `pwcca pairwise` (schema version 1): options, one
+ * The JSON document of `pwcca pairwise` (schema version 1; also of
+ * `pwcca timesteps`, whose `command` and `scope` come from `report.kind`): options, one
  * entry per matrix (`layers`, or `networks` with --cross-layer) with labels,
  * groups, distances by method, group statistics, clusters and metadata
  * correlations, one entry per pair and method, and warnings. The README
@@ -13,8 +14,8 @@ export function buildPairwiseJson(report: PairwiseReport): Record<string, unknow
   const failed = report.records.filter((record) => record.error).length;
   return {
     schemaVersion: report.schemaVersion,
-    command: 'pairwise',
-    scope: scopeKind,
+    command: report.kind?.command ?? 'pairwise',
+    scope: report.kind?.scope ?? scopeKind,
     mode: report.discovery.mode,
     ...(report.discovery.root !== undefined && { root: report.discovery.root }),
     methods: report.methods,

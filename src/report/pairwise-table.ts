@@ -18,15 +18,15 @@ export function toPairwiseTable(report: PairwiseReport, options: { paint?: Paint
   const paint = options.paint ?? plainPaint;
   const blocks: string[] = [];
   for (const matrix of report.matrices) {
-    for (const method of report.methods) blocks.push(matrixBlock(matrix, method, report.scopeKind, paint));
+    for (const method of report.methods) blocks.push(matrixBlock(matrix, method, report.scopeKind, paint, report.kind?.labels));
   }
   return `${blocks.join('\n')}`;
 }
 
-function matrixBlock(matrix: PairwiseMatrixResult, method: PairwiseMethod, scopeKind: 'layer' | 'network', paint: Paint): string {
+function matrixBlock(matrix: PairwiseMatrixResult, method: PairwiseMethod, scopeKind: 'layer' | 'network', paint: Paint, labelKind?: string): string {
   const distance = matrix.methods[method]!.distance;
   const n = matrix.labels.length;
-  const what = scopeKind === 'layer' ? `${n} networks` : `${n} layers`;
+  const what = `${n} ${labelKind ?? (scopeKind === 'layer' ? 'networks' : 'layers')}`;
   const lines = [paint.bold(`${scopeKind} ${matrix.scope}: ${METHOD_NAMES[method]} distance (${what})`)];
   // Short labels head their columns; long ones are numbered so wide matrices stay readable.
   const short = matrix.labels.every((label) => label.length <= 6);

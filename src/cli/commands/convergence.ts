@@ -22,6 +22,7 @@ import { factsFromIdentity, withShard } from '../../engine/shard-parts.js';
 import { selectShard } from '../../engine/shards.js';
 import { planConvergenceShards, restrictConvergencePlan, type ConvergenceShardContext } from '../../studies/convergence/shard.js';
 import { discoverCheckpointArrays, type CheckpointSet } from '../../studies/convergence/discover.js';
+import { expandCheckpointTimesteps } from '../../studies/timesteps/checkpoints.js';
 import type { CliContext } from '../context.js';
 import {
   addMetricOptions,
@@ -58,6 +59,7 @@ export interface ConvergenceFlags extends ReadFlags, MetricFlags, OutputFlags, R
   threshold: number;
   layers?: string[];
   directions?: number;
+  perTimestep?: boolean;
 }
 
 const EXAMPLES = `
@@ -77,6 +79,7 @@ Examples:
   pwcca convergence ckpt/ --reference first --threshold 0.1
   pwcca convergence ckpt/ --layers conv1,conv2,fc1,fc2
   pwcca convergence ckpt/ --directions 5           stable vs unstable directions (paper Fig. 1)
+  pwcca convergence ckpt/ --layout ntc --per-timestep   one curve per timestep of each sequence layer (gru@t0, gru@t1, ...)
   pwcca convergence ckpt/ --out conv.ndjson --resume   keep every finished cell; continue after Ctrl-C
   pwcca convergence ckpt/ --shard 3/16 --out part-3.ndjson   one of 16 shards (e.g. a Slurm array task); then pwcca merge`;
 
@@ -98,6 +101,7 @@ export function registerConvergence(program: Command, context: CliContext): void
         .default(DEFAULT_THRESHOLD),
     )
     .addOption(new Option('--layers <list>', 'layers to use, in depth order (comma list of names); default: all, in natural order').argParser(parseList))
+    .option('--per-timestep', 'each timestep of a sequence layer is a layer of its own, <layer>@t<K> (needs --layout ntc or nct)')
     .addOption(
       new Option('--directions <k>', 'track the k most and k least correlated CCA directions between the first and the middle step').argParser(
         parsePositiveInteger('--directions'),
@@ -118,7 +122,10 @@ async function runConvergenceCommand(root: string, flags: ConvergenceFlags, cont
   const quiet = flags.quiet === true;
   checkPlotFlag(flags);
   const journalPath = journalPathFrom(flags, 'conv.ndjson');
-  const set = await discoverCheckpointArrays(root, { byLayer: flags.byLayer, layers: flags.layers });
+  const found = await discoverCheckpointArrays(root, { byLayer: flags.byLayer, layers: flags.layers });
+  const set = flags.perTimestep
+    ? await expandCheckpointTimesteps(found, { layout: flags.layout, dtype: flags.dtype, skipNonNumeric: flags.skipNonNumeric })
+    : found;
   const plan = planConvergence(set, { reference: flags.reference });
   const options: ConvergenceRunOptions = {
     root: root.replace(/[\\/]+$/, '') || root,

@@ -411,8 +411,8 @@ export function prepareMatrixOutput(flags: Pick<PairwiseFlags, 'format' | 'out'>
   return flags.out;
 }
 
-/** Warnings of individual pairs: the first few distinct ones, then a count. */
-function printPairWarnings(records: readonly PairwiseRecord[], context: CliContext, quiet: boolean, color: boolean | undefined): void {
+/** Warnings of individual pairs: the first few distinct ones, then a count (also used by timesteps). */
+export function printPairWarnings(records: readonly PairwiseRecord[], context: CliContext, quiet: boolean, color: boolean | undefined): void {
   const distinct = [...new Set(records.flatMap((record) => (record.warnings ?? []).map((w) => `${record.scope}: ${record.a} vs ${record.b}: ${w}`)))];
   if (distinct.length === 0) return;
   const shown = distinct.slice(0, 5);
@@ -421,7 +421,7 @@ function printPairWarnings(records: readonly PairwiseRecord[], context: CliConte
 }
 
 /** Counts on stderr, the failed pairs with their errors, and exit code 5 when some failed. */
-function reportSummary(
+export function reportSummary(
   records: readonly PairwiseRecord[],
   resumed: number,
   streamed: boolean,

@@ -167,6 +167,16 @@ export function analysePairwise(
   return { matrices: analysed, warnings };
 }
 
+/** The names a report of another study made of pairwise matrices goes by. */
+export interface PairwiseReportKind {
+  /** JSON `command`, e.g. `timesteps`. */
+  readonly command: string;
+  /** JSON `scope`, e.g. `timestep`. */
+  readonly scope: string;
+  /** What the labels are (plural), for tables, e.g. `timesteps`. */
+  readonly labels: string;
+}
+
 /** Everything `pwcca pairwise` reports, for the CSV, JSON and table renderers. */
 export interface PairwiseReport {
   readonly schemaVersion: number;
@@ -180,6 +190,8 @@ export interface PairwiseReport {
   /** One per pair, in plan order. */
   readonly records: readonly PairwiseRecord[];
   readonly warnings: readonly string[];
+  /** How a study built on pairwise matrices names its report (e.g. timesteps); default: pairwise. */
+  readonly kind?: PairwiseReportKind;
 }
 
 /** Options of a pairwise report: the study's, the analysis', and the choices recorded with the numbers. */
