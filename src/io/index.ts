@@ -9,5 +9,5 @@ export { loadMatrix, checkFinite, type LoadOptions, type LoadedMatrix, type Inpu
 export { parseNpy, parseNpyHeader, checkNpyHeader, decodeNpyData, type NpyHeader } from './npy.js';
 export { parseArrow, LAYOUT_METADATA_KEY, SHAPE_METADATA_KEY, type ArrowArray, type ArrowParseOptions } from './arrow.js';
 export { detectFormat, type InputFormat } from './detect.js';
-export { reduceToMatrix, checkLayout, layoutProblem, type Layout, type ConvReduction, type ReduceOptions, type ReducedMatrix } from './layout.js';
+export { reduceToMatrix, checkLayout, layoutProblem, parseLayoutSpec, layoutForRank, layoutHint, describeLayoutMismatch, type LayoutSpec, type ShapedSource, type Layout, type ConvReduction, type ReduceOptions, type ReducedMatrix } from './layout.js';
 export { MAX_ELEMENTS, type NdArray } from './ndarray.js';
