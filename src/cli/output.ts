@@ -6,13 +6,16 @@ import type { CliContext } from './context.js';
 
 /**
  * Whether to colour output, decided once per run: an explicit --color or
- * --no-color wins, then NO_COLOR / FORCE_COLOR, then whether the stream is a
- * terminal. Files written with --out are never coloured.
+ * --no-color wins, then NO_COLOR / FORCE_COLOR (`FORCE_COLOR=0` turns it
+ * off), then whether the stream is a terminal. Files written with --out are never coloured.
  */
 export function shouldColor(flag: boolean | undefined, stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
   if (flag !== undefined) return flag;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  // FORCE_COLOR as chalk and Node read it: 0 or false turns colour off, any other value on.
+  const force = env.FORCE_COLOR?.trim().toLowerCase();
+  if (force === '0' || force === 'false') return false;
+  if (force !== undefined) return true;
   return stream.isTTY === true && env.TERM !== 'dumb';
 }
 
