@@ -84,9 +84,9 @@ export function addMetricOptions(command: Command): Command {
 
 export function addOutputOptions(command: Command, formats: readonly string[], defaultFormat: string): Command {
   return command
-    .addOption(new Option('--format <format>', 'output format').choices([...formats]).default(defaultFormat))
-    .option('-o, --out <file>', 'write the data to a file instead of stdout')
-    .option('-q, --quiet', 'no progress, no warnings')
+    .addOption(new Option('--format <format>', 'output format (default: from the --out extension, .csv/.json/.ndjson, else table)').choices([...formats]).default(defaultFormat))
+    .option('-o, --out <file>', 'write the data to a file instead of stdout; its extension picks the format unless --format is given')
+    .option('-q, --quiet', 'no progress, no warnings on stderr (the data written does not change)')
     .option('--color', 'colour the table even when not on a terminal')
     .option('--no-color', 'never colour');
 }
@@ -156,4 +156,34 @@ export function journalPathFrom(flags: OutputFlags & RunFlags, example: string):
     throw new UsageError('--resume needs --out FILE.ndjson', { hint: `pass the journal of the interrupted run: --out ${example} --resume` });
   }
   return journalPath;
+}
+
+/** Formats an --out file's extension asks for, when --format is not given. */
+const FORMAT_BY_EXTENSION: Readonly<Record<string, string>> = { '.csv': 'csv', '.json': 'json', '.ndjson': 'ndjson' };
+
+/**
+ * The output format of a run: `--format` when given on the command line,
+ * else the one the `--out` file's extension names (`.csv`, `.json`,
+ * `.ndjson`) when the command has it, else the default.
+ */
+export function outputFormatFrom<F extends string>(flags: { format: F; out?: string }, formatGiven: boolean, formats: readonly F[]): F {
+  if (formatGiven || flags.out === undefined) return flags.format;
+  const dot = flags.out.lastIndexOf('.');
+  const inferred = dot > flags.out.lastIndexOf('/') ? FORMAT_BY_EXTENSION[flags.out.slice(dot).toLowerCase()] : undefined;
+  return inferred !== undefined && (formats as readonly string[]).includes(inferred) ? (inferred as F) : flags.format;
+}
+
+/**
+ * Refuses SVCCA's flags in a run that computes no SVCCA: they would change
+ * nothing, and a user who passed them expects SVCCA numbers.
+ *
+ * @param given whether each flag was given on the command line.
+ */
+export function checkSvccaFlags(computesSvcca: boolean, given: { svdDims: boolean; svdVariance: boolean }, methodFlag = '--method svcca'): void {
+  if (computesSvcca) return;
+  const flag = given.svdDims ? '--svd-dims' : given.svdVariance ? '--svd-variance' : undefined;
+  if (flag === undefined) return;
+  throw new UsageError(`${flag} sets SVCCA's dimensions, but this run computes no SVCCA`, {
+    hint: `add ${methodFlag} (or all) to compute SVCCA, or leave out ${flag}`,
+  });
 }

@@ -16,7 +16,7 @@
  */
 import { basename, join, resolve } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
-import { fileStem, listActivationFiles } from './discover.js';
+import { fileStem, listActivationFiles, noActivationFiles } from './discover.js';
 import { compareNatural, sortNatural } from './natural-sort.js';
 
 /** One activation file of a checkpoint. */
@@ -156,12 +156,7 @@ export function buildCheckpointSet(
 /** Finds the checkpoints under a folder (hidden files and non-activation files are skipped). */
 export function discoverCheckpoints(root: string, options: CheckpointOptions = {}): CheckpointSet {
   const found = listActivationFiles(root);
-  if (found.length === 0) {
-    throw new UsageError(`no activation files (.npy, .arrow, .feather, .arrows) under ${root}`, {
-      where: root,
-      hint: 'save checkpoints as ROOT/<step>/<layer>.npy (one run) or ROOT/<run>/<step>/<layer>.npy',
-    });
-  }
+  if (found.length === 0) throw noActivationFiles(root, 'save checkpoints as ROOT/<step>/<layer>.npy (one run) or ROOT/<run>/<step>/<layer>.npy');
   return buildCheckpointSet(found, { ...options, root, join: (p) => join(root, ...p.split('/')) });
 }
 

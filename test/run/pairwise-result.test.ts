@@ -56,7 +56,7 @@ describe('analysePairwise', () => {
     ]);
     expect(stats.within[1].mean).toBeCloseTo(0.2, 15);
     expect(stats.between[0].mean).toBeCloseTo((0.5 + 0.7 + 0.4 + 0.6) / 4, 15);
-    expect(m.clusters!.pwcca).toMatchObject({ linkage: 'average', k: 2, assignments: [1, 1, 2, 2], adjustedRandIndex: 1 });
+    expect(m.clusters!.pwcca).toMatchObject({ method: 'average', k: 2, assignments: [1, 1, 2, 2], adjustedRandIndex: 1 });
     expect(m.clusters!.pwcca!.order).toEqual(['g/s1', 'g/s2', 'h/s3', 'h/s4']);
     const [acc] = m.meta!.pwcca!;
     // Mean within-group distances: 0.1, 0.1, 0.2, 0.2 against 0.9, 0.8, 0.5, 0.4.

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { toCompareCsv } from '../../report/csv.js';
-import { toCompareJson } from '../../report/json.js';
+import { buildCompareJson, toCompareJson } from '../../report/json.js';
 import { toCompareTable } from '../../report/table.js';
 import { COMPARE_METHODS, runCompare, type CompareMethod } from '../../run/compare.js';
 import { defaultJobs } from '../../run/executor.js';
@@ -9,6 +9,8 @@ import {
   addMetricOptions,
   addOutputOptions,
   addReadOptions,
+  checkSvccaFlags,
+  outputFormatFrom,
   parsePositiveInteger,
   readOptionsFrom,
   svccaOptionsFrom,
@@ -19,9 +21,11 @@ import {
 import { buildPaint, printWarnings, shouldColor, writeData } from '../output.js';
 import { createProgress } from '../progress.js';
 
+const FORMATS = ['table', 'json', 'csv', 'ndjson', 'distance'] as const;
+
 interface CompareFlags extends ReadFlags, MetricFlags, OutputFlags {
   method: CompareMethod;
-  format: 'table' | 'json' | 'csv';
+  format: (typeof FORMATS)[number];
   details?: boolean;
   stream?: boolean;
   jobs: number;
@@ -35,7 +39,8 @@ Examples:
   pwcca compare a.npy b.npy --variant svcca       google/svcca-compatible PWCCA
   pwcca compare conv1.npy conv1b.npy --layout nchw --conv mean
   pwcca compare acts_T.npy b_T.npy --layout neurons-first
-  d=$(pwcca compare a.npy b.npy --quiet)           just the distance, for scripts
+  d=$(pwcca compare a.npy b.npy --format distance) just the distance, for scripts
+  pwcca compare a.npy b.npy --out ab.json          the format follows the extension (.csv, .json, .ndjson)
   cat a.npy | pwcca compare - b.npy`;
 
 export function registerCompare(program: Command, context: CliContext): void {
@@ -57,8 +62,16 @@ export function registerCompare(program: Command, context: CliContext): void {
     );
   addReadOptions(command);
   addMetricOptions(command);
-  addOutputOptions(command, ['table', 'json', 'csv'], 'table');
-  command.addHelpText('after', EXAMPLES).action(async (a: string, b: string, flags: CompareFlags) => {
+  addOutputOptions(command, FORMATS, 'table');
+  command.addHelpText('after', EXAMPLES).action(async (a: string, b: string, flags: CompareFlags, self: Command) => {
+    const format = outputFormatFrom(flags, self.getOptionValueSource('format') === 'cli', FORMATS);
+    checkSvccaFlags(flags.method === 'svcca' || flags.method === 'all', {
+      svdDims: flags.svdDims !== undefined,
+      svdVariance: self.getOptionValueSource('svdVariance') === 'cli',
+    });
+    if (flags.details && format !== 'table') {
+      printWarnings([`--details lists coefficients in the table only; --format ${format} ${format === 'json' || format === 'ndjson' ? 'has them always' : 'does not show them'}`], context, flags.quiet === true, flags.color);
+    }
     // Only streamed files report progress: a pair in memory takes seconds at most.
     const progress = createProgress(context, { quiet: flags.quiet, label: 'rows read' });
     let report;
@@ -77,10 +90,12 @@ export function registerCompare(program: Command, context: CliContext): void {
       progress.stop();
     }
     printWarnings(report.comparison.warnings, context, flags.quiet === true, flags.color);
+    // --quiet silences stderr only: the data written is the same either way.
     let text: string;
-    if (flags.format === 'json') text = toCompareJson(report);
-    else if (flags.format === 'csv') text = toCompareCsv(report);
-    else if (flags.quiet) text = `${report.distance}\n`;
+    if (format === 'json') text = toCompareJson(report);
+    else if (format === 'ndjson') text = `${JSON.stringify(buildCompareJson(report))}\n`;
+    else if (format === 'csv') text = toCompareCsv(report);
+    else if (format === 'distance') text = `${report.distance}\n`;
     else {
       const color = flags.out === undefined && shouldColor(flags.color, context.stdout, context.env);
       text = toCompareTable(report, { paint: buildPaint(color), details: flags.details });

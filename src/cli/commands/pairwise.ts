@@ -17,7 +17,7 @@ import {
   type PairwiseRecord,
 } from '../../run/pairwise.js';
 import { buildPairwisePlan, type PairwisePlan } from '../../run/pairwise-plan.js';
-import { analysePairwise, buildDistanceMatrices, type PairwiseReport } from '../../run/pairwise-result.js';
+import { analysePairwise, buildDistanceMatrices, buildMeanMatrix, type PairwiseReport } from '../../run/pairwise-result.js';
 import { parseMetaCsv, type MetaTable } from '../../stats/meta-correlation.js';
 import type { CliContext } from '../context.js';
 import {
@@ -25,6 +25,8 @@ import {
   addOutputOptions,
   addReadOptions,
   addRunOptions,
+  checkSvccaFlags,
+  outputFormatFrom,
   journalPathFrom,
   parseList,
   parseMethodList,
@@ -49,6 +51,8 @@ interface PairwiseFlags extends ReadFlags, MetricFlags, OutputFlags, RunFlags {
   groupBy?: RegExp;
   clusters?: number;
   meta?: string;
+  groups?: string[];
+  aggregate?: 'mean';
 }
 
 const EXAMPLES = `
@@ -94,13 +98,20 @@ export function registerPairwise(program: Command, context: CliContext): void {
     .addOption(new Option('--layers <list>', 'only these layers (comma list of file stems)').argParser(parseList))
     .addOption(new Option('--group-by <regex>', "group of a network from its label: the regex's first capture group (or whole match)").argParser(parseRegex))
     .addOption(new Option('--clusters <k>', 'average-linkage hierarchical clustering of each matrix into k clusters').argParser(parsePositiveInteger('--clusters')))
-    .option('--meta <file>', 'CSV with a network column and numeric columns: correlate each network\'s mean within-group distance with them');
+    .option('--meta <file>', 'CSV with a network column and numeric columns: correlate each network\'s mean within-group distance with them')
+    .addOption(new Option('--groups <list>', 'only the networks of these groups (comma list)').argParser(parseList))
+    .addOption(new Option('--aggregate <how>', 'also the matrix averaged over the selected layers, with its own group statistics and clusters').choices(['mean']));
   addRunOptions(command, 'pairs');
   addReadOptions(command);
   addMetricOptions(command);
   addOutputOptions(command, FORMATS, 'table');
   command.addHelpText('after', EXAMPLES).action(async (inputs: string[], flags: PairwiseFlags, self: Command) => {
-    await runPairwiseCommand(inputs, flags, context, self.getOptionValueSource('format') === 'cli');
+    checkSvccaFlags(flags.method.includes('svcca'), {
+      svdDims: flags.svdDims !== undefined,
+      svdVariance: self.getOptionValueSource('svdVariance') === 'cli',
+    });
+    const formatGiven = self.getOptionValueSource('format') === 'cli';
+    await runPairwiseCommand(inputs, { ...flags, format: outputFormatFrom(flags, formatGiven, FORMATS) }, context, formatGiven);
   });
 }
 
@@ -111,9 +122,12 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
   if (flags.meta !== undefined && flags.crossLayer) {
     throw new UsageError('--meta cannot be used with --cross-layer', { hint: '--meta correlates per-network values with network x network distances; drop --cross-layer' });
   }
+  if (flags.aggregate !== undefined && flags.crossLayer) {
+    throw new UsageError('--aggregate cannot be used with --cross-layer', { hint: '--aggregate mean averages network x network matrices over layers; drop --cross-layer' });
+  }
 
   const discovery = discoverActivations(inputs, { groupBy: flags.groupBy });
-  const plan = buildPairwisePlan(discovery, { crossLayer: flags.crossLayer, layers: flags.layers });
+  const plan = buildPairwisePlan(discovery, { crossLayer: flags.crossLayer, layers: flags.layers, groups: flags.groups });
   const meta = flags.meta === undefined ? undefined : loadMeta(flags.meta, context, quiet, flags.color);
   const matrixFolder = prepareMatrixOutput(flags, plan, methods, journalPath);
 
@@ -157,7 +171,11 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
     journal?.close();
   }
 
-  const analysed = analysePairwise(buildDistanceMatrices(plan, run.records, methods), { clusters: flags.clusters, meta });
+  const matrices = buildDistanceMatrices(plan, run.records, methods);
+  const analysed = analysePairwise(matrices, { clusters: flags.clusters, meta });
+  const mean = flags.aggregate === 'mean' ? buildMeanMatrix(matrices, methods) : undefined;
+  const aggregated = mean?.matrix ? analysePairwise([mean.matrix], { clusters: flags.clusters, meta }) : undefined;
+  const analysisWarnings = [...new Set([...analysed.warnings, ...(mean?.warnings ?? []), ...(aggregated?.warnings ?? [])])];
   const report: PairwiseReport = {
     schemaVersion: SCHEMA_VERSION,
     scopeKind: plan.scopeKind,
@@ -176,14 +194,17 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
       groupBy: flags.groupBy?.source ?? null,
       clusters: flags.clusters ?? null,
       meta: flags.meta ?? null,
+      groups: flags.groups ?? null,
+      aggregate: flags.aggregate ?? null,
     },
     discovery: { mode: discovery.mode, root: discovery.root, files: discovery.files.map((file) => ({ ...file })) },
     matrices: analysed.matrices,
+    ...(aggregated && mean?.matrix && { aggregate: { ...mean.matrix, ...aggregated.matrices[0] } }),
     records: run.records,
-    warnings: [...discovery.warnings, ...plan.warnings, ...analysed.warnings],
+    warnings: [...discovery.warnings, ...plan.warnings, ...analysisWarnings],
   };
-  printWarnings(analysed.warnings, context, quiet, flags.color);
-  printPairWarnings(run.records, context, quiet, flags.color);
+  printWarnings(analysisWarnings, context, quiet, flags.color);
+  printPairWarnings(plan, run.records, context, quiet, flags.color);
 
   if (matrixFolder !== undefined) {
     for (const matrix of report.matrices) {
@@ -206,16 +227,22 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
   reportSummary(run.records, run.resumed, run.stats.streamed, journalPath, context, quiet, flags.color);
 }
 
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
 /** `80 files, 20 networks, 4 layers, 760 pairs` (and what the matrices are). */
 export function describeRun(discovery: Discovery, plan: PairwisePlan): string {
   const networks = new Set(plan.matrices.flatMap((m) => (plan.scopeKind === 'layer' ? m.labels : [m.scope])));
   const layers = new Set(plan.matrices.flatMap((m) => (plan.scopeKind === 'layer' ? [m.scope] : m.labels)));
-  const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
   const counts =
     discovery.mode === 'tree'
       ? `${plural(plan.files.length, 'file')}, ${plural(networks.size, 'network')}, ${plural(layers.size, 'layer')}, ${plural(plan.tasks.length, 'pair')}`
       : `${plural(plan.files.length, 'file')}, ${plural(plan.tasks.length, 'pair')}`;
-  const matrices = plan.scopeKind === 'layer' ? plural(plan.matrices.length, 'matrix').replace('matrixs', 'matrices') : `${plan.matrices.length} layer x layer matrices`;
+  const matrices =
+    plan.scopeKind === 'layer'
+      ? `${plan.matrices.length} ${plan.matrices.length === 1 ? 'matrix' : 'matrices'}`
+      : `${plan.matrices.length} layer x layer ${plan.matrices.length === 1 ? 'matrix' : 'matrices'}`;
   return `${counts} (${matrices})`;
 }
 
@@ -257,13 +284,30 @@ function prepareMatrixOutput(flags: PairwiseFlags, plan: PairwisePlan, methods: 
   return flags.out;
 }
 
-/** Warnings of individual pairs: the first few distinct ones, then a count. */
-function printPairWarnings(records: readonly PairwiseRecord[], context: CliContext, quiet: boolean, color: boolean | undefined): void {
-  const distinct = [...new Set(records.flatMap((record) => (record.warnings ?? []).map((w) => `${record.scope}: ${record.a} vs ${record.b}: ${w}`)))];
-  if (distinct.length === 0) return;
-  const shown = distinct.slice(0, 5);
-  if (distinct.length > shown.length) shown.push(`... and ${distinct.length - shown.length} more pair warnings (see the pairs' warnings in --format json)`);
+/**
+ * Warnings of individual pairs. A warning about one file (constant neurons)
+ * comes once per file, however many pairs it is in; a warning about a pair
+ * comes with the pair's name, the first few distinct ones and then a count.
+ */
+function printPairWarnings(plan: PairwisePlan, records: readonly PairwiseRecord[], context: CliContext, quiet: boolean, color: boolean | undefined): void {
+  const pathOf = new Map<string, string>();
+  for (const matrix of plan.matrices) matrix.labels.forEach((label, i) => pathOf.set(`${matrix.scope}\u0000${label}`, matrix.fileIds[i]));
+  const aboutFiles = new Set<string>();
+  const aboutPairs = new Set<string>();
+  for (const record of records) {
+    const paths = [record.a, record.b].map((label) => pathOf.get(`${record.scope}\u0000${label}`) ?? label);
+    for (const warning of record.warnings ?? []) {
+      if (paths.some((path) => warning.includes(path))) aboutFiles.add(warning);
+      else aboutPairs.add(`${record.scope}: ${record.a} vs ${record.b}: ${warning}`);
+    }
+  }
+  const shown = [...capped([...aboutFiles], 10, 'files with warnings'), ...capped([...aboutPairs], 5, 'pair warnings')];
   printWarnings(shown, context, quiet, color);
+}
+
+function capped(lines: string[], limit: number, what: string): string[] {
+  if (lines.length <= limit) return lines;
+  return [...lines.slice(0, limit), `... and ${lines.length - limit} more ${what} (see the pairs' warnings in --format json)`];
 }
 
 /** Counts on stderr, the failed pairs with their errors, and exit code 5 when some failed. */
@@ -282,11 +326,22 @@ function reportSummary(
     const where = journalPath !== undefined ? ` (in ${journalPath})` : '';
     const resumedText = resumed > 0 ? `, ${resumed} from the earlier run` : '';
     const streamedText = streamed ? ', files streamed in row chunks' : '';
-    context.stderr.write(`pwcca: ${records.length} pairs: ${records.length - failed.length} ok, ${failed.length} failed${resumedText}${streamedText}${where}\n`);
+    context.stderr.write(`pwcca: ${plural(records.length, 'pair')}: ${records.length - failed.length} ok, ${failed.length} failed${resumedText}${streamedText}${where}\n`);
   }
   if (failed.length === 0) return;
-  const lines = failed.map((record) => ({ label: `${record.scope}: ${record.a} vs ${record.b}`, error: record.error! }));
-  printFailures(lines, 'failed pairs', context, color);
+  // One line per distinct failure: a bad file fails all its pairs with the same error.
+  const byError = new Map<string, PairwiseRecord[]>();
+  for (const record of failed) {
+    const key = `${record.error!.message}\u0000${record.error!.where ?? ''}`;
+    if (!byError.has(key)) byError.set(key, []);
+    byError.get(key)!.push(record);
+  }
+  const lines = [...byError.values()].map((group) => {
+    const [first] = group;
+    const pairs = group.length === 1 ? `${first.a} vs ${first.b}` : `${group.length} pairs`;
+    return { label: `${first.scope}: ${pairs}`, error: first.error! };
+  });
+  printFailures(lines, 'failures', context, color);
   const hint = failed[0].error!.hint;
   context.stderr.write(`${paint.hint('hint:')} ${hint ?? 'fix or remove the files named above'}; the other pairs are complete (exit code 5)\n`);
   context.exitCode = ExitCode.partial;
