@@ -64,13 +64,40 @@ export interface DirectionsReport {
 
 export interface DirectionsRunOptions {
   readonly count: number;
+  /** The early and late steps (`--directions-steps EARLY,LATE`); default: the first and the middle step. */
+  readonly steps?: readonly [number, number];
   readonly read?: ReadOptions;
   readonly epsilon?: number;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-/** The early and middle steps of a sorted step list: the first, and the one at index floor(S / 2). */
-export function directionSteps(steps: readonly number[]): { earlyStep: number; middleStep: number; later: number[] } {
+/**
+ * The early and middle steps of a sorted step list: `chosen` when given
+ * (both must be steps found, early before late, with a step after late),
+ * else the first and the one at index floor(S / 2).
+ *
+ * @throws UsageError when the steps do not allow it.
+ */
+export function directionSteps(steps: readonly number[], chosen?: readonly [number, number]): { earlyStep: number; middleStep: number; later: number[] } {
+  if (chosen !== undefined) {
+    const [early, late] = chosen;
+    const missing = chosen.filter((step) => !steps.includes(step));
+    if (missing.length > 0) {
+      throw new UsageError(`--directions-steps ${early},${late}: no checkpoint has step ${missing.join(' or ')}`, {
+        hint: `pass two of the steps found: ${steps.join(', ')}`,
+      });
+    }
+    if (early >= late) {
+      throw new UsageError(`--directions-steps ${early},${late}: the early step must come before the late one`, { hint: 'pass two different steps, the earlier one first' });
+    }
+    const later = steps.filter((step) => step > late);
+    if (later.length === 0) {
+      throw new UsageError(`--directions-steps ${early},${late}: no step after ${late} to track the directions at`, {
+        hint: 'pick a late step before the last checkpoint',
+      });
+    }
+    return { earlyStep: early, middleStep: late, later };
+  }
   if (steps.length < 3) {
     throw new UsageError(`--directions needs at least 3 steps (an early, a middle and a later one), found ${steps.length}`, {
       hint: 'save more checkpoints, or leave out --directions',
@@ -82,7 +109,7 @@ export function directionSteps(steps: readonly number[]): { earlyStep: number; m
 
 /** Tracks the stable and unstable directions of every run and layer. */
 export async function runDirections(set: CheckpointSet, options: DirectionsRunOptions): Promise<DirectionsReport> {
-  const { earlyStep, middleStep, later } = directionSteps(set.steps);
+  const { earlyStep, middleStep, later } = directionSteps(set.steps, options.steps);
   const index = new Map(set.files.map((file) => [`${file.run}\u0000${file.layer}\u0000${file.step}`, file]));
   const warnings: string[] = [];
   const tracks: DirectionTrack[] = [];

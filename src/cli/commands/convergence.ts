@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { ExitCode } from '../../errors.js';
+import { ExitCode, UsageError } from '../../errors.js';
 import { toConvergenceCsv } from '../../report/convergence-csv.js';
 import { toConvergenceJson } from '../../report/convergence-json.js';
 import { toConvergenceTable } from '../../report/convergence-table.js';
@@ -16,13 +16,15 @@ import {
 } from '../../run/convergence.js';
 import { describePlan, parseReference, planConvergence, taskKey, type ReferenceChoice } from '../../run/convergence-plan.js';
 import { openJournal, type Journal } from '../../run/journal.js';
-import { discoverCheckpoints } from '../../run/steps.js';
+import { discoverCheckpoints, parseStep } from '../../run/steps.js';
 import type { CliContext } from '../context.js';
 import {
   addMetricOptions,
   addOutputOptions,
   addReadOptions,
   addRunOptions,
+  checkSvccaFlags,
+  outputFormatFrom,
   journalPathFrom,
   parseList,
   parseMethodList,
@@ -48,13 +50,15 @@ interface ConvergenceFlags extends ReadFlags, MetricFlags, OutputFlags, RunFlags
   threshold: number;
   layers?: string[];
   directions?: number;
+  directionsSteps?: [number, number];
 }
 
 const EXAMPLES = `
 Inputs (detected from the folder depth):
   ROOT/<step>/<layer>.npy           one run
   ROOT/<run>/<step>/<layer>.npy     several runs: mean and std over runs
-  ROOT/[<run>/]<layer>/<step>.npy   with --by-layer
+  ROOT/<group>/<run>/<step>/<layer>.npy   groups of runs: curves per group
+  ROOT/[<run>/]<layer>/<step>.npy   with --by-layer (detected when the names tell)
   A step name contains an integer, the step (the last integer: step_00042 -> 42,
   epoch-3 -> 3, ckpt-1000 -> 1000); steps sort by it. Layers sort naturally,
   or in the order of --layers (their depth order).
@@ -77,7 +81,8 @@ export function registerConvergence(program: Command, context: CliContext): void
     .addOption(
       new Option('--method <list>', 'comma list of pwcca, cca, svcca, or all').argParser(parseMethodList).default(['pwcca', 'cca'], 'pwcca,cca'),
     )
-    .option('--by-layer', 'folders are layers and files are steps: ROOT/[<run>/]<layer>/<step>.npy')
+    .option('--by-layer', 'folders are layers and files are steps: ROOT/[<run>/]<layer>/<step>.npy (default: detected from the names when they tell)')
+    .option('--no-by-layer', 'folders are steps and files are layers: ROOT/[<run>/]<step>/<layer>.npy')
     .addOption(new Option('--reference <step>', 'step every checkpoint is compared with: last, first, or a step number').argParser(parseReference).default('last'))
     .addOption(
       new Option('--threshold <distance>', 'a layer has converged from the first step after which its distance stays at or below this')
@@ -89,14 +94,41 @@ export function registerConvergence(program: Command, context: CliContext): void
       new Option('--directions <k>', 'track the k most and k least correlated CCA directions between the first and the middle step').argParser(
         parsePositiveInteger('--directions'),
       ),
+    )
+    .addOption(
+      new Option('--directions-steps <early,late>', 'with --directions: the two steps whose CCA gives the directions (default: the first and the middle step)').argParser(
+        parseStepPair,
+      ),
     );
   addRunOptions(command, 'comparisons');
   addReadOptions(command);
   addMetricOptions(command);
   addOutputOptions(command, FORMATS, 'table');
   command.addHelpText('after', EXAMPLES).action(async (root: string, flags: ConvergenceFlags, self: Command) => {
-    await runConvergenceCommand(root, flags, context, self.getOptionValueSource('format') === 'cli');
+    if (root === '-') {
+      throw new UsageError('convergence reads a folder of checkpoints, not standard input', {
+        hint: 'pass the checkpoint folder: pwcca convergence ckpt/ (ckpt/<step>/<layer>.npy)',
+      });
+    }
+    checkSvccaFlags(flags.method.includes('svcca'), {
+      svdDims: flags.svdDims !== undefined,
+      svdVariance: self.getOptionValueSource('svdVariance') === 'cli',
+    });
+    if (flags.directionsSteps !== undefined && flags.directions === undefined) {
+      throw new UsageError('--directions-steps picks the steps of --directions, which was not given', { hint: 'add --directions K, or leave out --directions-steps' });
+    }
+    const formatGiven = self.getOptionValueSource('format') === 'cli';
+    await runConvergenceCommand(root, { ...flags, format: outputFormatFrom(flags, formatGiven, FORMATS) }, context, formatGiven);
   });
+}
+
+/** Parses `--directions-steps EARLY,LATE`: two steps (integers, or names containing one). */
+function parseStepPair(text: string): [number, number] {
+  const parts = parseList(text).map(parseStep);
+  if (parts.length !== 2 || parts.some((step) => step === null)) {
+    throw new UsageError(`--directions-steps takes two steps, EARLY,LATE, got '${text}'`, { hint: 'e.g. --directions-steps 0,5000' });
+  }
+  return parts as [number, number];
 }
 
 async function runConvergenceCommand(root: string, flags: ConvergenceFlags, context: CliContext, formatGiven: boolean): Promise<void> {
@@ -114,6 +146,7 @@ async function runConvergenceCommand(root: string, flags: ConvergenceFlags, cont
     reference: flags.reference,
     threshold: flags.threshold,
     directions: flags.directions,
+    directionsSteps: flags.directionsSteps,
     jobs: Math.max(1, Math.min(flags.jobs, plan.tasks.length)),
     maxMemoryBytes: flags.maxMemory,
     stream: flags.stream ?? 'auto',
@@ -187,7 +220,7 @@ function reportFailures(report: ConvergenceReport, journalPath: string | undefin
     const where = journalPath !== undefined ? ` (in ${journalPath})` : '';
     const resumedText = resumed > 0 ? `, ${resumed} from the earlier run` : '';
     const streamedText = streamed ? ', files streamed in row chunks' : '';
-    context.stderr.write(`pwcca: ${comparisons} comparisons: ${comparisons - failed} ok, ${failed} failed${resumedText}${streamedText}${where}\n`);
+    context.stderr.write(`pwcca: ${comparisons} comparison${comparisons === 1 ? '' : 's'}: ${comparisons - failed} ok, ${failed} failed${resumedText}${streamedText}${where}\n`);
   }
   const failures = new Map<string, NonNullable<ConvergenceReport['cells'][number]['error']>>();
   for (const cell of report.cells) if (cell.error) failures.set(taskKey(cell.run, cell.layer, cell.step), cell.error);
