@@ -13,7 +13,7 @@ const { kernelBackend } = await load('linalg/wasm.js');
 let compare;
 let route = 'runCompare';
 try {
-  const { runCompare } = await load('run/compare.js');
+  const { runCompare } = await load('studies/compare.js');
   compare = async () => {
     const report = await runCompare(a, b, { method: 'pwcca', stream });
     return { pwcca: report.comparison.pwcca.similarity, cca: report.comparison.cca.mean };

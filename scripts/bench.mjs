@@ -204,7 +204,7 @@ async function b2() {
   const count = 16;
   log(`B2: generating ${count} x 10000 x 512 float32 ...`);
   const files = networkFiles('b2-', count, 10000, 512);
-  const { defaultJobs } = await dist('run/executor.js');
+  const { defaultJobs } = await dist('engine/executor.js');
   const jobs = defaultJobs();
   log(`B2: pwcca pairwise (the CLI), ${jobs} worker threads ...`);
   // The real command, as a user runs it: discovery, one load and prepare per

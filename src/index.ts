@@ -4,7 +4,7 @@
  * convergence studies. The CLI is built on exactly these.
  */
 export { ExitCode, InputError, InternalError, NumericError, PwccaError, UsageError } from './errors.js';
-export { buildMatrix, type Matrix } from './types.js';
+export { buildMatrix, SCHEMA_VERSION, type Matrix, type MethodName, type ReadOptions } from './types.js';
 export { loadMatrix, type InputInfo, type LoadedMatrix } from './io/load.js';
 export {
   computeMoments,
@@ -23,12 +23,12 @@ export {
 } from './metrics/compare.js';
 export { meanCorrelation, thresholdedMean } from './metrics/cca.js';
 export { REFERENCE_EPSILON, type SvccaOptions, type SvccaResult } from './metrics/svcca.js';
-export { runCompare, SCHEMA_VERSION, type CompareReport, type CompareRunOptions } from './run/compare.js';
-export { runPairs, type PairOutcome, type PairTask, type RunPairsOptions, type SourceFile } from './run/runner.js';
-export { discoverActivations, type Discovery } from './run/discover.js';
-export { buildPairwisePlan, type PairwisePlan } from './run/pairwise-plan.js';
-export { runPairwise, type PairwiseRecord, type RunPairwiseOptions } from './run/pairwise.js';
-export { analysePairwise, buildDistanceMatrices } from './run/pairwise-result.js';
-export { discoverCheckpoints, type CheckpointSet } from './run/steps.js';
-export { planConvergence, type ConvergencePlan } from './run/convergence-plan.js';
-export { runConvergence, type ConvergenceReport, type ConvergenceRunOptions } from './run/convergence.js';
+export { runCompare, type CompareReport, type CompareRunOptions } from './studies/compare.js';
+export { runPairs, type PairOutcome, type PairTask, type RunPairsOptions, type SourceFile } from './engine/run-pairs.js';
+export { discoverActivations, type Discovery } from './studies/pairwise/discover.js';
+export { buildPairwisePlan, type PairwisePlan } from './studies/pairwise/plan.js';
+export { runPairwise, type PairwiseRecord, type RunPairwiseOptions } from './studies/pairwise/run.js';
+export { analysePairwise, buildDistanceMatrices } from './studies/pairwise/report.js';
+export { discoverCheckpoints, type CheckpointSet } from './studies/convergence/discover.js';
+export { planConvergence, type ConvergencePlan } from './studies/convergence/plan.js';
+export { runConvergence, type ConvergenceReport, type ConvergenceRunOptions } from './studies/convergence/run.js';

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runCompare, type CompareRunOptions } from '../src/run/compare.js';
+import { runCompare, type CompareRunOptions } from '../src/studies/compare.js';
 import { maxAbsDiff } from './metrics/helpers.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { PwccaVariant } from '../metrics/compare.js';
-import { METHOD_NAMES, type MethodName, type ReadOptions } from '../run/compare.js';
-import { defaultJobs } from '../run/executor.js';
+import { METHOD_NAMES, type MethodName, type ReadOptions } from '../types.js';
+import { defaultJobs } from '../engine/executor.js';
 
 /** Flags shared by every command that reads activation files. */
 export interface ReadFlags {

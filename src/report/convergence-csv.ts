@@ -1,4 +1,4 @@
-import type { ConvergenceReport } from '../run/convergence.js';
+import type { ConvergenceReport } from '../studies/convergence/run.js';
 import { csvLine } from './csv.js';
 
 /** Column order of `pwcca convergence --format csv`; stable, documented in the README. */

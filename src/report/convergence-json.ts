@@ -1,4 +1,4 @@
-import type { ConvergenceReport } from '../run/convergence.js';
+import type { ConvergenceReport } from '../studies/convergence/run.js';
 
 /**
  * The JSON document of `pwcca convergence` (schema version 1); the README

@@ -1,4 +1,4 @@
-import type { ConvergenceMethod, ConvergenceReport } from '../run/convergence.js';
+import type { ConvergenceMethod, ConvergenceReport } from '../studies/convergence/run.js';
 import { plainPaint, type Paint } from './table.js';
 
 const METHOD_NAMES: Record<ConvergenceMethod, string> = { pwcca: 'PWCCA', cca: 'CCA', svcca: 'SVCCA' };

@@ -1,4 +1,4 @@
-import type { CompareReport } from '../run/compare.js';
+import type { CompareReport } from '../studies/compare.js';
 
 /** Quotes a CSV field when it needs it (RFC 4180). */
 export function csvField(value: string | number | undefined | null): string {

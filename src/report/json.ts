@@ -1,4 +1,4 @@
-import type { CompareReport } from '../run/compare.js';
+import type { CompareReport } from '../studies/compare.js';
 
 /**
  * The JSON document of `pwcca compare` (schema version 1). Field names follow

@@ -1,5 +1,5 @@
-import type { PairwiseMethod, PairwiseRecord } from '../run/pairwise.js';
-import type { PairwiseMatrixResult, PairwiseReport } from '../run/pairwise-result.js';
+import type { PairwiseMethod, PairwiseRecord } from '../studies/pairwise/run.js';
+import type { PairwiseMatrixResult, PairwiseReport } from '../studies/pairwise/report.js';
 import { csvLine } from './csv.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { PairwiseMethod, PairwiseRecord } from '../run/pairwise.js';
-import type { PairwiseReport } from '../run/pairwise-result.js';
+import type { PairwiseMethod, PairwiseRecord } from '../studies/pairwise/run.js';
+import type { PairwiseReport } from '../studies/pairwise/report.js';
 
 /**
  * The JSON document of `pwcca pairwise` (schema version 1): options, one

@@ -1,5 +1,5 @@
-import type { PairwiseMethod } from '../run/pairwise.js';
-import type { PairwiseMatrixResult, PairwiseReport } from '../run/pairwise-result.js';
+import type { PairwiseMethod } from '../studies/pairwise/run.js';
+import type { PairwiseMatrixResult, PairwiseReport } from '../studies/pairwise/report.js';
 import { plainPaint, type Paint } from './table.js';
 
 const METHOD_NAMES: Record<PairwiseMethod, string> = { pwcca: 'PWCCA', cca: 'CCA', svcca: 'SVCCA' };

@@ -1,4 +1,4 @@
-import type { CompareReport, InputSummary } from '../run/compare.js';
+import type { CompareReport, InputSummary } from '../studies/compare.js';
 
 /** Text styling for terminal output; the CLI passes colours or plain identity functions. */
 export interface Paint {

@@ -3,7 +3,7 @@
  * PWCCA paper's Figure 3: are networks of one group closer to each other than
  * to networks of another?). Pure.
  */
-import { compareNatural } from '../run/natural-sort.js';
+import { compareNatural } from './natural-sort.js';
 
 /** Mean, standard deviation and number of the distances in one cell of the summary. */
 export interface DistanceSummary {

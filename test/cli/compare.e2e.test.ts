@@ -9,8 +9,11 @@ import { repositoryRoot, runPwcca } from '../helpers/cli.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildMatrix } from '../../src/types.js';
 import { randomMatrix } from '../helpers/random.js';
-import { npyBytes, temporaryFolder, writeMatrixNpy } from '../helpers/npy-file.js';
+import { npyBytes, writeMatrixNpy } from '../helpers/npy-file.js';
 import { correlatedPair } from '../metrics/helpers.js';
+import { useTemporaryFolders } from '../helpers/temp.js';
+
+const temporaryFolder = useTemporaryFolders();
 
 const root = repositoryRoot;
 const example = join(root, 'fixtures/oracle/small_f64');

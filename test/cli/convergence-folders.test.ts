@@ -6,10 +6,12 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useTemporaryFolders, writeDense, writeJunk, writeNpy } from '../helpers/activation-trees.js';
+import { writeDense, writeJunk, writeNpy } from '../helpers/activation-trees.js';
+import { useTemporaryFolders } from '../helpers/temp.js';
 import { compareBothOrders, convergenceCellsAgainstCompare, runMain, type ConvergenceDoc } from '../helpers/in-process.js';
 
-const temporary = useTemporaryFolders('pwcca-convergence-folders-');
+const temporaryFolder = useTemporaryFolders();
+const temporary = () => temporaryFolder('pwcca-convergence-folders-');
 const TIMEOUT = 120_000;
 const STEPS = [0, 100, 200, 300];
 

@@ -6,9 +6,12 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectSameCsv, repositoryRoot, runPwcca } from '../helpers/cli.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { temporaryFolder, writeMatrixNpy } from '../helpers/npy-file.js';
+import { writeMatrixNpy } from '../helpers/npy-file.js';
 import { randomMatrix } from '../helpers/random.js';
-import { writeRun } from '../run/convergence-helpers.js';
+import { writeRun } from '../studies/convergence/helpers.js';
+import { useTemporaryFolders } from '../helpers/temp.js';
+
+const temporaryFolder = useTemporaryFolders();
 
 const root = repositoryRoot;
 const fixture = join(root, 'fixtures/convergence');

@@ -6,10 +6,12 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useTemporaryFolders, writeConv, writeDense, writeSequence } from '../helpers/activation-trees.js';
+import { writeConv, writeDense, writeSequence } from '../helpers/activation-trees.js';
+import { useTemporaryFolders } from '../helpers/temp.js';
 import { convergenceCellsAgainstCompare, pairwiseCellsAgainstCompare, runMain, type ConvergenceDoc, type PairwiseDoc } from '../helpers/in-process.js';
 
-const temporary = useTemporaryFolders('pwcca-layouts-');
+const temporaryFolder = useTemporaryFolders();
+const temporary = () => temporaryFolder('pwcca-layouts-');
 const TIMEOUT = 120_000;
 
 /** ROOT/s{i}/conv1.npy (N,C,H,W) and ROOT/s{i}/fc1.npy (N, D); network i has i dead units per layer. */

@@ -7,10 +7,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useTemporaryFolders, writeDense } from '../helpers/activation-trees.js';
+import { writeDense } from '../helpers/activation-trees.js';
+import { useTemporaryFolders } from '../helpers/temp.js';
 import { runMain } from '../helpers/in-process.js';
 
-const temporary = useTemporaryFolders('pwcca-output-flags-');
+const temporaryFolder = useTemporaryFolders();
+const temporary = () => temporaryFolder('pwcca-output-flags-');
 const TIMEOUT = 120_000;
 
 function writeTwoNetworks(root: string, layers: readonly string[] = ['fc1']): string {

@@ -6,10 +6,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useTemporaryFolders, writeDense, writeJunk } from '../helpers/activation-trees.js';
+import { writeDense, writeJunk } from '../helpers/activation-trees.js';
+import { useTemporaryFolders } from '../helpers/temp.js';
 import { pairwiseCellsAgainstCompare, runMain, type PairwiseDoc } from '../helpers/in-process.js';
 
-const temporary = useTemporaryFolders('pwcca-pairwise-folders-');
+const temporaryFolder = useTemporaryFolders();
+const temporary = () => temporaryFolder('pwcca-pairwise-folders-');
 const TIMEOUT = 120_000;
 
 /** ROOT/<network>/<layer>.npy, network i with 6 + i neurons, one of them dead (no two networks tie in rank). */

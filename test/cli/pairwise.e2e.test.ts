@@ -4,12 +4,14 @@
  * is killed and resumed.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectSameCsv, pwccaBin, repositoryRoot, runPwcca } from '../helpers/cli.js';
-import { writeTree } from '../run/pairwise-npy.js';
+import { writeTree } from '../studies/pairwise/helpers.js';
+import { useTemporaryFolders } from '../helpers/temp.js';
+
+const temporaryFolder = useTemporaryFolders();
 
 const root = repositoryRoot;
 const bin = pwccaBin;
@@ -18,7 +20,7 @@ const runs = join(root, 'fixtures/pairwise/runs');
 const pwcca = runPwcca;
 
 function temporary(): string {
-  return mkdtempSync(join(tmpdir(), 'pwcca-pairwise-e2e-'));
+  return temporaryFolder('pwcca-pairwise-e2e-');
 }
 
 describe('pwcca pairwise (binary)', () => {

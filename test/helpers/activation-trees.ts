@@ -5,28 +5,10 @@
  * Files of one layer share a latent signal, so their similarities are
  * meaningful numbers rather than noise.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { afterEach } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { npyBytes } from './npy-file.js';
 import { seededNormal } from './random.js';
-
-/**
- * A temporary-folder factory for one test file: every folder it makes is
- * removed after each test.
- */
-export function useTemporaryFolders(prefix = 'pwcca-folders-'): () => string {
-  const made: string[] = [];
-  afterEach(() => {
-    for (const folder of made.splice(0)) rmSync(folder, { recursive: true, force: true });
-  });
-  return () => {
-    const folder = mkdtempSync(join(tmpdir(), prefix));
-    made.push(folder);
-    return folder;
-  };
-}
 
 /** Writes a C-ordered float64 .npy file (creating its folders) and returns its path. */
 export function writeNpy(path: string, shape: readonly number[], data: ArrayLike<number>): string {

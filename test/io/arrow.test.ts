@@ -14,6 +14,7 @@ import {
 } from 'apache-arrow';
 import { parseArrow } from '../../src/io/arrow.js';
 import { buildListTable, withMetadata } from './arrow-helpers.js';
+import { expectClose } from '../helpers/expect-close.js';
 import { inputErrorOf } from '../helpers/errors.js';
 
 
@@ -115,17 +116,15 @@ describe('parseArrow, one FixedSizeList column', () => {
     expect(inputErrorOf(() => parseArrow(tableToIPC(table), 'l')).message).toMatch(/ambiguous Arrow table \(l\)/);
   });
 
-  it('converts 100k x 512 float32 in well under a second', () => {
-    const rows = 100_000;
+  it('converts a 20k x 512 float32 list column in four record batches, value for value', () => {
+    // Speed is measured by `npm run bench`, not here.
+    const rows = 20_000;
     const values = new Float32Array(rows * 512);
     for (let i = 0; i < values.length; i += 997) values[i] = i;
     const bytes = tableToIPC(buildListTable(values, 512, { batches: 4 }), 'file');
-    const started = performance.now();
     const array = parseArrow(bytes, 'big.arrow');
-    const elapsed = performance.now() - started;
     expect(array.shape).toEqual([rows, 512]);
-    expect(array.data[997 * 1000]).toBe(997 * 1000);
-    expect(elapsed).toBeLessThan(1000);
+    expectClose(array.data, values, 0, 'big.arrow');
   });
 });
 

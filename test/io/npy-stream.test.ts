@@ -4,8 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { loadNpyHeader, openNpyRows } from '../../src/io/npy-stream.js';
 import { computeMoments, crossCovariance } from '../../src/metrics/side.js';
-import { createExecutor, InlineExecutor, type Executor } from '../../src/run/executor.js';
-import { streamCentredProducts, streamColumnMeans } from '../../src/run/stream-moments.js';
+import { createExecutor, InlineExecutor, type Executor } from '../../src/engine/executor.js';
+import { streamCentredProducts, streamColumnMeans } from '../../src/engine/stream-moments.js';
 import { buildMatrix } from '../../src/types.js';
 import { randomMatrix } from '../helpers/random.js';
 import { npyBytes, temporaryFolder, writeMatrixNpy } from '../helpers/npy-file.js';
@@ -190,7 +190,7 @@ describe('streamed moments', () => {
 describe('runCompare on the streamed route', () => {
   // Imported here so the reader tests above do not depend on the in-memory loader.
   const runCompare = async (a: string, b: string, stream: boolean) =>
-    (await import('../../src/run/compare.js')).runCompare(a, b, { method: 'all', stream });
+    (await import('../../src/studies/compare.js')).runCompare(a, b, { method: 'all', stream });
 
   for (const [seed, offset] of [[11, 0], [12, 1000]] as const) {
     it(`gives the in-memory results to 1e-12 (seed ${seed}, +${offset} on b, float32 and float64 files)`, async () => {
@@ -218,7 +218,7 @@ describe('runCompare on the streamed route', () => {
     const y = buildMatrix(rows, 300, noise.data.map((v, i) => v + 0.5 * x.data[Math.floor(i / 300) * 512 + (i % 300)] + 1000));
     const a = writeMatrixNpy(folder, 'big-a.npy', x, '<f4');
     const b = writeMatrixNpy(folder, 'big-b.npy', y, '<f4');
-    const { runCompare: run } = await import('../../src/run/compare.js');
+    const { runCompare: run } = await import('../../src/studies/compare.js');
     const rowsRead: number[] = [];
     const one = await run(a, b, { method: 'all', stream: true, jobs: 1, onRowsRead: (read, total) => rowsRead.push(read / total) });
     expect(rowsRead.at(-1)).toBe(1);

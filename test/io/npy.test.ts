@@ -221,16 +221,14 @@ describe('parseNpy rejections', () => {
     expect(inputErrorOf(() => parseNpy(bytes, 'a.npy')).message).toMatch(/longer than its header says.*= 32 bytes, file has 40/);
   });
 
-  it('rejects a huge malicious shape fast, without allocating', () => {
+  it('rejects a huge malicious shape before allocating', () => {
     const text = "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000, 1000000000000), }";
     const bytes = buildNpy([1, 1], 'f8', [0], { header: text });
-    const started = performance.now();
     expect(inputErrorOf(() => parseNpy(bytes, 'a.npy')).message).toMatch(/header says 1000000000000x1000000000000 float64 = 8e\+24 bytes, file has 8/);
     // Even when the file size matches (as a huge sparse file could), the element limit refuses it.
     const header = parseNpyHeader(bytes, 'a.npy');
     const huge = { ...header, shape: [2 ** 20, 2 ** 12], byteLength: 2 ** 32 * 8 };
     const error = inputErrorOf(() => checkNpyHeader(huge, huge.dataOffset + huge.byteLength, 'a.npy'));
     expect(error.message).toMatch(new RegExp(`array too large \\(a\\.npy\\): .* the limit is ${MAX_ELEMENTS}`));
-    expect(performance.now() - started).toBeLessThan(100);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CONVERGENCE_CSV_COLUMNS, toConvergenceCsv } from '../../src/report/convergence-csv.js';
 import { buildConvergenceJson, toConvergenceJson } from '../../src/report/convergence-json.js';
 import { toConvergenceTable } from '../../src/report/convergence-table.js';
-import type { ConvergenceCell, ConvergenceReport } from '../../src/run/convergence.js';
+import type { ConvergenceCell, ConvergenceReport } from '../../src/studies/convergence/run.js';
 
 /** A hand-built report: one run, two layers, three steps, PWCCA and CCA, one failed comparison. */
 function sampleReport(): ConvergenceReport {

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { matrixCsvFileName, toMatrixCsv, toPairwiseCsv } from '../../src/report/pairwise-csv.js';
 import { buildPairwiseJson } from '../../src/report/pairwise-json.js';
 import { toPairwiseTable } from '../../src/report/pairwise-table.js';
-import type { PairwiseRecord } from '../../src/run/pairwise.js';
-import { analysePairwise, type PairwiseReport } from '../../src/run/pairwise-result.js';
+import type { PairwiseRecord } from '../../src/studies/pairwise/run.js';
+import { analysePairwise, type PairwiseReport } from '../../src/studies/pairwise/report.js';
 
 const records: PairwiseRecord[] = [
   {

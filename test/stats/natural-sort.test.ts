@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareNatural, sortNatural } from '../../src/run/natural-sort.js';
+import { compareNatural, sortNatural } from '../../src/stats/natural-sort.js';
 
 describe('natural sort', () => {
   it('orders numbers by value: integers, decimals and exponents', () => {

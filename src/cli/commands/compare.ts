@@ -2,8 +2,8 @@ import { Option, type Command } from 'commander';
 import { toCompareCsv } from '../../report/csv.js';
 import { buildCompareJson, toCompareJson } from '../../report/json.js';
 import { toCompareTable } from '../../report/table.js';
-import { COMPARE_METHODS, runCompare, type CompareMethod } from '../../run/compare.js';
-import { defaultJobs } from '../../run/executor.js';
+import { COMPARE_METHODS, runCompare, type CompareMethod } from '../../studies/compare.js';
+import { defaultJobs } from '../../engine/executor.js';
 import type { CliContext } from '../context.js';
 import {
   addMetricOptions,

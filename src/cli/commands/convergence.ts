@@ -3,7 +3,7 @@ import { ExitCode, UsageError } from '../../errors.js';
 import { toConvergenceCsv } from '../../report/convergence-csv.js';
 import { toConvergenceJson } from '../../report/convergence-json.js';
 import { toConvergenceTable } from '../../report/convergence-table.js';
-import { SCHEMA_VERSION } from '../../run/compare.js';
+import { SCHEMA_VERSION } from '../../types.js';
 import {
   DEFAULT_THRESHOLD,
   cellRecord,
@@ -13,10 +13,10 @@ import {
   type ConvergenceMethod,
   type ConvergenceReport,
   type ConvergenceRunOptions,
-} from '../../run/convergence.js';
-import { describePlan, parseReference, planConvergence, taskKey, type ReferenceChoice } from '../../run/convergence-plan.js';
-import { openJournal, type Journal } from '../../run/journal.js';
-import { discoverCheckpoints, parseStep } from '../../run/steps.js';
+} from '../../studies/convergence/run.js';
+import { describePlan, parseReference, planConvergence, taskKey, type ReferenceChoice } from '../../studies/convergence/plan.js';
+import { openJournal, type Journal } from '../../engine/journal.js';
+import { discoverCheckpoints, parseStep } from '../../studies/convergence/discover.js';
 import type { CliContext } from '../context.js';
 import {
   addMetricOptions,
@@ -138,7 +138,7 @@ async function runConvergenceCommand(root: string, flags: ConvergenceFlags, cont
   const plan = planConvergence(set, { reference: flags.reference });
   const options: ConvergenceRunOptions = {
     root: root.replace(/[\\/]+$/, '') || root,
-    read: readOptionsFrom(flags, context.stdin),
+    ...readOptionsFrom(flags, context.stdin),
     methods: flags.method,
     variant: flags.variant,
     epsilon: flags.epsilon,
@@ -147,7 +147,7 @@ async function runConvergenceCommand(root: string, flags: ConvergenceFlags, cont
     threshold: flags.threshold,
     directions: flags.directions,
     directionsSteps: flags.directionsSteps,
-    jobs: Math.max(1, Math.min(flags.jobs, plan.tasks.length)),
+    jobs: flags.jobs,
     maxMemoryBytes: flags.maxMemory,
     stream: flags.stream ?? 'auto',
   };

@@ -5,9 +5,9 @@ import { UsageError, ExitCode, InputError } from '../../errors.js';
 import { matrixCsvFileName, toMatrixCsv, toPairwiseCsv } from '../../report/pairwise-csv.js';
 import { toPairwiseJson } from '../../report/pairwise-json.js';
 import { toPairwiseTable } from '../../report/pairwise-table.js';
-import { SCHEMA_VERSION } from '../../run/compare.js';
-import { discoverActivations, type Discovery } from '../../run/discover.js';
-import { openJournal, type Journal } from '../../run/journal.js';
+import { SCHEMA_VERSION } from '../../types.js';
+import { discoverActivations, type Discovery } from '../../studies/pairwise/discover.js';
+import { openJournal, type Journal } from '../../engine/journal.js';
 import {
   buildPairwiseIdentity,
   fromJournalRecords,
@@ -15,9 +15,9 @@ import {
   toJournalRecord,
   type PairwiseMethod,
   type PairwiseRecord,
-} from '../../run/pairwise.js';
-import { buildPairwisePlan, type PairwisePlan } from '../../run/pairwise-plan.js';
-import { analysePairwise, buildDistanceMatrices, buildMeanMatrix, type PairwiseReport } from '../../run/pairwise-result.js';
+} from '../../studies/pairwise/run.js';
+import { buildPairwisePlan, type PairwisePlan } from '../../studies/pairwise/plan.js';
+import { analysePairwise, buildDistanceMatrices, buildMeanMatrix, type PairwiseReport } from '../../studies/pairwise/report.js';
 import { parseMetaCsv, type MetaTable } from '../../stats/meta-correlation.js';
 import type { CliContext } from '../context.js';
 import {
@@ -156,7 +156,7 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
   let run;
   try {
     run = await runPairwise(plan, {
-      read,
+      ...read,
       compare,
       jobs: flags.jobs,
       maxMemoryBytes: flags.maxMemory,

@@ -1,0 +1,127 @@
+/**
+ * The engine's vocabulary: the files and pairs a run is given, what each
+ * pair yields, the options every study's options extend, and the executor
+ * interface the routes run their heavy work on.
+ */
+import type { CompareOptions, PairComparison } from '../metrics/compare.js';
+import type { PreparedSide, SideMoments } from '../metrics/side.js';
+import type { InputInfo } from '../io/load.js';
+import type { Matrix, ReadOptions } from '../types.js';
+
+/** One activation file taking part in a run. */
+export interface SourceFile {
+  /** Unique key of the file within the run. */
+  readonly id: string;
+  readonly path: string;
+}
+
+/** One comparison to run: two files by id, with the caller's own key. */
+export interface PairTask {
+  readonly key: string;
+  readonly a: string;
+  readonly b: string;
+}
+
+/** Why a pair has no result: the error of a file it needs, or of the comparison itself. */
+export interface PairFailure {
+  readonly kind: string;
+  readonly message: string;
+  readonly hint?: string;
+  readonly where?: string;
+  readonly exitCode: number;
+}
+
+/**
+ * What one pair yielded: its comparison, or its failure record. `cause` is
+ * the error itself (not written to journals), for callers that rethrow it,
+ * such as `compare`.
+ */
+export type PairOutcome =
+  | { readonly task: PairTask; readonly comparison: PairComparison; readonly error?: undefined; readonly cause?: undefined }
+  | { readonly task: PairTask; readonly comparison?: undefined; readonly error: PairFailure; readonly cause: unknown };
+
+/**
+ * Options every study takes: how files are read, how many threads, how much
+ * memory, whether to stream, and progress. Each study's options extend this.
+ */
+export interface EngineOptions extends ReadOptions {
+  /** Threads; 1 runs on the calling thread. Default: 1. */
+  readonly jobs?: number;
+  /**
+   * Soft cap on the memory held by loaded matrices and prepared sides
+   * (bytes); on the streamed route, on the sums of one pass (default: half
+   * the machine's memory).
+   */
+  readonly maxMemoryBytes?: number;
+  /**
+   * Read the files in row chunks instead of loading them: `true` when every
+   * file is a 2-D C-ordered .npy file, `auto` (default) when one of them is
+   * also 1 GiB or more, `false` never. The results equal the in-memory
+   * route's to rounding.
+   */
+  readonly stream?: boolean | 'auto';
+  /** On the streamed route, called as rows are read: rows read so far over all passes, and the total. */
+  readonly onRowsRead?: (read: number, total: number) => void;
+  /** Called after each pair with the number done so far and the total. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** Options of {@link runPairs}. */
+export interface RunPairsOptions extends EngineOptions {
+  /** Options of every comparison (which PWCCA variant, SVCCA or not, ...). */
+  readonly compare?: Omit<CompareOptions, 'labels'>;
+  /** Called as each pair finishes, in completion order (e.g. to append it to a file). */
+  readonly onOutcome?: (outcome: PairOutcome) => void | Promise<void>;
+  /** Pluggable for tests; by default created from `jobs` and closed at the end. */
+  readonly executor?: Executor;
+}
+
+/** What a run did, for reports and tests (e.g. that each file was prepared once). */
+export interface RunStats {
+  readonly loads: number;
+  readonly prepares: number;
+  readonly evictions: number;
+  /** Whether the files were streamed in row chunks rather than loaded (see EngineOptions.stream). */
+  readonly streamed: boolean;
+  /** Input description of every file that loaded, by id. */
+  readonly inputs: ReadonlyMap<string, InputInfo & { rank: number }>;
+}
+
+/** Rows and column means of one file (pass one of a streamed file). */
+export interface StreamedMeans {
+  readonly n: number;
+  readonly mean: Float64Array;
+}
+
+/**
+ * Where the heavy work of a run happens: preparing a side (covariance +
+ * eigendecomposition) and comparing two prepared sides (cross-covariance +
+ * CCA). The inline executor runs on the calling thread; the worker executor
+ * spreads the work over threads that share the matrices' memory.
+ */
+export interface Executor {
+  prepare(matrix: Matrix): Promise<PreparedSide>;
+  compare(x: Matrix, px: PreparedSide, y: Matrix, py: PreparedSide, options: CompareOptions): Promise<PairComparison>;
+  /** Prepares a side from moments summed elsewhere (streamed files). */
+  prepareMoments(moments: SideMoments): Promise<PreparedSide>;
+  /** Compares two prepared sides whose cross-covariance is already known (streamed files). */
+  compareMoments(px: PreparedSide, py: PreparedSide, crossCovariance: Float64Array, options: CompareOptions): Promise<PairComparison>;
+  /** sum over rows [start, end) of (x_r - meanX)(y_r - meanY)^T: one share of a cross-covariance. */
+  crossProduct(x: Matrix, meanX: Float64Array, y: Matrix, meanY: Float64Array, start: number, end: number): Promise<Float64Array>;
+  /**
+   * Adds the centred products of one chunk of rows into `into`: X^T X when
+   * `y` is null, else X^T Y. For a worker executor `into` and the chunks
+   * must live in shared memory ({@link Executor.allocate}); the caller runs
+   * one accumulation per `into` at a time.
+   */
+  accumulate(x: Matrix, meanX: Float64Array, y: Matrix | null, meanY: Float64Array | null, into: Float64Array): Promise<void>;
+  /** Pass one of a streamed file (column means, every value checked), on a thread of this executor: files are read in parallel. */
+  columnMeans(path: string): Promise<StreamedMeans>;
+  /** A zeroed array that this executor's threads can fill and the caller read (shared memory for workers). */
+  allocate(length: number): Float64Array;
+  /** Makes a matrix cheap to hand to this executor (shared memory for workers). */
+  adopt(matrix: Matrix): Matrix;
+  /** Likewise for a prepared side's big arrays. */
+  adoptSide(side: PreparedSide): PreparedSide;
+  close(): Promise<void>;
+}
