@@ -60,11 +60,12 @@ describe('pwcca compare (binary)', () => {
     expect(Array.isArray(doc.warnings)).toBe(true);
   });
 
-  it('--quiet prints only the distance, equal to the JSON value', () => {
-    const quiet = pwcca(['compare', a, b, '--quiet']);
+  it('--format distance prints only the distance, equal to the JSON value; --quiet changes nothing on stdout', () => {
+    const bare = pwcca(['compare', a, b, '--format', 'distance']);
     const json = JSON.parse(pwcca(['compare', a, b, '--format', 'json']).stdout);
-    expect(quiet.code).toBe(0);
-    expect(quiet.stdout).toBe(`${json.distance}\n`);
+    expect(bare.code).toBe(0);
+    expect(bare.stdout).toBe(`${json.distance}\n`);
+    expect(pwcca(['compare', a, b, '--quiet']).stdout).toBe(pwcca(['compare', a, b]).stdout);
   });
 
   it('--format csv prints a header and one row', () => {
@@ -97,8 +98,8 @@ describe('pwcca compare (binary)', () => {
   });
 
   it('reads standard input for -', () => {
-    const fromFile = pwcca(['compare', a, b, '--quiet']);
-    const fromStdin = pwcca(['compare', '-', b, '--quiet'], readFileSync(a));
+    const fromFile = pwcca(['compare', a, b, '--format', 'distance']);
+    const fromStdin = pwcca(['compare', '-', b, '--format', 'distance'], readFileSync(a));
     expect(fromStdin.code).toBe(0);
     expect(fromStdin.stdout).toBe(fromFile.stdout);
   });

@@ -60,7 +60,8 @@ Inputs:
   ROOT/<network>/<layer>.npy          one network x network matrix per layer (layer = file stem)
   ROOT/<group>/<network>/<layer>.npy  the same; the first folder is the network's group
   ROOT/<file>.npy, or a list of files one matrix over all files (layer "all")
-  Files: .npy, .arrow, .feather, .arrows. Labels sort naturally (s2 before s10).
+  Files: .npy, .arrow, .feather, .arrows. Networks sort by group, then naturally
+  (s2 before s10, lr-0.01 before lr-0.1); a list of files keeps its order.
 
 Examples:
   pwcca pairwise runs/                                 matrices as tables
@@ -71,6 +72,9 @@ Examples:
   pwcca pairwise runs/ --cross-layer                   layer x layer within each network
   pwcca pairwise runs/ --layers fc1,fc2 --method pwcca,cca --jobs 2
   pwcca pairwise runs/ --clusters 5 --meta runs/meta.csv
+  pwcca pairwise runs/ --groups mlp,cnn --aggregate mean   two groups, and the matrix averaged over layers
+  pwcca pairwise cnn/ --layout nchw                    4-D conv maps NCHW, 2-D fc layers as they are
+  pwcca pairwise runs/ --out pairs.csv                 the format follows the extension (.csv, .json)
   pwcca pairwise runs/ --out pairs.ndjson --resume     keep every finished pair; continue after Ctrl-C`;
 
 
