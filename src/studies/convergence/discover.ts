@@ -201,26 +201,32 @@ function isStepName(name: string): boolean {
 }
 
 /**
- * Which of the last two levels holds the steps, from their names: the level
- * whose every name has an integer when the other's do not all have one, or,
- * when both do (`fc1/step_0000`), the level whose names are plainly steps
- * (step words and integers). Never guesses otherwise: a layer read as a step
- * would give a wrong table with exit 0.
+ * Which of the last two levels holds the steps, from their names. Reading
+ * the folders as steps can only go wrong silently when every folder name has
+ * an integer (otherwise a folder without one stops the run), so then the
+ * names must say it: files without any integer cannot be steps; else the
+ * folders must be plainly steps (integers and step words such as `step`,
+ * `epoch`, `ckpt`), or the files must be while the folders are not (`fc1/`
+ * folders of `step_0000.npy` files are layers). Files read as steps are held
+ * to the same test. Anything else is an error, never a guess: a layer read as
+ * a step would give a wrong table with exit 0.
  *
  * @returns true when the folders are layers and the files steps.
  * @throws UsageError when the names do not tell.
  */
 export function detectByLayer(folderNames: readonly string[], fileNames: readonly string[], root: string): boolean {
-  const allHaveIntegers = (names: readonly string[]) => names.every((name) => /\d/.test(name));
+  const numbered = (name: string) => /\d/.test(name);
   const folders = [...new Set(folderNames)];
   const files = [...new Set(fileNames)];
-  const foldersNumbered = allHaveIntegers(folders);
-  const filesNumbered = allHaveIntegers(files);
-  if (foldersNumbered !== filesNumbered) return filesNumbered;
-  if (!foldersNumbered) return false; // neither level can be the steps: the usual layout, which names the folder without a step
   const foldersAreSteps = folders.every(isStepName);
   const filesAreSteps = files.every(isStepName);
-  if (foldersAreSteps !== filesAreSteps) return filesAreSteps;
+  if (!folders.every(numbered)) {
+    // Read as steps, a folder without an integer is an error that names it: safe, unless the files are plainly steps.
+    return files.every(numbered) && filesAreSteps;
+  }
+  if (!files.some(numbered)) return false;
+  if (foldersAreSteps && !filesAreSteps) return false;
+  if (filesAreSteps && !foldersAreSteps) return true;
   const sample = (names: readonly string[]) => `${sortNatural(names).slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''}`;
   throw new UsageError(
     `cannot tell steps from layers under ${root}: both the folder names (${sample(folders)}) and the file names (${sample(files)}) contain integers`,
