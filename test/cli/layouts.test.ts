@@ -87,6 +87,19 @@ describe('one --layout for a tree of mixed ranks', () => {
     expect(await convergenceCellsAgainstCompare(doc, pathOf, 200, ['--layout', 'nchw'])).toEqual([]);
   }, TIMEOUT);
 
+  it('2-D files still stream under a layout for other ranks, with the same cells', async () => {
+    const root = temporary();
+    for (let i = 0; i < 3; i++) writeDense(join(root, `s${i}`, 'fc1.npy'), 40, 7, { layerSeed: 12, seed: 200 + i, dead: i });
+    const streamed = await runMain(['pairwise', root, '--layout', 'nchw', '--stream', '--format', 'csv', '--jobs', '1']);
+    const loaded = await runMain(['pairwise', root, '--layout', 'nchw', '--no-stream', '--format', 'csv', '--jobs', '1']);
+    expect(streamed.code).toBe(0);
+    expect(streamed.stderr).toMatch(/files streamed in row chunks/);
+    const numbers = (csv: string) => csv.split(/[,\n]/).filter((cell) => /^0\.\d+$/.test(cell)).map(Number);
+    const [a, b] = [numbers(streamed.stdout), numbers(loaded.stdout)];
+    expect(a).toHaveLength(b.length);
+    expect(a.map((value, i) => Math.abs(value - b[i]) < 1e-12)).not.toContain(false);
+  }, TIMEOUT);
+
   it('compare: a 2-D pair under --layout nchw is compared as (datapoints, neurons)', async () => {
     const root = writeCnnTree(temporary(), 2);
     const [a, b] = [join(root, 's0', 'fc1.npy'), join(root, 's1', 'fc1.npy')];
