@@ -1,6 +1,7 @@
 import { Chalk } from 'chalk';
 import { writeFile } from 'node:fs/promises';
 import { InputError } from '../errors.js';
+import { locationSuffix } from '../report/location.js';
 import { plainPaint, type Paint } from '../report/table.js';
 import type { CliContext } from './context.js';
 
@@ -73,8 +74,7 @@ export interface FailureLine {
 export function printFailures(failures: readonly FailureLine[], more: string, context: CliContext, color?: boolean): void {
   const paint = buildMessagePaint(context, color);
   for (const { label, error } of failures.slice(0, 10)) {
-    const where = error.where && !error.message.includes(error.where) ? ` (${error.where})` : '';
-    context.stderr.write(`${paint.error('pwcca: failed:')} ${label}: ${error.message}${where}\n`);
+    context.stderr.write(`${paint.error('pwcca: failed:')} ${label}: ${error.message}${locationSuffix(error.message, error.where)}\n`);
   }
   if (failures.length > 10) context.stderr.write(`pwcca: ... and ${failures.length - 10} more ${more}\n`);
 }

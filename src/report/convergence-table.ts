@@ -1,4 +1,5 @@
 import type { ConvergenceMethod, ConvergenceReport } from '../studies/convergence/run.js';
+import { locationSuffix } from './location.js';
 import { plainPaint, type Paint } from './table.js';
 
 const METHOD_NAMES: Record<ConvergenceMethod, string> = { pwcca: 'PWCCA', cca: 'CCA', svcca: 'SVCCA' };
@@ -102,7 +103,7 @@ export function toConvergenceTable(report: ConvergenceReport, options: { paint?:
   for (const cell of report.cells) {
     if (!cell.error) continue;
     const where = `${runs > 1 ? `run ${cell.run}, ` : ''}layer ${cell.layer}, step ${cell.step}`;
-    failures.set(where, `${cell.error.message}${cell.error.where && !cell.error.message.includes(cell.error.where) ? ` (${cell.error.where})` : ''}`);
+    failures.set(where, `${cell.error.message}${locationSuffix(cell.error.message, cell.error.where)}`);
   }
   if (failures.size > 0) {
     lines.push('', paint.bold(`${count(failures.size, 'comparison')} failed (* or "error" in the grid):`));

@@ -132,6 +132,23 @@ describe('convergence inputs and hints', () => {
   });
 });
 
+describe('failures', () => {
+  it('a checkpoint with a different number of datapoints: each failure line names each file once', async () => {
+    const root = temporary();
+    STEPS.forEach((step, s) => writeDense(join(root, `step_${step}`, 'fc1.npy'), s === 1 ? 50 : 60, 6, { layerSeed: 5, seed: 50 + s, dead: s }));
+    const run = await runMain(['convergence', root, '--jobs', '1']);
+    expect(run.code).toBe(5);
+    const lines = [...run.stderr.split('\n'), ...run.stdout.split('\n')].filter((line) => line.includes('datapoints'));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      for (const step of STEPS) {
+        const path = join(root, `step_${step}`, 'fc1.npy');
+        expect(line.split(path).length - 1, line).toBeLessThanOrEqual(1);
+      }
+    }
+  }, TIMEOUT);
+});
+
 describe('warnings', () => {
   it('dead neurons in every file: one warning per file, none for layers left out by --layers', async () => {
     const root = temporary();
