@@ -187,3 +187,22 @@ export function checkSvccaFlags(computesSvcca: boolean, given: { svdDims: boolea
     hint: `add ${methodFlag} (or all) to compute SVCCA, or leave out ${flag}`,
   });
 }
+
+/**
+ * Warnings for read flags given on the command line that changed nothing in
+ * this run: `--conv` or an axis `--layout` when every input was 2-D and read
+ * as (datapoints, neurons).
+ */
+export function unusedReadFlagWarnings(
+  inputs: ReadonlyArray<{ readonly reduction: string; readonly layout: string }>,
+  flags: ReadFlags,
+  given: { layout: boolean; conv: boolean },
+): string[] {
+  if (inputs.length === 0 || inputs.some((input) => input.reduction !== 'none')) return [];
+  const warnings: string[] = [];
+  if (given.conv) warnings.push(`--conv ${flags.conv} changed nothing: every input is 2-D (datapoints, neurons)`);
+  if (given.layout && flags.layout !== 'auto' && inputs.every((input) => input.layout === 'auto')) {
+    warnings.push(`--layout ${flags.layout} changed nothing: every input is 2-D and read as (datapoints, neurons)`);
+  }
+  return warnings;
+}

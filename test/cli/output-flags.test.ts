@@ -131,6 +131,21 @@ describe('flags that would do nothing', () => {
   }, TIMEOUT);
 });
 
+describe('read flags that change nothing', () => {
+  it('--conv and an axis --layout on 2-D files get a warning, the numbers stay', async () => {
+    const tree = writeTwoNetworks(temporary());
+    const [a, b] = [join(tree, 's0', 'fc1.npy'), join(tree, 's1', 'fc1.npy')];
+    const plain = await runMain(['compare', a, b, '--format', 'json']);
+    const flagged = await runMain(['compare', a, b, '--format', 'json', '--conv', 'mean', '--layout', 'nchw']);
+    expect(flagged.code).toBe(0);
+    expect(flagged.stderr).toMatch(/warning: --conv mean changed nothing/);
+    expect(flagged.stderr).toMatch(/warning: --layout nchw changed nothing/);
+    expect(JSON.parse(flagged.stdout).similarity).toBe(JSON.parse(plain.stdout).similarity);
+    const pairwise = await runMain(['pairwise', tree, '--conv', 'mean', '--jobs', '1']);
+    expect(pairwise.stderr).toMatch(/warning: --conv mean changed nothing/);
+  }, TIMEOUT);
+});
+
 describe('standard deviations', () => {
   it('are population standard deviations (ddof 0) wherever they are reported, as the README says', async () => {
     const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');

@@ -11,6 +11,7 @@ import {
   addReadOptions,
   checkSvccaFlags,
   outputFormatFrom,
+  unusedReadFlagWarnings,
   parsePositiveInteger,
   readOptionsFrom,
   svccaOptionsFrom,
@@ -89,7 +90,11 @@ export function registerCompare(program: Command, context: CliContext): void {
     } finally {
       progress.stop();
     }
-    printWarnings(report.comparison.warnings, context, flags.quiet === true, flags.color);
+    const unused = unusedReadFlagWarnings([report.inputs.a, report.inputs.b], flags, {
+      layout: self.getOptionValueSource('layout') === 'cli',
+      conv: self.getOptionValueSource('conv') === 'cli',
+    });
+    printWarnings([...unused, ...report.comparison.warnings], context, flags.quiet === true, flags.color);
     // --quiet silences stderr only: the data written is the same either way.
     let text: string;
     if (format === 'json') text = toCompareJson(report);

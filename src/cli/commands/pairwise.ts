@@ -27,6 +27,7 @@ import {
   addRunOptions,
   checkSvccaFlags,
   outputFormatFrom,
+  unusedReadFlagWarnings,
   journalPathFrom,
   parseList,
   parseMethodList,
@@ -115,11 +116,18 @@ export function registerPairwise(program: Command, context: CliContext): void {
       svdVariance: self.getOptionValueSource('svdVariance') === 'cli',
     });
     const formatGiven = self.getOptionValueSource('format') === 'cli';
-    await runPairwiseCommand(inputs, { ...flags, format: outputFormatFrom(flags, formatGiven, FORMATS) }, context, formatGiven);
+    const readFlagsGiven = { layout: self.getOptionValueSource('layout') === 'cli', conv: self.getOptionValueSource('conv') === 'cli' };
+    await runPairwiseCommand(inputs, { ...flags, format: outputFormatFrom(flags, formatGiven, FORMATS) }, context, formatGiven, readFlagsGiven);
   });
 }
 
-async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, context: CliContext, formatGiven: boolean): Promise<void> {
+async function runPairwiseCommand(
+  inputs: string[],
+  flags: PairwiseFlags,
+  context: CliContext,
+  formatGiven: boolean,
+  readFlagsGiven: { layout: boolean; conv: boolean },
+): Promise<void> {
   const quiet = flags.quiet === true;
   const methods = flags.method;
   const journalPath = journalPathFrom(flags, 'pairs.ndjson');
@@ -179,7 +187,10 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
   const analysed = analysePairwise(matrices, { clusters: flags.clusters, meta });
   const mean = flags.aggregate === 'mean' ? buildMeanMatrix(matrices, methods) : undefined;
   const aggregated = mean?.matrix ? analysePairwise([mean.matrix], { clusters: flags.clusters, meta }) : undefined;
-  const analysisWarnings = [...new Set([...analysed.warnings, ...(mean?.warnings ?? []), ...(aggregated?.warnings ?? [])])];
+  const analysisWarnings = [
+    ...unusedReadFlagWarnings([...run.stats.inputs.values()], flags, readFlagsGiven),
+    ...new Set([...analysed.warnings, ...(mean?.warnings ?? []), ...(aggregated?.warnings ?? [])]),
+  ];
   const report: PairwiseReport = {
     schemaVersion: SCHEMA_VERSION,
     scopeKind: plan.scopeKind,
