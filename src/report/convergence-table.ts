@@ -84,18 +84,21 @@ export function toConvergenceTable(report: ConvergenceReport, options: { paint?:
     lines.push(
       paint.bold(
         `Stable vs unstable directions (K = ${directions.requested}): CCA between steps ${directions.earlyStep} and ${directions.middleStep}; ` +
-          `mean correlation of each set with the layer at later steps${runs > 1 ? ` (mean over ${runs} runs)` : ''}`,
+          `mean correlation of each set with the layer at later steps${runs > 1 ? (report.groups.length > 0 ? ' (mean over each group\'s runs)' : ` (mean over ${runs} runs)`) : ''}`,
       ),
     );
     const width = 15;
-    lines.push(paint.bold(['layer'.padEnd(layerWidth), ...directions.steps.map((s) => `${s} stable/unst.`.padStart(width))].join('  ')));
-    for (const layer of report.layers) {
+    // With groups, one row per group and layer: the mean is over the group's runs.
+    const rows = groups.flatMap(({ group }) => report.layers.map((layer) => ({ group, layer, name: group !== undefined ? `${group}/${layer}` : layer })));
+    const nameWidth = Math.max(layerWidth, ...rows.map((row) => row.name.length));
+    lines.push(paint.bold(['layer'.padEnd(nameWidth), ...directions.steps.map((s) => `${s} stable/unst.`.padStart(width))].join('  ')));
+    for (const { group, layer, name } of rows) {
       const cells = directions.steps.map((step) => {
-        const point = directions.mean.find((p) => p.layer === layer && p.step === step);
+        const point = directions.mean.find((p) => p.layer === layer && p.step === step && p.group === group);
         if (!point || point.stable.mean === null) return '-'.padStart(width);
         return `${fixed(point.stable.mean, 3)} / ${fixed(point.unstable.mean, 3)}`.padStart(width);
       });
-      lines.push([layer.padEnd(layerWidth), ...cells].join('  '));
+      lines.push([name.padEnd(nameWidth), ...cells].join('  '));
     }
   }
 

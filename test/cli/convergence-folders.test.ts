@@ -214,6 +214,14 @@ describe('groups of runs: ROOT/<group>/<run>/<step>/<layer>', () => {
     expect(table.stdout).toMatch(/cnn.*mean ± std over 3 runs/);
     expect(table.stdout).toMatch(/mlp.*mean ± std over 2 runs/);
   }, TIMEOUT);
+
+  it('--directions with groups: the means are per group', async () => {
+    const root = writeGroups(temporary());
+    const { code, doc } = await convergenceJson([root, '--method', 'pwcca', '--directions', '1', '-q']);
+    expect(code).toBe(0);
+    const mean = doc!.directions.mean as Array<{ group: string; layer: string; stable: { runs: number } }>;
+    expect(mean.map((p) => `${p.group} ${p.layer} ${p.stable.runs}`)).toEqual(['cnn fc1 3', 'cnn fc2 3', 'mlp fc1 2', 'mlp fc2 2']);
+  }, TIMEOUT);
 });
 
 describe('--directions-steps', () => {

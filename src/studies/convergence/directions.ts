@@ -45,6 +45,8 @@ export interface DirectionTrack {
 
 /** Mean over runs of one layer's curves at one step. */
 export interface DirectionMeanPoint {
+  /** With groups of runs: the group the mean is over. */
+  readonly group?: string;
   readonly layer: string;
   readonly step: number;
   readonly stable: RunAggregate;
@@ -133,16 +135,21 @@ export async function runDirections(set: CheckpointSet, options: DirectionsRunOp
   if (failed.length > 0) warnings.push(`--directions: ${failed.length} layer(s) could not be tracked (their error is in the output)`);
 
   const mean: DirectionMeanPoint[] = [];
-  for (const layer of set.layers) {
-    const own = tracks.filter((track) => track.layer === layer && !track.error);
-    for (const step of later) {
-      const at = own.map((track) => track.points.find((p) => p.step === step));
-      mean.push({
-        layer,
-        step,
-        stable: aggregateRuns(at.map((p) => p?.stable ?? null)),
-        unstable: aggregateRuns(at.map((p) => p?.unstable ?? null)),
-      });
+  const groupOf = new Map(set.files.map((file) => [file.run, file.group]));
+  const groups: Array<string | undefined> = set.groups.length > 0 ? [...set.groups] : [undefined];
+  for (const group of groups) {
+    for (const layer of set.layers) {
+      const own = tracks.filter((track) => track.layer === layer && !track.error && (group === undefined || groupOf.get(track.run) === group));
+      for (const step of later) {
+        const at = own.map((track) => track.points.find((p) => p.step === step));
+        mean.push({
+          ...(group !== undefined && { group }),
+          layer,
+          step,
+          stable: aggregateRuns(at.map((p) => p?.stable ?? null)),
+          unstable: aggregateRuns(at.map((p) => p?.unstable ?? null)),
+        });
+      }
     }
   }
   return { requested: options.count, earlyStep, middleStep, steps: later, tracks, mean, warnings };
