@@ -110,27 +110,52 @@ interface Job {
   request: WorkerRequest;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
+  /** Times the job was started on a worker that then died. */
+  attempts: number;
+}
+
+/** Options of a {@link WorkerExecutor}. */
+export interface WorkerExecutorOptions {
+  /** The worker script (default: the built pair-worker.js); tests pass their own. */
+  readonly script?: string | URL;
+}
+
+/**
+ * Jobs that may run again after their worker died: every one but
+ * `accumulate`, which adds into shared memory and so cannot be repeated.
+ */
+function canRetry(request: WorkerRequest): boolean {
+  return request.type !== 'accumulate';
 }
 
 /**
  * A fixed pool of worker threads fed from one queue. Matrices and prepared
  * sides live in SharedArrayBuffers, so a job message carries views, not copies.
+ *
+ * A worker that dies (an uncaught error, an exit, running out of memory) is
+ * replaced, and the job it was running is run once more on another worker;
+ * if that one dies too, the job fails with an internal error, which a run of
+ * pairs records as that pair's failure. Queued jobs always end: when workers
+ * keep dying before finishing anything, the pool gives up and fails them.
  */
 export class WorkerExecutor implements Executor {
   private readonly idle: Worker[] = [];
   private readonly queue: Job[] = [];
-  private readonly running = new Map<number, { worker: Worker; job: Job }>();
+  private readonly running = new Map<Worker, Job>();
+  private readonly script: string;
   private nextId = 0;
+  private closed = false;
+  /** Workers that died since one last finished a job; past a bound, the pool stops replacing them. */
+  private deathsInARow = 0;
+  /** Set when the pool gave up replacing workers: every job then fails at once with it. */
+  private brokenReason: string | undefined;
+  private readonly size: number;
 
-  constructor(jobs: number) {
-    const script = fileURLToPath(new URL('../../dist/engine/pair-worker.js', import.meta.url));
-    for (let i = 0; i < jobs; i++) {
-      const worker = new Worker(script);
-      worker.on('message', (reply: WorkerReply) => this.finish(worker, reply));
-      worker.on('error', (error) => this.fail(worker, error));
-      worker.unref();
-      this.idle.push(worker);
-    }
+  constructor(jobs: number, options: WorkerExecutorOptions = {}) {
+    const script = options.script ?? new URL('../../dist/engine/pair-worker.js', import.meta.url);
+    this.script = typeof script === 'string' ? script : fileURLToPath(script);
+    this.size = Math.max(1, jobs);
+    for (let i = 0; i < this.size; i++) this.idle.push(this.spawn());
   }
 
   prepare(matrix: Matrix): Promise<PreparedSide> {
@@ -180,14 +205,33 @@ export class WorkerExecutor implements Executor {
   }
 
   async close(): Promise<void> {
-    const workers = [...this.idle, ...[...this.running.values()].map((entry) => entry.worker)];
+    this.closed = true;
+    const workers = [...this.idle, ...this.running.keys()];
     this.idle.length = 0;
+    this.running.clear();
+    for (const job of this.queue.splice(0)) job.reject(new InternalError('the worker pool was closed before this job ran'));
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
 
+  private spawn(): Worker {
+    const worker = new Worker(this.script);
+    let failure: unknown;
+    worker.on('message', (reply: WorkerReply) => this.finish(worker, reply));
+    worker.on('error', (error) => {
+      failure = error;
+    });
+    worker.on('exit', (code) => this.died(worker, failure, code));
+    worker.unref();
+    return worker;
+  }
+
   private submit(request: WorkerRequest): Promise<unknown> {
+    if (this.closed) return Promise.reject(new InternalError('the worker pool is closed'));
+    if (this.brokenReason !== undefined && this.idle.length === 0 && this.running.size === 0) {
+      return Promise.reject(new InternalError(this.brokenReason));
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ request, resolve, reject });
+      this.queue.push({ request, resolve, reject, attempts: 0 });
       this.dispatch();
     });
   }
@@ -196,7 +240,7 @@ export class WorkerExecutor implements Executor {
     while (this.idle.length > 0 && this.queue.length > 0) {
       const worker = this.idle.pop()!;
       const job = this.queue.shift()!;
-      this.running.set(job.request.id, { worker, job });
+      this.running.set(worker, job);
       // A busy worker keeps the process alive (an idle one must not): otherwise
       // Node exits while the main thread only waits for a reply.
       worker.ref();
@@ -205,23 +249,45 @@ export class WorkerExecutor implements Executor {
   }
 
   private finish(worker: Worker, reply: WorkerReply): void {
-    const entry = this.running.get(reply.id);
-    if (!entry) return;
-    this.running.delete(reply.id);
+    const job = this.running.get(worker);
+    if (!job || job.request.id !== reply.id) return;
+    this.running.delete(worker);
+    this.deathsInARow = 0;
     worker.unref();
     this.idle.push(worker);
-    if (reply.ok) entry.job.resolve(reply.value);
-    else entry.job.reject(reviveError(reply.error));
+    if (reply.ok) job.resolve(reply.value);
+    else job.reject(reviveError(reply.error));
     this.dispatch();
   }
 
-  private fail(worker: Worker, error: unknown): void {
-    for (const [id, entry] of this.running) {
-      if (entry.worker === worker) {
-        this.running.delete(id);
-        entry.job.reject(new InternalError(`a worker thread failed: ${(error as Error).message ?? error}`));
+  /** A worker ended: retry or fail its job, replace it, and never leave queued jobs waiting on no worker. */
+  private died(worker: Worker, failure: unknown, code: number): void {
+    if (this.closed) return;
+    const idleAt = this.idle.indexOf(worker);
+    if (idleAt >= 0) this.idle.splice(idleAt, 1);
+    const job = this.running.get(worker);
+    this.running.delete(worker);
+    const reason = failure instanceof Error ? failure.message : failure !== undefined ? String(failure) : `it exited with code ${code}`;
+    if (job) {
+      if (job.attempts < 1 && canRetry(job.request)) {
+        job.attempts++;
+        this.queue.unshift(job);
+      } else {
+        const again = job.attempts > 0 ? ' (twice: the job was retried once)' : '';
+        job.reject(new InternalError(`a worker thread stopped while running a ${job.request.type} job${again}: ${reason}`));
       }
     }
+    this.deathsInARow++;
+    if (this.deathsInARow <= 2 * this.size + 2) {
+      this.idle.push(this.spawn());
+    } else {
+      // Workers die before finishing anything (e.g. the worker script is missing): stop replacing them.
+      this.brokenReason = `worker threads keep stopping (${reason}); the pool gave up`;
+      if (this.idle.length === 0 && this.running.size === 0) {
+        for (const queued of this.queue.splice(0)) queued.reject(new InternalError(this.brokenReason));
+      }
+    }
+    this.dispatch();
   }
 }
 

@@ -16,6 +16,19 @@ export interface JournalHeader {
   readonly identity: unknown;
 }
 
+/**
+ * Checks one resumed line (a record after the header): returns what is wrong
+ * with it, or null when it can be trusted.
+ */
+export type JournalLineCheck = (record: Record<string, unknown>) => string | null;
+
+export interface JournalOptions {
+  /** Continue the file's run instead of refusing an existing file. */
+  readonly resume: boolean;
+  /** Checks each finished line when resuming; a line it rejects stops the resume, naming the line. */
+  readonly validate?: JournalLineCheck;
+}
+
 export interface Journal {
   /** Records already in the file when it was opened with resume (empty otherwise). */
   readonly previous: readonly Record<string, unknown>[];
@@ -26,10 +39,11 @@ export interface Journal {
 /**
  * Opens a journal. Without `resume`, refuses to overwrite an existing
  * non-empty file. With `resume`, checks that the file's header has the same
- * identity as this run (refusing otherwise), drops a half-written last line,
- * and appends after the finished records.
+ * identity as this run (refusing otherwise), checks every finished line
+ * (`validate`; a bad line is named by its number), drops a half-written last
+ * line, so its item is run again, and appends after the finished records.
  */
-export function openJournal(path: string, header: JournalHeader, options: { resume: boolean }): Journal {
+export function openJournal(path: string, header: JournalHeader, options: JournalOptions): Journal {
   const exists = existsSync(path) && statSync(path).size > 0;
   if (exists && !options.resume) {
     throw new UsageError(`the output file already exists`, {
@@ -53,6 +67,15 @@ export function openJournal(path: string, header: JournalHeader, options: { resu
         hint: 'run with the same inputs and flags as the interrupted run, or write to a new file',
       });
     }
+    records.slice(1).forEach((record, k) => {
+      const problem = options.validate?.(record) ?? null;
+      if (problem !== null) {
+        throw new UsageError(`cannot resume: line ${k + 2} of the file is not a valid ${header.command} record: ${problem}`, {
+          where: path,
+          hint: `the file was changed or damaged after pwcca wrote it: delete line ${k + 2} (its item is then run again), or remove the file to start again`,
+        });
+      }
+    });
     truncateSync(path, completeLength);
     previous = records.slice(1);
   }
@@ -71,17 +94,23 @@ export function readJournal(path: string): { records: Record<string, unknown>[];
   const text = readFileSync(path);
   const end = text.lastIndexOf(0x0a) + 1; // bytes up to the last newline
   const records: Record<string, unknown>[] = [];
-  for (const line of text.subarray(0, end).toString('utf8').split('\n')) {
-    if (line.trim() === '') continue;
+  const lines = text.subarray(0, end).toString('utf8').split('\n');
+  lines.forEach((line, k) => {
+    if (line.trim() === '') return;
+    let record: unknown;
     try {
-      records.push(JSON.parse(line) as Record<string, unknown>);
+      record = JSON.parse(line);
     } catch {
-      throw new UsageError('cannot resume: the file has a line that is not JSON', {
+      record = undefined;
+    }
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      throw new UsageError(`cannot resume: line ${k + 1} of the file is not a JSON record`, {
         where: path,
-        hint: 'resume only files written by pwcca --out FILE.ndjson, or remove the file',
+        hint: `resume only files written by pwcca --out FILE.ndjson: delete line ${k + 1} if the file was edited, or remove the file to start again`,
       });
     }
-  }
+    records.push(record as Record<string, unknown>);
+  });
   return { records, completeLength: end };
 }
 

@@ -6,17 +6,42 @@
  */
 import { PwccaError, withWhere } from '../errors.js';
 import { loadMatrix, type InputInfo } from '../io/load.js';
-import { comparePrepared } from '../metrics/compare.js';
+import type { PairComparison } from '../metrics/compare.js';
 import type { PreparedSide } from '../metrics/side.js';
 import type { Matrix } from '../types.js';
-import { createExecutor, splitCrossCovariance } from './executor.js';
+import { createExecutor } from './executor.js';
 import { describeFailure } from './failure.js';
 import { checkPairShapes } from './pair-check.js';
 import { chooseRoute, type Route } from './route.js';
 import { runStreamedPairs } from './streamed-pairs.js';
-import type { Executor, PairOutcome, PairTask, RunPairsOptions, RunStats, SourceFile } from './types.js';
+import type {
+  EngineOptions,
+  Executor,
+  PairMoments,
+  PairMomentsOutcome,
+  PairOutcome,
+  PairTask,
+  RunPairMomentsOptions,
+  RunPairsOptions,
+  RunStats,
+  SourceFile,
+  PairMeasure,
+  PairResult,
+} from './types.js';
+import { compareMeasure, momentsMeasure } from './measures.js';
 
-export type { Executor, PairFailure, PairOutcome, PairTask, RunPairsOptions, RunStats, SourceFile } from './types.js';
+export type {
+  Executor,
+  PairFailure,
+  PairMoments,
+  PairMomentsOutcome,
+  PairOutcome,
+  PairTask,
+  RunPairMomentsOptions,
+  RunPairsOptions,
+  RunStats,
+  SourceFile,
+} from './types.js';
 
 interface CachedSide {
   readonly info: InputInfo;
@@ -42,6 +67,42 @@ export async function runPairs(
   tasks: readonly PairTask[],
   options: RunPairsOptions = {},
 ): Promise<{ outcomes: PairOutcome[]; stats: RunStats }> {
+  const toOutcome = (result: PairResult<PairComparison>): PairOutcome =>
+    result.error ? result : { task: result.task, comparison: result.value };
+  const { results, stats } = await runMeasured(files, tasks, compareMeasure(options.compare), options, options.executor, (result) =>
+    options.onOutcome?.(toOutcome(result)),
+  );
+  return { outcomes: results.map(toOutcome), stats };
+}
+
+/**
+ * Runs pairs as {@link runPairs} does (same routes, caching, threads and
+ * failure records), but yields each pair's prepared sides and
+ * cross-covariance instead of a comparison, for measures computed from them
+ * elsewhere (e.g. the stable and unstable directions of `convergence`).
+ */
+export async function runPairMoments(
+  files: readonly SourceFile[],
+  tasks: readonly PairTask[],
+  options: RunPairMomentsOptions = {},
+): Promise<{ outcomes: PairMomentsOutcome[]; stats: RunStats }> {
+  const toOutcome = (result: PairResult<PairMoments>): PairMomentsOutcome =>
+    result.error ? result : { task: result.task, moments: result.value };
+  const { results, stats } = await runMeasured(files, tasks, momentsMeasure, options, options.executor, (result) =>
+    options.onOutcome?.(toOutcome(result)),
+  );
+  return { outcomes: results.map(toOutcome), stats };
+}
+
+/** The one way pairs run: route, executor, then the in-memory or the streamed route with `measure`. */
+async function runMeasured<T>(
+  files: readonly SourceFile[],
+  tasks: readonly PairTask[],
+  measure: PairMeasure<T>,
+  options: EngineOptions,
+  givenExecutor: Executor | undefined,
+  onResult: (result: PairResult<T>) => void | Promise<void>,
+): Promise<{ results: PairResult<T>[]; stats: RunStats }> {
   const byId = new Map(files.map((file) => [file.id, file]));
   const remaining = new Map<string, number>();
   for (const task of tasks) {
@@ -53,24 +114,28 @@ export async function runPairs(
   const used = files.filter((file) => remaining.has(file.id));
   const route = await chooseRoute(used, tasks.length, options);
   // Threads start before the files are read.
-  const executor = options.executor ?? createExecutor(route.threads);
+  const executor = givenExecutor ?? createExecutor(route.threads);
   try {
-    if (route.headers !== null) return await runStreamedPairs(used, tasks, route.headers, remaining, { ...options, jobs: route.threads }, executor);
-    return await runLoadedPairs(byId, tasks, remaining, route, options, executor);
+    if (route.headers !== null) {
+      return await runStreamedPairs(used, tasks, route.headers, remaining, measure, { ...options, jobs: route.threads }, executor, onResult);
+    }
+    return await runLoadedPairs(byId, tasks, remaining, route, measure, options, executor, onResult);
   } finally {
-    if (!options.executor) await executor.close();
+    if (!givenExecutor) await executor.close();
   }
 }
 
 /** The in-memory route: files loaded and prepared once, pairs run `route.threads` at a time. */
-async function runLoadedPairs(
+async function runLoadedPairs<T>(
   byId: ReadonlyMap<string, SourceFile>,
   tasks: readonly PairTask[],
   remaining: Map<string, number>,
   route: Route,
-  options: RunPairsOptions,
+  measure: PairMeasure<T>,
+  options: EngineOptions,
   executor: Executor,
-): Promise<{ outcomes: PairOutcome[]; stats: RunStats }> {
+  onResult: (result: PairResult<T>) => void | Promise<void>,
+): Promise<{ results: PairResult<T>[]; stats: RunStats }> {
   const concurrency = route.threads;
   const maxMemory = options.maxMemoryBytes ?? Infinity;
   const cache = new Map<string, Promise<CachedSide>>();
@@ -137,7 +202,7 @@ async function runLoadedPairs(
     }
   };
 
-  const runTask = async (task: PairTask): Promise<PairOutcome> => {
+  const runTask = async (task: PairTask): Promise<PairResult<T>> => {
     const held = new Set<string>();
     try {
       // With threads for one pair, both sides load and prepare at once; the first file's error is reported first.
@@ -153,14 +218,8 @@ async function runLoadedPairs(
       held.add('b');
       checkPairShapes({ matrix: a.matrix, info: a.info }, { matrix: b.matrix, info: b.info });
       const labels = { a: a.info.path, b: b.info.path };
-      const comparison =
-        route.shares > 1
-          ? comparePrepared(a.side, b.side, await splitCrossCovariance(executor, a.matrix, a.side, b.matrix, b.side, route.shares), {
-              ...options.compare,
-              labels,
-            })
-          : await executor.compare(a.matrix, a.side, b.matrix, b.side, { ...options.compare, labels });
-      return { task, comparison };
+      const value = await measure.loaded(executor, { x: a.matrix, px: a.side, y: b.matrix, py: b.side }, labels, route.shares);
+      return { task, value };
     } catch (error) {
       return { task, error: describeFailure(error, `${byId.get(task.a)!.path} vs ${byId.get(task.b)!.path}`), cause: error };
     } finally {
@@ -169,24 +228,20 @@ async function runLoadedPairs(
     }
   };
 
-  const outcomes: PairOutcome[] = new Array(tasks.length);
+  const results: PairResult<T>[] = new Array(tasks.length);
   let next = 0;
   const lane = async () => {
     while (next < tasks.length) {
       const index = next++;
-      const outcome = await runTask(tasks[index]);
-      outcomes[index] = outcome;
+      const result = await runTask(tasks[index]);
+      results[index] = result;
       done++;
-      await options.onOutcome?.(outcome);
+      await onResult(result);
       options.onProgress?.(done, tasks.length);
     }
   };
-  try {
-    await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(tasks.length, 1)) }, lane));
-  } finally {
-    if (!options.executor) await executor.close();
-  }
-  return { outcomes, stats: { loads, prepares, evictions, streamed: false, inputs } };
+  await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(tasks.length, 1)) }, lane));
+  return { results, stats: { loads, prepares, evictions, streamed: false, inputs } };
 }
 
 function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {

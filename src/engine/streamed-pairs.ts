@@ -12,13 +12,12 @@ import { totalmem } from 'node:os';
 import { PwccaError, withWhere } from '../errors.js';
 import type { InputInfo } from '../io/load.js';
 import type { NpyHeader } from '../io/npy.js';
-import type { PairComparison } from '../metrics/compare.js';
 import type { PreparedSide } from '../metrics/side.js';
 import { describeFailure } from './failure.js';
 import { checkPairInfos } from './pair-check.js';
 import { streamedInfo } from './route.js';
 import { streamCentredProducts } from './stream-moments.js';
-import type { Executor, PairOutcome, PairTask, RunPairsOptions, RunStats, SourceFile, StreamedMeans } from './types.js';
+import type { EngineOptions, Executor, PairMeasure, PairResult, PairTask, RunStats, SourceFile, StreamedMeans } from './types.js';
 
 /** Default budget for the sums of one batch when no --max-memory is given: half the machine's memory. */
 function defaultBudget(): number {
@@ -72,14 +71,16 @@ function chunkRowsWithin(budget: number, files: number, cols: number): number {
  * each file id (runPairs' count; updated here as pairs finish). Runs
  * `options.jobs` files at a time in pass one.
  */
-export async function runStreamedPairs(
+export async function runStreamedPairs<T>(
   files: readonly SourceFile[],
   tasks: readonly PairTask[],
   headers: ReadonlyMap<string, NpyHeader>,
   remaining: Map<string, number>,
-  options: RunPairsOptions,
+  measure: PairMeasure<T>,
+  options: EngineOptions,
   executor: Executor,
-): Promise<{ outcomes: PairOutcome[]; stats: RunStats }> {
+  onResult: (result: PairResult<T>) => void | Promise<void>,
+): Promise<{ results: PairResult<T>[]; stats: RunStats }> {
   const byId = new Map(files.map((file) => [file.id, file]));
   const pathOf = (id: string) => byId.get(id)!.path;
   const colsOf = (id: string) => headers.get(id)!.shape[1];
@@ -89,13 +90,13 @@ export async function runStreamedPairs(
   const sides = new Map<string, PreparedSide>();
   const fileErrors = new Map<string, unknown>();
   const inputs = new Map<string, InputInfo & { rank: number }>();
-  const outcomes: PairOutcome[] = new Array(tasks.length);
+  const results: PairResult<T>[] = new Array(tasks.length);
   const indexOf = new Map(tasks.map((task, index) => [task, index]));
   let prepares = 0;
   let done = 0;
 
-  const finish = async (outcome: PairOutcome): Promise<void> => {
-    outcomes[indexOf.get(outcome.task)!] = outcome;
+  const finish = async (outcome: PairResult<T>): Promise<void> => {
+    results[indexOf.get(outcome.task)!] = outcome;
     done++;
     // A file's prepared side goes as soon as no remaining pair needs it.
     for (const id of [outcome.task.a, outcome.task.b]) {
@@ -103,7 +104,7 @@ export async function runStreamedPairs(
       remaining.set(id, left);
       if (left === 0) sides.delete(id);
     }
-    await options.onOutcome?.(outcome);
+    await onResult(outcome);
     options.onProgress?.(done, tasks.length);
   };
   const fail = (task: PairTask, error: unknown) =>
@@ -187,22 +188,19 @@ export async function runStreamedPairs(
         group.map(async (task, k) => {
           const error = fileErrors.get(task.a) ?? fileErrors.get(task.b);
           if (error !== undefined) return fail(task, error);
-          let comparison: PairComparison;
+          let value: T;
           try {
             const cross = scaled(sums[newSides.length + k]);
-            comparison = await executor.compareMoments(sides.get(task.a)!, sides.get(task.b)!, cross, {
-              ...options.compare,
-              labels: { a: pathOf(task.a), b: pathOf(task.b) },
-            });
+            value = await measure.fromCross(executor, sides.get(task.a)!, sides.get(task.b)!, cross, { a: pathOf(task.a), b: pathOf(task.b) });
           } catch (failure) {
             return fail(task, failure);
           }
-          await finish({ task, comparison });
+          await finish({ task, value });
         }),
       );
     }
   }
-  return { outcomes, stats: { loads: means.size, prepares, evictions: 0, streamed: true, inputs } };
+  return { results, stats: { loads: means.size, prepares, evictions: 0, streamed: true, inputs } };
 }
 
 function groupBy<T, K>(items: readonly T[], key: (item: T) => K): T[][] {

@@ -40,6 +40,19 @@ export type PairOutcome =
   | { readonly task: PairTask; readonly comparison: PairComparison; readonly error?: undefined; readonly cause?: undefined }
   | { readonly task: PairTask; readonly comparison?: undefined; readonly error: PairFailure; readonly cause: unknown };
 
+/** A pair's two prepared sides and their cross-covariance: what every measure is computed from. */
+export interface PairMoments {
+  readonly x: PreparedSide;
+  readonly y: PreparedSide;
+  /** Centred X^T Y / (n - 1), dx x dy row-major. */
+  readonly cross: Float64Array;
+}
+
+/** What one pair yielded in a run of {@link runPairMoments}: its moments, or its failure record. */
+export type PairMomentsOutcome =
+  | { readonly task: PairTask; readonly moments: PairMoments; readonly error?: undefined; readonly cause?: undefined }
+  | { readonly task: PairTask; readonly moments?: undefined; readonly error: PairFailure; readonly cause: unknown };
+
 /**
  * Options every study takes: how files are read, how many threads, how much
  * memory, whether to stream, and progress. Each study's options extend this.
@@ -72,6 +85,14 @@ export interface RunPairsOptions extends EngineOptions {
   readonly compare?: Omit<CompareOptions, 'labels'>;
   /** Called as each pair finishes, in completion order (e.g. to append it to a file). */
   readonly onOutcome?: (outcome: PairOutcome) => void | Promise<void>;
+  /** Pluggable for tests; by default created from `jobs` and closed at the end. */
+  readonly executor?: Executor;
+}
+
+/** Options of {@link runPairMoments}. */
+export interface RunPairMomentsOptions extends EngineOptions {
+  /** Called as each pair finishes, in completion order. */
+  readonly onOutcome?: (outcome: PairMomentsOutcome) => void | Promise<void>;
   /** Pluggable for tests; by default created from `jobs` and closed at the end. */
   readonly executor?: Executor;
 }
@@ -124,4 +145,27 @@ export interface Executor {
   /** Likewise for a prepared side's big arrays. */
   adoptSide(side: PreparedSide): PreparedSide;
   close(): Promise<void>;
+}
+
+/** A pair's value of type T, or its failure. */
+export type PairResult<T> =
+  | { readonly task: PairTask; readonly value: T; readonly error?: undefined; readonly cause?: undefined }
+  | { readonly task: PairTask; readonly value?: undefined; readonly error: PairFailure; readonly cause: unknown };
+
+/** The two sides of a pair as a route holds them: prepared, with the loaded matrices in memory. */
+export interface SidesInMemory {
+  readonly x: Matrix;
+  readonly px: PreparedSide;
+  readonly y: Matrix;
+  readonly py: PreparedSide;
+}
+
+/**
+ * What a run computes for each pair, on the executor: from the loaded
+ * matrices (in memory; `shares` threads split the cross product), or from a
+ * cross-covariance summed while streaming.
+ */
+export interface PairMeasure<T> {
+  loaded(executor: Executor, sides: SidesInMemory, labels: { a: string; b: string }, shares: number): Promise<T>;
+  fromCross(executor: Executor, px: PreparedSide, py: PreparedSide, cross: Float64Array, labels: { a: string; b: string }): Promise<T>;
 }

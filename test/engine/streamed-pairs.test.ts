@@ -30,7 +30,7 @@ beforeAll(async () => {
   // fc1: widths differ between networks; fc2: all the same width (side tie).
   writeTree(root, { networks, layers: { fc1: (n) => 5 + n, fc2: 6 }, rows: 700 });
   plan = buildPairwisePlan(discoverActivations([root]));
-  inMemory = (await runPairwise(plan, { jobs: 1, stream: false, compare: { svcca: { dims: 3 } } })).records;
+  inMemory = (await runPairwise(plan, { jobs: 1, stream: false, methods: ['pwcca', 'cca', 'svcca'], svcca: { dims: 3 } })).records;
 });
 
 function expectSameValues(records: readonly PairwiseRecord[], reference: readonly PairwiseRecord[]): void {
@@ -57,7 +57,7 @@ describe('the streamed route of runPairs', () => {
     const run = await runPairwise(plan, {
       jobs: 1,
       stream: true,
-      compare: { svcca: { dims: 3 } },
+      methods: ['pwcca', 'cca', 'svcca'], svcca: { dims: 3 },
       onRowsRead: (read, total) => rows.push([read, total]),
     });
     // Each of the 10 files once for its means, then all 10 side by side (one batch, 700 datapoints each).
@@ -76,7 +76,7 @@ describe('the streamed route of runPairs', () => {
       jobs: 1,
       stream: true,
       maxMemoryBytes: 1024,
-      compare: { svcca: { dims: 3 } },
+      methods: ['pwcca', 'cca', 'svcca'], svcca: { dims: 3 },
       onProgress: (done) => progress.push(done),
     });
     expectSameValues(run.records, inMemory);

@@ -7,6 +7,7 @@ import { SCHEMA_VERSION } from '../../types.js';
 import {
   DEFAULT_THRESHOLD,
   cellRecord,
+  checkCellRecord,
   cellsFromRecords,
   convergenceIdentity,
   runConvergence,
@@ -156,7 +157,10 @@ async function runConvergenceCommand(root: string, flags: ConvergenceFlags, cont
   let journal: Journal | undefined;
   if (journalPath !== undefined) {
     const identity = convergenceIdentity(set, plan, options);
-    journal = openJournal(journalPath, { type: 'header', schemaVersion: SCHEMA_VERSION, command: 'convergence', identity }, { resume: flags.resume === true });
+    journal = openJournal(journalPath, { type: 'header', schemaVersion: SCHEMA_VERSION, command: 'convergence', identity }, {
+      resume: flags.resume === true,
+      validate: checkCellRecord,
+    });
   }
   const previous = journal?.previous ?? [];
   const done = new Set(cellsFromRecords(previous).map((cell) => taskKey(cell.run, cell.layer, cell.step))).size;

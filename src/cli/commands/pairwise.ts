@@ -10,6 +10,7 @@ import { discoverActivations, type Discovery } from '../../studies/pairwise/disc
 import { openJournal, type Journal } from '../../engine/journal.js';
 import {
   buildPairwiseIdentity,
+  checkJournalRecord,
   fromJournalRecords,
   runPairwise,
   toJournalRecord,
@@ -17,7 +18,7 @@ import {
   type PairwiseRecord,
 } from '../../studies/pairwise/run.js';
 import { buildPairwisePlan, type PairwisePlan } from '../../studies/pairwise/plan.js';
-import { analysePairwise, buildDistanceMatrices, buildMeanMatrix, type PairwiseReport } from '../../studies/pairwise/report.js';
+import { buildPairwiseReport, type PairwiseReportOptions } from '../../studies/pairwise/report.js';
 import { parseMetaCsv, type MetaTable } from '../../stats/meta-correlation.js';
 import type { CliContext } from '../context.js';
 import {
@@ -146,17 +147,32 @@ async function runPairwiseCommand(
   printWarnings([...discovery.warnings, ...plan.warnings], context, quiet, flags.color);
   if (!quiet) context.stderr.write(`pwcca: ${describeRun(discovery, plan)}\n`);
 
-  const read = readOptionsFrom(flags, context.stdin);
-  const compare = {
+  const options: PairwiseReportOptions = {
+    ...readOptionsFrom(flags, context.stdin),
+    jobs: flags.jobs,
+    maxMemoryBytes: flags.maxMemory,
+    stream: flags.stream ?? 'auto',
+    methods,
     variant: flags.variant,
     epsilon: flags.epsilon,
-    svcca: methods.includes('svcca') ? svccaOptionsFrom(flags) : undefined,
+    svcca: svccaOptionsFrom(flags),
+    crossLayer: flags.crossLayer,
+    layers: flags.layers,
+    groupBy: flags.groupBy,
+    clusters: flags.clusters,
+    meta,
+    metaPath: flags.meta,
+    groups: flags.groups,
+    aggregate: flags.aggregate,
   };
   let journal: Journal | undefined;
   let previous: PairwiseRecord[] = [];
   if (journalPath !== undefined) {
-    const identity = buildPairwiseIdentity(plan, { read, compare });
-    journal = openJournal(journalPath, { type: 'header', schemaVersion: SCHEMA_VERSION, command: 'pairwise', identity }, { resume: flags.resume === true });
+    const identity = buildPairwiseIdentity(plan, options);
+    journal = openJournal(journalPath, { type: 'header', schemaVersion: SCHEMA_VERSION, command: 'pairwise', identity }, {
+      resume: flags.resume === true,
+      validate: (line) => checkJournalRecord(line, plan.scopeKind),
+    });
     previous = fromJournalRecords(journal.previous, plan.scopeKind);
     if (!quiet) {
       const resumed = previous.length > 0 ? `; ${previous.length} pairs already done there` : '';
@@ -168,11 +184,7 @@ async function runPairwiseCommand(
   let run;
   try {
     run = await runPairwise(plan, {
-      ...read,
-      compare,
-      jobs: flags.jobs,
-      maxMemoryBytes: flags.maxMemory,
-      stream: flags.stream ?? 'auto',
+      ...options,
       previous,
       onRecord: (record) => journal?.append(toJournalRecord(record, plan.scopeKind)),
       onProgress: (done, total) => progress.update(done, total),
@@ -183,42 +195,11 @@ async function runPairwiseCommand(
     journal?.close();
   }
 
-  const matrices = buildDistanceMatrices(plan, run.records, methods);
-  const analysed = analysePairwise(matrices, { clusters: flags.clusters, meta });
-  const mean = flags.aggregate === 'mean' ? buildMeanMatrix(matrices, methods) : undefined;
-  const aggregated = mean?.matrix ? analysePairwise([mean.matrix], { clusters: flags.clusters, meta }) : undefined;
-  const analysisWarnings = [
-    ...unusedReadFlagWarnings([...run.stats.inputs.values()], flags, readFlagsGiven),
-    ...new Set([...analysed.warnings, ...(mean?.warnings ?? []), ...(aggregated?.warnings ?? [])]),
-  ];
-  const report: PairwiseReport = {
-    schemaVersion: SCHEMA_VERSION,
-    scopeKind: plan.scopeKind,
-    methods,
-    options: {
-      methods,
-      variant: flags.variant,
-      epsilon: flags.epsilon ?? null,
-      svdDims: flags.svdDims ?? null,
-      svdVariance: flags.svdVariance,
-      layout: flags.layout,
-      conv: flags.conv,
-      skipNonNumeric: flags.skipNonNumeric === true,
-      crossLayer: flags.crossLayer === true,
-      layers: flags.layers ?? null,
-      groupBy: flags.groupBy?.source ?? null,
-      clusters: flags.clusters ?? null,
-      meta: flags.meta ?? null,
-      groups: flags.groups ?? null,
-      aggregate: flags.aggregate ?? null,
-    },
-    discovery: { mode: discovery.mode, root: discovery.root, files: discovery.files.map((file) => ({ ...file })) },
-    matrices: analysed.matrices,
-    ...(aggregated && mean?.matrix && { aggregate: { ...mean.matrix, ...aggregated.matrices[0] } }),
-    records: run.records,
-    warnings: [...discovery.warnings, ...plan.warnings, ...analysisWarnings],
-  };
-  printWarnings(analysisWarnings, context, quiet, flags.color);
+  const report = buildPairwiseReport(discovery, plan, run, options);
+  // Discovery and plan warnings were printed before the run.
+  const known = new Set([...discovery.warnings, ...plan.warnings]);
+  const unused = unusedReadFlagWarnings([...run.stats.inputs.values()], flags, readFlagsGiven);
+  printWarnings([...unused, ...report.warnings.filter((warning) => !known.has(warning))], context, quiet, flags.color);
   printPairWarnings(plan, run.records, context, quiet, flags.color);
 
   if (matrixFolder !== undefined) {

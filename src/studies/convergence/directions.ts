@@ -7,17 +7,24 @@
  * the middle step (index floor(S/2) of the S steps); the K most and K least
  * correlated canonical directions of the middle step; and, at every step
  * after the middle one, the mean multiple correlation of each set with the
- * layer's activations there. This pass reads the files it needs itself (the
- * early, middle and later steps of each layer), one layer at a time.
+ * layer's activations there. The prepared sides and cross-covariances come
+ * from the engine, like every other pair's, so this pass honours the run's
+ * threads, streaming and memory cap: first every (early, middle) pair, for
+ * the canonical bases, then every (later, middle) pair.
  */
-import { PwccaError, UsageError, withWhere } from '../../errors.js';
-import { loadMatrix, type LoadedMatrix } from '../../io/load.js';
-import { canonicalBasis, directionCorrelations, meanOf, selectDirections } from '../../metrics/directions.js';
-import { crossCovariance, prepareSide, type PreparedSide } from '../../metrics/side.js';
-import { checkPairShapes } from '../../engine/pair-check.js';
-import type { ReadOptions } from '../../types.js';
+import { PwccaError, UsageError } from '../../errors.js';
+import {
+  canonicalBasis,
+  directionCorrelations,
+  meanOf,
+  selectDirections,
+  type CanonicalBasis,
+  type DirectionSets,
+} from '../../metrics/directions.js';
+import { runPairMoments } from '../../engine/run-pairs.js';
+import type { EngineOptions, PairFailure, PairTask, SourceFile } from '../../engine/types.js';
+import { pairKey } from '../../types.js';
 import { aggregateRuns, type RunAggregate } from './summary.js';
-import type { PairFailure } from '../../engine/run-pairs.js';
 import type { CheckpointFile, CheckpointSet } from './discover.js';
 
 export interface DirectionPoint {
@@ -65,12 +72,13 @@ export interface DirectionsReport {
   readonly warnings: readonly string[];
 }
 
-export interface DirectionsRunOptions {
+/** Options of {@link runDirections}: the engine's (reading, threads, memory, streaming), K and the regularisation. */
+export interface DirectionsRunOptions extends EngineOptions {
   readonly count: number;
   /** The early and late steps (`--directions-steps EARLY,LATE`); default: the first and the middle step. */
   readonly steps?: readonly [number, number];
-  readonly read?: ReadOptions;
   readonly epsilon?: number;
+  /** Pairs done and in all, over both passes. */
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -113,18 +121,112 @@ export function directionSteps(steps: readonly number[], chosen?: readonly [numb
 /** Tracks the stable and unstable directions of every run and layer. */
 export async function runDirections(set: CheckpointSet, options: DirectionsRunOptions): Promise<DirectionsReport> {
   const { earlyStep, middleStep, later } = directionSteps(set.steps, options.steps);
-  const index = new Map(set.files.map((file) => [`${file.run}\u0000${file.layer}\u0000${file.step}`, file]));
+  const index = new Map(set.files.map((file) => [pairKey(file.run, file.layer, file.step), file]));
   const warnings: string[] = [];
-  const tracks: DirectionTrack[] = [];
-  const total = set.runs.length * set.layers.length;
-  let done = 0;
-  for (const run of set.runs) {
-    for (const layer of set.layers) {
-      const find = (step: number) => index.get(`${run}\u0000${layer}\u0000${step}`);
-      tracks.push(await trackLayer(run, layer, find, { earlyStep, middleStep, later }, options));
-      options.onProgress?.(++done, total);
+  const layers = set.runs.flatMap((run) => set.layers.map((layer) => ({ run, layer })));
+  const find = (run: string, layer: string, step: number) => index.get(pairKey(run, layer, step));
+  const files = new Map<string, SourceFile>();
+  const taskOf = (run: string, layer: string, a: CheckpointFile, b: CheckpointFile): DirectionTask => {
+    for (const file of [a, b]) files.set(file.path, { id: file.path, path: file.path });
+    return { key: pairKey(run, layer, a.step), a: a.path, b: b.path, run, layer, step: a.step };
+  };
+
+  // Pass one: the canonical basis of each run and layer, from its early and middle steps.
+  const failures = new Map<string, PairFailure>();
+  const failedAt = new Map<string, number>();
+  const bases = new Map<string, { basis: CanonicalBasis; sets: DirectionSets }>();
+  const firstTasks: DirectionTask[] = [];
+  for (const { run, layer } of layers) {
+    const early = find(run, layer, earlyStep);
+    const middle = find(run, layer, middleStep);
+    if (!early || !middle) {
+      const missing = !early ? earlyStep : middleStep;
+      failures.set(pairKey(run, layer), failureOf(
+        new UsageError(`no file for layer ${layer} at step ${missing}${run ? ` in run ${run}` : ''}`, {
+          hint: 'the stable/unstable directions need the layer at the first and the middle step',
+        }),
+      ));
+      continue;
+    }
+    firstTasks.push(taskOf(run, layer, early, middle));
+  }
+  const secondTasks: DirectionTask[] = [];
+  for (const task of firstTasks) {
+    for (const step of later) {
+      const file = find(task.run, task.layer, step);
+      if (file) secondTasks.push(taskOf(task.run, task.layer, file, find(task.run, task.layer, middleStep)!));
     }
   }
+  const total = firstTasks.length + secondTasks.length;
+  let done = 0;
+  const engine = { ...options, onProgress: undefined, executor: undefined };
+  await runPairMoments([...files.values()], firstTasks, {
+    ...engine,
+    onOutcome: (outcome) => {
+      const task = outcome.task as DirectionTask;
+      const key = pairKey(task.run, task.layer);
+      try {
+        if (outcome.error) throw outcome.cause;
+        const { x, y, cross } = outcome.moments;
+        const basis = canonicalBasis(x, y, cross, { epsilon: options.epsilon });
+        const sets = selectDirections(basis.k, options.count);
+        if (sets.stable.length === 0) {
+          throw new UsageError(`only ${basis.k} canonical correlation(s) between steps ${earlyStep} and ${middleStep}: no stable/unstable split`, {
+            hint: 'the layer needs at least 2 effective dimensions',
+          });
+        }
+        bases.set(key, { basis, sets });
+      } catch (error) {
+        failures.set(key, outcome.error ?? failureOf(error));
+      }
+      options.onProgress?.(++done, total);
+    },
+  });
+
+  // Pass two: each later step against the middle one, for the layers that have a basis.
+  const points = new Map<string, DirectionPoint[]>();
+  const pending = secondTasks.filter((task) => bases.has(pairKey(task.run, task.layer)));
+  done += secondTasks.length - pending.length;
+  await runPairMoments([...files.values()].filter((file) => pending.some((task) => task.a === file.id || task.b === file.id)), pending, {
+    ...engine,
+    onOutcome: (outcome) => {
+      const task = outcome.task as DirectionTask;
+      const key = pairKey(task.run, task.layer);
+      try {
+        if (outcome.error) throw outcome.cause;
+        const { basis, sets } = bases.get(key)!;
+        const { x, cross } = outcome.moments;
+        const stableEach = Array.from(directionCorrelations(basis, x, cross, sets.stable, { epsilon: options.epsilon }));
+        const unstableEach = Array.from(directionCorrelations(basis, x, cross, sets.unstable, { epsilon: options.epsilon }));
+        if (!points.has(key)) points.set(key, []);
+        points.get(key)!.push({ step: task.step, stable: meanOf(stableEach), unstable: meanOf(unstableEach), stableEach, unstableEach });
+      } catch (error) {
+        // The track fails with the error of its earliest failing step.
+        const failure = outcome.error ?? failureOf(error);
+        const earlier = failedAt.get(key);
+        if (earlier === undefined || task.step < earlier) {
+          failedAt.set(key, task.step);
+          failures.set(key, failure);
+        }
+      }
+      options.onProgress?.(++done, total);
+    },
+  });
+
+  const tracks: DirectionTrack[] = layers.map(({ run, layer }) => {
+    const key = pairKey(run, layer);
+    const failure = failures.get(key);
+    if (failure) return { run, layer, count: 0, stableCoefficients: [], unstableCoefficients: [], points: [], error: failure };
+    const { basis, sets } = bases.get(key)!;
+    return {
+      run,
+      layer,
+      count: sets.stable.length,
+      stableCoefficients: sets.stable.map((i) => basis.rho[i]),
+      unstableCoefficients: sets.unstable.map((i) => basis.rho[i]),
+      points: (points.get(key) ?? []).sort((p, q) => p.step - q.step),
+    };
+  });
   const clipped = tracks.filter((track) => !track.error && track.count < options.count);
   if (clipped.length > 0) {
     warnings.push(
@@ -155,66 +257,15 @@ export async function runDirections(set: CheckpointSet, options: DirectionsRunOp
   return { requested: options.count, earlyStep, middleStep, steps: later, tracks, mean, warnings };
 }
 
-async function trackLayer(
-  run: string,
-  layer: string,
-  find: (step: number) => CheckpointFile | undefined,
-  steps: { earlyStep: number; middleStep: number; later: readonly number[] },
-  options: DirectionsRunOptions,
-): Promise<DirectionTrack> {
-  const empty = { run, layer, count: 0, stableCoefficients: [], unstableCoefficients: [], points: [] };
-  try {
-    const earlyFile = find(steps.earlyStep);
-    const middleFile = find(steps.middleStep);
-    if (!earlyFile || !middleFile) {
-      const missing = !earlyFile ? steps.earlyStep : steps.middleStep;
-      throw new UsageError(`no file for layer ${layer} at step ${missing}${run ? ` in run ${run}` : ''}`, {
-        hint: 'the stable/unstable directions need the layer at the first and the middle step',
-      });
-    }
-    const middle = await loadPrepared(middleFile, options.read);
-    const basis = await (async () => {
-      const early = await loadPrepared(earlyFile, options.read);
-      checkPairShapes(early.loaded, middle.loaded);
-      const cross = crossCovariance(early.loaded.matrix, early.side, middle.loaded.matrix, middle.side);
-      return canonicalBasis(early.side, middle.side, cross, { epsilon: options.epsilon });
-    })();
-    const sets = selectDirections(basis.k, options.count);
-    if (sets.stable.length === 0) {
-      throw new UsageError(`only ${basis.k} canonical correlation(s) between steps ${steps.earlyStep} and ${steps.middleStep}: no stable/unstable split`, {
-        hint: 'the layer needs at least 2 effective dimensions',
-      });
-    }
-    const points: DirectionPoint[] = [];
-    for (const step of steps.later) {
-      const file = find(step);
-      if (!file) continue;
-      const next = await loadPrepared(file, options.read);
-      checkPairShapes(next.loaded, middle.loaded);
-      const cross = crossCovariance(next.loaded.matrix, next.side, middle.loaded.matrix, middle.side);
-      const stableEach = Array.from(directionCorrelations(basis, next.side, cross, sets.stable, { epsilon: options.epsilon }));
-      const unstableEach = Array.from(directionCorrelations(basis, next.side, cross, sets.unstable, { epsilon: options.epsilon }));
-      points.push({ step, stable: meanOf(stableEach), unstable: meanOf(unstableEach), stableEach, unstableEach });
-    }
-    return {
-      run,
-      layer,
-      count: sets.stable.length,
-      stableCoefficients: sets.stable.map((i) => basis.rho[i]),
-      unstableCoefficients: sets.unstable.map((i) => basis.rho[i]),
-      points,
-    };
-  } catch (error) {
-    if (!(error instanceof PwccaError)) throw error;
-    return { ...empty, error: { kind: error.kind, message: error.message, hint: error.hint, where: error.where, exitCode: error.exitCode } };
-  }
+/** One comparison of the directions pass: the layer at `step` (a) against the middle step (b). */
+interface DirectionTask extends PairTask {
+  readonly run: string;
+  readonly layer: string;
+  readonly step: number;
 }
 
-async function loadPrepared(file: CheckpointFile, read: ReadOptions | undefined): Promise<{ loaded: LoadedMatrix; side: PreparedSide }> {
-  const loaded = await loadMatrix(file.path, read ?? {});
-  try {
-    return { loaded, side: prepareSide(loaded.matrix) };
-  } catch (error) {
-    throw error instanceof PwccaError ? withWhere(error, file.path) : error;
-  }
+/** A track's failure record; errors that are not pwcca's own are bugs and propagate. */
+function failureOf(error: unknown): PairFailure {
+  if (!(error instanceof PwccaError)) throw error;
+  return { kind: error.kind, message: error.message, hint: error.hint, where: error.where, exitCode: error.exitCode };
 }

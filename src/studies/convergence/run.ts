@@ -14,6 +14,7 @@ import type { EngineOptions } from '../../engine/types.js';
 import { planConvergence, taskKey, type ConvergencePlan, type ConvergenceTask, type ReferenceChoice } from './plan.js';
 import { aggregateRuns, areaUnderCurve, bottomUpScore, convergenceStep, type BottomUpScore, type CurvePoint } from './summary.js';
 import { directionSteps, runDirections, type DirectionsReport } from './directions.js';
+import { isPairFailure } from '../../engine/failure.js';
 import { fileIdentity } from '../../engine/journal.js';
 import { runPairs, type PairFailure, type PairOutcome } from '../../engine/run-pairs.js';
 import { describeLayout, type CheckpointSet } from './discover.js';
@@ -193,6 +194,23 @@ export function cellRecord(cell: ConvergenceCell): Record<string, unknown> {
   return { type: 'cell', ...cell };
 }
 
+/**
+ * What is wrong with a journal line of a convergence run, or null when it is
+ * a cell record as {@link cellRecord} writes it.
+ */
+export function checkCellRecord(line: Record<string, unknown>): string | null {
+  if (line.type !== 'cell') return `"type" is ${JSON.stringify(line.type)}, expected "cell"`;
+  for (const key of ['run', 'layer']) if (typeof line[key] !== 'string') return `"${key}" is not a string`;
+  if (!Number.isInteger(line.step)) return '"step" is not an integer';
+  if (!(CONVERGENCE_METHODS as readonly unknown[]).includes(line.method)) return `"method" is ${JSON.stringify(line.method)}`;
+  if (typeof line.reference !== 'boolean') return '"reference" is not true or false';
+  if (line.error !== undefined) return isPairFailure(line.error) ? null : '"error" is not a failure record';
+  for (const key of ['similarity', 'distance']) {
+    if (typeof line[key] !== 'number' || !Number.isFinite(line[key])) return `"${key}" is not a number`;
+  }
+  return null;
+}
+
 /** The cells in journal records (other lines are ignored; a later record of the same cell wins). */
 export function cellsFromRecords(records: readonly Record<string, unknown>[]): ConvergenceCell[] {
   const cells = new Map<string, ConvergenceCell>();
@@ -280,9 +298,16 @@ export async function runConvergence(
   const directions =
     options.directions !== undefined
       ? await runDirections(set, {
+          layout: options.layout,
+          conv: options.conv,
+          skipNonNumeric: options.skipNonNumeric,
+          stdin: options.stdin,
+          jobs: options.jobs,
+          maxMemoryBytes: options.maxMemoryBytes,
+          stream: options.stream,
+          onRowsRead: options.onRowsRead,
           count: options.directions,
           steps: options.directionsSteps,
-          read: options,
           epsilon: options.epsilon,
           onProgress: options.onDirectionsProgress,
         })

@@ -7,7 +7,9 @@ import { clusterDistances } from '../../stats/clustering.js';
 import { buildGroupStats, type GroupStats } from '../../stats/group-stats.js';
 import { correlateWithMeta, matchMetaRows, meanDistanceWithinGroup, type MetaCorrelation, type MetaTable } from '../../stats/meta-correlation.js';
 import { adjustedRandIndex } from '../../stats/rand-index.js';
-import { recordKey, type PairwiseMethod, type PairwiseRecord } from './run.js';
+import { SCHEMA_VERSION } from '../../types.js';
+import type { Discovery } from './discover.js';
+import { recordKey, type PairwiseMethod, type PairwiseOptions, type PairwiseRecord, type PairwiseRun } from './run.js';
 import type { PairwisePlan } from './plan.js';
 
 /** Distances of one matrix: `distance[i][j]` between labels i and j; null when their pair failed. */
@@ -198,6 +200,68 @@ export interface PairwiseReport {
   /** One per pair, in plan order. */
   readonly records: readonly PairwiseRecord[];
   readonly warnings: readonly string[];
+}
+
+/** Options of a pairwise report: the study's, the analysis', and the choices recorded with the numbers. */
+export interface PairwiseReportOptions extends PairwiseOptions, PairwiseAnalysisOptions {
+  /** Layer x layer matrices within each network (see the plan). */
+  readonly crossLayer?: boolean;
+  readonly layers?: readonly string[];
+  readonly groupBy?: RegExp;
+  /** Where `meta` was read from, as given. */
+  readonly metaPath?: string;
+  /** The groups selected (see the plan). */
+  readonly groups?: readonly string[];
+  /** Add the matrix averaged over the layers (`mean`), analysed like the others. */
+  readonly aggregate?: 'mean';
+}
+
+/**
+ * Builds what `pwcca pairwise` reports from a finished run: the distance
+ * matrices with their group statistics, clusters and metadata correlations,
+ * every record, the options that produced them, and the warnings of
+ * discovery, plan and analysis.
+ */
+export function buildPairwiseReport(
+  discovery: Discovery,
+  plan: PairwisePlan,
+  run: Pick<PairwiseRun, 'records'>,
+  options: PairwiseReportOptions = {},
+): PairwiseReport {
+  const methods = options.methods ?? ['pwcca'];
+  const matrices = buildDistanceMatrices(plan, run.records, methods);
+  const analysis = { clusters: options.clusters, meta: options.meta };
+  const analysed = analysePairwise(matrices, analysis);
+  const mean = options.aggregate === 'mean' ? buildMeanMatrix(matrices, methods) : undefined;
+  const aggregated = mean?.matrix ? analysePairwise([mean.matrix], analysis) : undefined;
+  const analysisWarnings = [...new Set([...analysed.warnings, ...(mean?.warnings ?? []), ...(aggregated?.warnings ?? [])])];
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    scopeKind: plan.scopeKind,
+    methods,
+    options: {
+      methods,
+      variant: options.variant ?? 'paper',
+      epsilon: options.epsilon ?? null,
+      svdDims: options.svcca?.dims ?? null,
+      svdVariance: options.svcca?.varianceFraction ?? 0.99, // SVCCA's default fraction
+      layout: options.layout ?? 'auto',
+      conv: options.conv ?? 'flatten',
+      skipNonNumeric: options.skipNonNumeric === true,
+      crossLayer: options.crossLayer === true,
+      layers: options.layers ?? null,
+      groupBy: options.groupBy?.source ?? null,
+      clusters: options.clusters ?? null,
+      meta: options.metaPath ?? null,
+      groups: options.groups ?? null,
+      aggregate: options.aggregate ?? null,
+    },
+    discovery: { mode: discovery.mode, root: discovery.root, files: discovery.files.map((file) => ({ ...file })) },
+    matrices: analysed.matrices,
+    ...(aggregated && mean?.matrix && { aggregate: { ...mean.matrix, ...aggregated.matrices[0] } as AggregateMatrixResult }),
+    records: run.records,
+    warnings: [...discovery.warnings, ...plan.warnings, ...analysisWarnings],
+  };
 }
 
 function randIndexWithGroups(assignments: readonly number[], groups: readonly (string | null)[]): number | null {

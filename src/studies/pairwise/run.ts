@@ -3,9 +3,11 @@
  * (each file loaded and prepared once), turns outcomes into order-independent
  * records, and resumes from the records of an interrupted run.
  */
-import { symmetricPwcca, type CompareOptions, type PairComparison } from '../../metrics/compare.js';
+import { symmetricPwcca, type CompareOptions, type PairComparison, type PwccaVariant } from '../../metrics/compare.js';
+import type { SvccaOptions } from '../../metrics/svcca.js';
 import { METHOD_NAMES, pairKey } from '../../types.js';
 import type { EngineOptions } from '../../engine/types.js';
+import { isPairFailure } from '../../engine/failure.js';
 import { fileIdentity } from '../../engine/journal.js';
 import type { PairwisePlan, PairwiseTask, ScopeKind } from './plan.js';
 import { runPairs, type PairFailure, type RunStats } from '../../engine/run-pairs.js';
@@ -48,16 +50,35 @@ export interface PairwiseRecord {
   readonly error?: PairFailure;
 }
 
-/** Options of a pairwise run: the engine's, the comparisons', and resume. */
-export interface RunPairwiseOptions extends EngineOptions {
-  /** Engine options; pass `svcca` only when SVCCA is wanted. */
-  readonly compare?: Omit<CompareOptions, 'labels'>;
+/**
+ * Options of a pairwise study: the engine's (reading, threads, memory,
+ * streaming) and the comparisons'. They make the numbers, so they are also
+ * what a journal's identity records.
+ */
+export interface PairwiseOptions extends EngineOptions {
+  /** Statistics to tabulate (default: PWCCA); PWCCA and CCA are always computed, SVCCA only when listed. */
+  readonly methods?: readonly PairwiseMethod[];
+  readonly variant?: PwccaVariant;
+  readonly epsilon?: number;
+  /** SVCCA's dims or variance fraction, as given (used when `methods` lists svcca). */
+  readonly svcca?: Omit<SvccaOptions, 'epsilon'>;
+}
+
+/** Options of {@link runPairwise}: the study's, and resume. */
+export interface RunPairwiseOptions extends PairwiseOptions {
   /** Records of pairs already done (from a journal): these pairs are not run again. */
   readonly previous?: readonly PairwiseRecord[];
   /** Called as each new pair finishes (e.g. to append it to the journal). */
   readonly onRecord?: (record: PairwiseRecord) => void;
-  /** Pairs done (including resumed ones) and total. */
-  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** The options of every comparison of a pairwise study. */
+export function pairwiseCompareOptions(options: PairwiseOptions): Omit<CompareOptions, 'labels'> {
+  return {
+    variant: options.variant,
+    epsilon: options.epsilon,
+    svcca: (options.methods ?? ['pwcca']).includes('svcca') ? (options.svcca ?? {}) : undefined,
+  };
 }
 
 export interface PairwiseRun {
@@ -80,6 +101,7 @@ export async function runPairwise(plan: PairwisePlan, options: RunPairwiseOption
   const fresh = new Map<string, PairwiseRecord>();
   const { stats } = await runPairs(plan.files, todo, {
     ...options,
+    compare: pairwiseCompareOptions(options),
     onOutcome: (outcome) => {
       const task = byKey.get(outcome.task.key)!;
       const record = outcome.error
@@ -183,6 +205,33 @@ export function toJournalRecord(record: PairwiseRecord, scopeKind: ScopeKind): R
   return { type: 'pair', [scopeKind]: scope, ...rest };
 }
 
+/**
+ * What is wrong with a journal line of a pairwise run, or null when it is a
+ * pair record as {@link toJournalRecord} writes it: the check a resumed run
+ * makes before trusting the line's numbers.
+ */
+export function checkJournalRecord(line: Record<string, unknown>, scopeKind: ScopeKind): string | null {
+  if (line.type !== 'pair') return `"type" is ${JSON.stringify(line.type)}, expected "pair"`;
+  for (const key of [scopeKind, 'a', 'b']) if (typeof line[key] !== 'string') return `"${key}" is not a string`;
+  for (const key of ['groupA', 'groupB']) if (line[key] !== null && typeof line[key] !== 'string') return `"${key}" is neither a string nor null`;
+  if (line.error !== undefined) return isPairFailure(line.error) ? null : '"error" is not a failure record';
+  const values = line.values as Record<string, Record<string, unknown>> | undefined;
+  if (typeof values !== 'object' || values === null) return 'it has neither "values" nor "error"';
+  const isValue = (value: unknown) => typeof value === 'number' && Number.isFinite(value);
+  for (const method of PAIRWISE_METHODS) {
+    const entry = values[method];
+    if (entry === undefined && method === 'svcca') continue;
+    if (typeof entry !== 'object' || entry === null || !isValue(entry.similarity) || !isValue(entry.distance)) {
+      return `"values.${method}" lacks a numeric similarity and distance`;
+    }
+  }
+  const directional = values.pwcca.directional as Record<string, unknown> | undefined;
+  if (typeof directional !== 'object' || directional === null || !isValue(directional.a) || !isValue(directional.b)) {
+    return '"values.pwcca.directional" lacks its two numbers';
+  }
+  return null;
+}
+
 /** Reads back the pair lines of a journal (other lines are ignored). */
 export function fromJournalRecords(lines: readonly Record<string, unknown>[], scopeKind: ScopeKind): PairwiseRecord[] {
   return lines
@@ -193,28 +242,23 @@ export function fromJournalRecords(lines: readonly Record<string, unknown>[], sc
     });
 }
 
-/** Settings that change the numbers of a pair; a journal can only be resumed with the same ones. */
-export interface PairwiseSettings {
-  readonly read: { readonly layout?: string; readonly conv?: string; readonly skipNonNumeric?: boolean };
-  readonly compare: Omit<CompareOptions, 'labels'>;
-}
-
 /**
  * What makes two pairwise runs the same run (the journal header's identity):
  * every input file (path, size, modification time), the matrices (labels and
- * groups) and the settings that change values. Reads file metadata.
+ * groups) and the options that change values. Reads file metadata.
  */
-export function buildPairwiseIdentity(plan: PairwisePlan, settings: PairwiseSettings): unknown {
+export function buildPairwiseIdentity(plan: PairwisePlan, options: PairwiseOptions): unknown {
+  const compare = pairwiseCompareOptions(options);
   return {
     scopeKind: plan.scopeKind,
     files: plan.files.map((file) => fileIdentity(file.path)),
     matrices: plan.matrices.map((matrix) => ({ scope: matrix.scope, labels: matrix.labels, groups: matrix.groups })),
-    read: { layout: settings.read.layout ?? 'auto', conv: settings.read.conv ?? 'flatten', skipNonNumeric: settings.read.skipNonNumeric === true },
+    read: { layout: options.layout ?? 'auto', conv: options.conv ?? 'flatten', skipNonNumeric: options.skipNonNumeric === true },
     compare: {
-      variant: settings.compare.variant ?? 'paper',
-      epsilon: settings.compare.epsilon ?? null,
-      threshold: settings.compare.threshold ?? null,
-      svcca: settings.compare.svcca ?? null,
+      variant: compare.variant ?? 'paper',
+      epsilon: compare.epsilon ?? null,
+      threshold: compare.threshold ?? null,
+      svcca: compare.svcca ?? null,
     },
   };
 }

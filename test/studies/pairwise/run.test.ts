@@ -134,7 +134,7 @@ describe('runPairwise', () => {
 
   it('computes SVCCA only when asked', async () => {
     expect(baseline[0].values!.svcca).toBeUndefined();
-    const run = await runPairwise(plan, { jobs: 1, compare: { svcca: { dims: 3 } } });
+    const run = await runPairwise(plan, { jobs: 1, methods: ['pwcca', 'cca', 'svcca'], svcca: { dims: 3 } });
     expect(run.records[0].values!.svcca!.dims).toEqual({ a: 3, b: 3 });
   });
 });
