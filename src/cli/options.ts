@@ -159,18 +159,30 @@ export function journalPathFrom(flags: OutputFlags & RunFlags, example: string):
 }
 
 /** Formats an --out file's extension asks for, when --format is not given. */
-const FORMAT_BY_EXTENSION: Readonly<Record<string, string>> = { '.csv': 'csv', '.json': 'json', '.ndjson': 'ndjson' };
+const FORMAT_BY_EXTENSION: Readonly<Record<string, string>> = { '.csv': 'csv', '.json': 'json', '.ndjson': 'ndjson', '.svg': 'svg', '.html': 'html' };
+
+/** Figures: an extension that asks for one must not get a text table written into it. */
+const FIGURE_FORMATS = new Set(['svg', 'html']);
 
 /**
  * The output format of a run: `--format` when given on the command line,
  * else the one the `--out` file's extension names (`.csv`, `.json`,
- * `.ndjson`) when the command has it, else the default.
+ * `.ndjson`, `.svg`, `.html`) when the command has it, else the default.
+ *
+ * @throws UsageError when the extension asks for a figure the command does not draw.
  */
 export function outputFormatFrom<F extends string>(flags: { format: F; out?: string }, formatGiven: boolean, formats: readonly F[]): F {
   if (formatGiven || flags.out === undefined) return flags.format;
   const dot = flags.out.lastIndexOf('.');
-  const inferred = dot > flags.out.lastIndexOf('/') ? FORMAT_BY_EXTENSION[flags.out.slice(dot).toLowerCase()] : undefined;
-  return inferred !== undefined && (formats as readonly string[]).includes(inferred) ? (inferred as F) : flags.format;
+  const extension = dot > flags.out.lastIndexOf('/') ? flags.out.slice(dot).toLowerCase() : '';
+  const inferred = FORMAT_BY_EXTENSION[extension];
+  if (inferred !== undefined && (formats as readonly string[]).includes(inferred)) return inferred as F;
+  if (inferred !== undefined && FIGURE_FORMATS.has(inferred)) {
+    throw new UsageError(`--out ${flags.out} asks for a ${extension} figure, which this command does not draw`, {
+      hint: `write the data instead (--out with .csv or .json, or --format ${formats.join('|')})`,
+    });
+  }
+  return flags.format;
 }
 
 /**

@@ -39,6 +39,10 @@ describe('--out infers the format from the extension', () => {
     const lines = readFileSync(join(out, 'c.ndjson'), 'utf8').trimEnd().split('\n');
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]).distance).toBe(doc.distance);
+    // A figure extension is never filled with a text table.
+    const figure = await runMain(['compare', a, b, '--out', join(out, 'c.svg')]);
+    expect(figure.code).toBe(2);
+    expect(figure.stderr).toMatch(/\.svg/);
     // An explicit --format wins over the extension.
     expect((await runMain(['compare', a, b, '--out', join(out, 'd.json'), '--format', 'csv'])).code).toBe(0);
     expect(readFileSync(join(out, 'd.json'), 'utf8')).toMatch(/^a,b,method/);
