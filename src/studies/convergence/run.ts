@@ -287,13 +287,9 @@ export async function runConvergence(
   const failed = new Set(cells.filter((cell) => cell.error).map((cell) => taskKey(cell.run, cell.layer, cell.step))).size;
   const points = buildPoints(cells, set, methods);
   const summary = summarise(points, cells, set, methods, plan.referenceStep, threshold);
-  for (const score of summary.bottomUp) {
-    if (score.failedLayers.length === 0) continue;
-    const scope = score.group !== undefined ? ` in group ${score.group}` : '';
-    warnings.push(
-      `${score.method}: every comparison of ${score.failedLayers.length === 1 ? 'layer' : 'layers'} ${score.failedLayers.join(', ')}${scope} failed: not converged, left out of the bottom-up score`,
-    );
-  }
+  // A failed comparison fails every method: one warning per layer (and group), not per method.
+  const failedLayers = new Set(summary.bottomUp.flatMap((score) => score.failedLayers.map((layer) => (score.group !== undefined ? `${layer} in group ${score.group}` : layer))));
+  for (const layer of failedLayers) warnings.push(`every comparison of layer ${layer} failed: it has not converged and is left out of the bottom-up score`);
 
   const directions =
     options.directions !== undefined
