@@ -144,7 +144,9 @@ async function runPairwiseCommand(
   const meta = flags.meta === undefined ? undefined : loadMeta(flags.meta, context, quiet, flags.color);
   const matrixFolder = prepareMatrixOutput(flags, plan, methods, journalPath);
 
-  printWarnings([...discovery.warnings, ...plan.warnings], context, quiet, flags.color);
+  // Layer x layer matrices have no groups: --group-by would only select nothing.
+  const unusedGroupBy = flags.crossLayer && flags.groupBy !== undefined && flags.groups === undefined ? ['--group-by changes nothing with --cross-layer (the labels are layers); use --groups to pick networks by group'] : [];
+  printWarnings([...unusedGroupBy, ...discovery.warnings, ...plan.warnings], context, quiet, flags.color);
   if (!quiet) context.stderr.write(`pwcca: ${describeRun(discovery, plan)}\n`);
 
   const options: PairwiseReportOptions = {
