@@ -177,7 +177,7 @@ export function buildCheckpointSet(
 /** Finds the checkpoints under a folder (hidden files and non-activation files are skipped). */
 export function discoverCheckpoints(root: string, options: CheckpointOptions = {}): CheckpointSet {
   const found = listActivationFiles(root);
-  if (found.length === 0) throw noActivationFiles(root, 'save checkpoints as ROOT/<step>/<layer>.npy (one run) or ROOT/<run>/<step>/<layer>.npy');
+  if (found.length === 0) throw noActivationFiles(root, 'ROOT/<step>/<layer>.npy (one run) or ROOT/<run>/<step>/<layer>.npy');
   return buildCheckpointSet(found, { ...options, root, join: (p) => join(root, ...p.split('/')) });
 }
 

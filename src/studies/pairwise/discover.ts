@@ -154,7 +154,7 @@ export function discoverActivations(inputs: readonly string[], options: Discover
     }
     const root = inputs[0];
     const found = listActivationFiles(root);
-    if (found.length === 0) throw noActivationFiles(root, 'save activations as ROOT/<network>/<layer>.npy, or pass the files themselves');
+    if (found.length === 0) throw noActivationFiles(root, 'ROOT/<network>/<layer>.npy (or pass the files themselves)');
     return classifyFiles(found, { ...options, root, join: (p) => join(root, ...p.split('/')) });
   }
   if (inputs.length < 2) {
@@ -192,7 +192,7 @@ export function listActivationFiles(root: string): string[] {
  * (`3 .pkl files, 2 .mat files`), so the user sees why nothing was read, and
  * how to get files pwcca reads.
  */
-export function noActivationFiles(root: string, layoutHint: string): UsageError {
+export function noActivationFiles(root: string, layout: string): UsageError {
   const counts = new Map<string, number>();
   let total = 0;
   const visit = (folder: string, depth: number) => {
@@ -217,7 +217,7 @@ export function noActivationFiles(root: string, layoutHint: string): UsageError 
   visit(root, 0);
   const readable = ACTIVATION_EXTENSIONS.join(', ');
   if (total === 0) {
-    return new UsageError(`no activation files under ${root}: the folder holds no files`, { where: root, hint: `${layoutHint} (${readable})` });
+    return new UsageError(`no activation files under ${root}: the folder holds no files`, { where: root, hint: `save activations (${readable}) as ${layout}` });
   }
   const found = [...counts.entries()]
     .sort((p, q) => q[1] - p[1] || compareNatural(p[0], q[0]))
@@ -225,7 +225,7 @@ export function noActivationFiles(root: string, layoutHint: string): UsageError 
   const shown = found.length > 5 ? [...found.slice(0, 5), `${found.length - 5} other kinds`] : found;
   return new UsageError(`no activation files under ${root}: found ${shown.join(', ')}, none of which pwcca reads (it reads ${readable})`, {
     where: root,
-    hint: `save each layer's activations with np.save(path, acts) as .npy (from torch: acts.detach().cpu().numpy()), or as Arrow/Feather; then ${layoutHint.charAt(0).toLowerCase()}${layoutHint.slice(1)}`,
+    hint: `save each layer's activations with np.save(path, acts) (from torch: acts.detach().cpu().numpy()) or as Arrow/Feather, as ${layout}`,
   });
 }
 
