@@ -3,7 +3,7 @@
  * label order, warnings and failures a user sees, group selection, the
  * matrix averaged over layers, the dendrogram in JSON, and --meta.
  */
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeDense, writeJunk } from '../helpers/activation-trees.js';
@@ -155,6 +155,9 @@ describe('groups, the mean over layers and the dendrogram', () => {
     }
     const table = await runMain(['pairwise', root, '--aggregate', 'mean', '--jobs', '1', '-q']);
     expect(table.stdout).toMatch(/mean over 2 layers/);
+    const folder = join(temporary(), 'matrices');
+    expect((await runMain(['pairwise', root, '--aggregate', 'mean', '--format', 'matrix-csv', '--out', folder, '--jobs', '1', '-q'])).code).toBe(0);
+    expect(readdirSync(folder).sort()).toEqual(['_mean.csv', 'fc1.csv', 'fc2.csv']);
   }, TIMEOUT);
 
   it('clusters carry the dendrogram as a scipy-style linkage matrix', async () => {

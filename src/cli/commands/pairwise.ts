@@ -210,6 +210,12 @@ async function runPairwiseCommand(
         await writeData(toMatrixCsv(matrix, method), join(matrixFolder, matrixCsvFileName(matrix.scope, method, methods.length > 1)), context);
       }
     }
+    // The mean over layers: _mean.csv, a name apart from the layers' own files.
+    if (report.aggregate) {
+      for (const method of methods) {
+        await writeData(toMatrixCsv(report.aggregate, method), join(matrixFolder, matrixCsvFileName('_mean', method, methods.length > 1)), context);
+      }
+    }
   } else if (journalPath === undefined || formatGiven) {
     const out = journalPath === undefined ? flags.out : undefined;
     let text: string;
