@@ -24,11 +24,24 @@ export {
 export { meanCorrelation, thresholdedMean } from './metrics/cca.js';
 export { REFERENCE_EPSILON, type SvccaOptions, type SvccaResult } from './metrics/svcca.js';
 export { runCompare, type CompareReport, type CompareRunOptions } from './studies/compare.js';
-export { runPairs, type PairOutcome, type PairTask, type RunPairsOptions, type SourceFile } from './engine/run-pairs.js';
+export {
+  runPairMoments,
+  runPairs,
+  type EngineOptions,
+  type PairFailure,
+  type PairMoments,
+  type PairMomentsOutcome,
+  type PairOutcome,
+  type PairTask,
+  type RunPairMomentsOptions,
+  type RunPairsOptions,
+  type RunStats,
+  type SourceFile,
+} from './engine/run-pairs.js';
 export { discoverActivations, type Discovery } from './studies/pairwise/discover.js';
 export { buildPairwisePlan, type PairwisePlan } from './studies/pairwise/plan.js';
-export { runPairwise, type PairwiseRecord, type RunPairwiseOptions } from './studies/pairwise/run.js';
-export { analysePairwise, buildDistanceMatrices } from './studies/pairwise/report.js';
+export { runPairwise, type PairwiseOptions, type PairwiseRecord, type RunPairwiseOptions } from './studies/pairwise/run.js';
+export { analysePairwise, buildDistanceMatrices, buildPairwiseReport, type PairwiseReport, type PairwiseReportOptions } from './studies/pairwise/report.js';
 export { discoverCheckpoints, type CheckpointSet } from './studies/convergence/discover.js';
 export { planConvergence, type ConvergencePlan } from './studies/convergence/plan.js';
 export { runConvergence, type ConvergenceReport, type ConvergenceRunOptions } from './studies/convergence/run.js';

@@ -28,6 +28,8 @@ describe('public API', () => {
         'prepareSide',
         'runCompare',
         'runPairs',
+        'runPairMoments',
+        'buildPairwiseReport',
         'symmetricPwcca',
         'thresholdedMean',
         'discoverActivations',

@@ -31,6 +31,7 @@ import type {
 import { compareMeasure, momentsMeasure } from './measures.js';
 
 export type {
+  EngineOptions,
   Executor,
   PairFailure,
   PairMoments,

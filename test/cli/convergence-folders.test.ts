@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeDense, writeJunk, writeNpy } from '../helpers/activation-trees.js';
 import { useTemporaryFolders } from '../helpers/temp.js';
-import { compareBothOrders, convergenceCellsAgainstCompare, runMain, type ConvergenceDoc } from '../helpers/in-process.js';
+import { compareBothOrders, convergenceCellsAgainstCompare, type ConvergenceDoc } from '../helpers/in-process.js';
+import { runMain } from '../helpers/cli.js';
 
 const temporaryFolder = useTemporaryFolders();
 const temporary = () => temporaryFolder('pwcca-convergence-folders-');

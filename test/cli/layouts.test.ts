@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeConv, writeDense, writeSequence } from '../helpers/activation-trees.js';
 import { useTemporaryFolders } from '../helpers/temp.js';
-import { convergenceCellsAgainstCompare, pairwiseCellsAgainstCompare, runMain, type ConvergenceDoc, type PairwiseDoc } from '../helpers/in-process.js';
+import { convergenceCellsAgainstCompare, pairwiseCellsAgainstCompare, type ConvergenceDoc, type PairwiseDoc } from '../helpers/in-process.js';
+import { runMain } from '../helpers/cli.js';
 
 const temporaryFolder = useTemporaryFolders();
 const temporary = () => temporaryFolder('pwcca-layouts-');
@@ -32,7 +33,7 @@ function writeRnnTree(root: string, networks = 3): string {
   return root;
 }
 
-async function pairwiseJson(args: readonly string[]): Promise<{ code: number; doc: PairwiseDoc; stderr: string }> {
+async function pairwiseJson(args: readonly string[]): Promise<{ code: number | null; doc: PairwiseDoc; stderr: string }> {
   const run = await runMain(['pairwise', ...args, '--format', 'json', '--jobs', '1']);
   return { code: run.code, doc: run.stdout ? (JSON.parse(run.stdout) as PairwiseDoc) : ({} as PairwiseDoc), stderr: run.stderr };
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeDense } from '../helpers/activation-trees.js';
 import { useTemporaryFolders } from '../helpers/temp.js';
-import { runMain } from '../helpers/in-process.js';
+import { runMain } from '../helpers/cli.js';
 
 const temporaryFolder = useTemporaryFolders();
 const temporary = () => temporaryFolder('pwcca-output-flags-');
@@ -86,10 +86,10 @@ describe('colour', () => {
   it('FORCE_COLOR=0 turns colour off even on a terminal', async () => {
     const root = writeTwoNetworks(temporary());
     const [a, b] = [join(root, 's0', 'fc1.npy'), join(root, 's1', 'fc1.npy')];
-    const run = await runMain(['compare', a, b], { env: { FORCE_COLOR: '0' }, tty: true });
+    const run = await runMain(['compare', a, b], undefined, { NO_COLOR: undefined, FORCE_COLOR: '0' }, { tty: true });
     expect(run.code).toBe(0);
     expect(run.stdout + run.stderr).not.toMatch(/\u001b\[/);
-    const coloured = await runMain(['compare', a, b], { env: {}, tty: true });
+    const coloured = await runMain(['compare', a, b], undefined, { NO_COLOR: undefined, FORCE_COLOR: undefined }, { tty: true });
     expect(coloured.stdout).toMatch(/\u001b\[/);
   }, TIMEOUT);
 });

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeDense, writeJunk } from '../helpers/activation-trees.js';
 import { useTemporaryFolders } from '../helpers/temp.js';
-import { pairwiseCellsAgainstCompare, runMain, type PairwiseDoc } from '../helpers/in-process.js';
+import { pairwiseCellsAgainstCompare, type PairwiseDoc } from '../helpers/in-process.js';
+import { runMain } from '../helpers/cli.js';
 
 const temporaryFolder = useTemporaryFolders();
 const temporary = () => temporaryFolder('pwcca-pairwise-folders-');

@@ -17,6 +17,7 @@ import { streamableHeaders } from '../../src/engine/route.js';
 import { npyBytes } from '../helpers/npy-file.js';
 import { writeTree } from '../studies/pairwise/helpers.js';
 import { useTemporaryFolders } from '../helpers/temp.js';
+import { expectClose } from '../helpers/expect-close.js';
 
 const temporaryFolder = useTemporaryFolders();
 
@@ -34,21 +35,14 @@ beforeAll(async () => {
 });
 
 function expectSameValues(records: readonly PairwiseRecord[], reference: readonly PairwiseRecord[]): void {
-  expect(records).toHaveLength(reference.length);
-  records.forEach((record, index) => {
-    const want = reference[index];
-    expect([record.scope, record.a, record.b]).toEqual([want.scope, want.a, want.b]);
-    expect(record.error).toBeUndefined();
-    const close = (got: number, expected: number) => expect(Math.abs(got - expected)).toBeLessThan(1e-12);
-    close(record.values!.pwcca.similarity, want.values!.pwcca.similarity);
-    close(record.values!.pwcca.directional.a, want.values!.pwcca.directional.a);
-    close(record.values!.pwcca.directional.b, want.values!.pwcca.directional.b);
-    close(record.values!.cca.similarity, want.values!.cca.similarity);
-    close(record.values!.svcca!.similarity, want.values!.svcca!.similarity);
-    expect(record.values!.pwcca.side).toBe(want.values!.pwcca.side);
-    expect(record.ranks).toEqual(want.ranks);
-    expect(record.datapoints).toBe(want.datapoints);
-  });
+  // Everything but the values exactly, then the values within 1e-12.
+  const shape = (r: PairwiseRecord) => ({ key: [r.scope, r.a, r.b], error: r.error, side: r.values?.pwcca.side, ranks: r.ranks, datapoints: r.datapoints });
+  expect(records.map(shape)).toEqual(reference.map(shape));
+  const numbers = (r: PairwiseRecord) => {
+    const v = r.values!;
+    return [v.pwcca.similarity, v.pwcca.directional.a, v.pwcca.directional.b, v.cca.similarity, v.svcca!.similarity];
+  };
+  expectClose(records.flatMap(numbers), reference.flatMap(numbers), 1e-12, 'pwcca, directional a and b, cca, svcca of each pair');
 }
 
 describe('the streamed route of runPairs', () => {

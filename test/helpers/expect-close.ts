@@ -29,3 +29,13 @@ export function expectClose(
     first < 0 ? '' : `${label}: index ${first} is ${got[first]}, expected ${want[first]} (largest difference ${worst}, tolerance ${tolerance})`;
   expect(message, message).toBe('');
 }
+
+/**
+ * Expects a square matrix (rows of numbers or nulls) to equal its transpose
+ * exactly and to have an exact 0 diagonal, in one assertion each.
+ */
+export function expectSymmetricZeroDiagonal(matrix: ReadonlyArray<ReadonlyArray<number | null>>, label = 'matrix'): void {
+  const transpose = matrix.map((row, i) => row.map((_, j) => matrix[j][i]));
+  expect(matrix, `${label}: not symmetric`).toEqual(transpose);
+  expect(matrix.map((row, i) => Object.is(row[i], 0)), `${label}: diagonal not exactly 0`).toEqual(matrix.map(() => true));
+}

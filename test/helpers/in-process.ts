@@ -1,51 +1,8 @@
 /**
- * Runs the CLI in-process through `main(argv, context)`, capturing what it
- * writes, so folder-level tests need no build and no child process.
+ * Checks of multi-pair results against `pwcca compare` on the same two
+ * files, through the CLI in-process (`runMain`).
  */
-import { Readable, Writable } from 'node:stream';
-import { main } from '../../src/cli/main.js';
-import type { CliContext } from '../../src/cli/context.js';
-
-export interface CapturedRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-export interface CaptureOptions {
-  /** Environment of the run; default: no colour variables at all. */
-  readonly env?: NodeJS.ProcessEnv;
-  /** Whether stdout and stderr claim to be terminals. */
-  readonly tty?: boolean;
-  /** Bytes on standard input. */
-  readonly stdin?: Uint8Array;
-}
-
-function capture(tty: boolean): { stream: Writable & { isTTY?: boolean }; text: () => string } {
-  const chunks: Buffer[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      chunks.push(Buffer.from(chunk));
-      done();
-    },
-  }) as Writable & { isTTY?: boolean };
-  if (tty) stream.isTTY = true;
-  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
-}
-
-/** Runs `pwcca <argv>` in this process and returns its exit code and output. */
-export async function runMain(argv: readonly string[], options: CaptureOptions = {}): Promise<CapturedRun> {
-  const stdout = capture(options.tty === true);
-  const stderr = capture(options.tty === true);
-  const context: CliContext = {
-    stdout: stdout.stream,
-    stderr: stderr.stream,
-    stdin: Readable.from(options.stdin ? [Buffer.from(options.stdin)] : []),
-    env: options.env ?? {},
-  };
-  const code = await main(argv, context);
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+import { runMain } from './cli.js';
 
 /** `pwcca compare a b --format json` (plus `flags`) in this process, parsed; fails the test on a non-zero exit. */
 export async function compareJson(a: string, b: string, flags: readonly string[] = []): Promise<CompareDoc> {

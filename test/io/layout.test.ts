@@ -3,6 +3,7 @@ import { InputError, UsageError } from '../../src/errors.js';
 import { checkLayout, describeLayoutMismatch, layoutForRank, reduceToMatrix } from '../../src/io/layout.js';
 import type { NdArray } from '../../src/io/ndarray.js';
 import { seededNormal } from '../helpers/random.js';
+import { expectClose } from '../helpers/expect-close.js';
 
 function ndarray(shape: number[], values?: ArrayLike<number>, seed = 1): NdArray {
   const count = shape.reduce((a, b) => a * b, 1);
@@ -94,7 +95,7 @@ describe('reduceToMatrix, conv and sequence arrays', () => {
     let sum = 0;
     for (let h = 0; h < 4; h++) for (let w = 0; w < 5; w++) sum += at(nhwc, [1, h, w, 2]);
     expect(a.matrix.data[1 * 6 + 2]).toBeCloseTo(sum / 20, 14);
-    for (let i = 0; i < a.matrix.data.length; i++) expect(b.matrix.data[i]).toBeCloseTo(a.matrix.data[i], 14);
+    expectClose(b.matrix.data, a.matrix.data, 1e-14, 'nchw vs nhwc means');
   });
 
   it('handles sequences (ntc vs nct) and datapoints not first (cn... layouts)', () => {

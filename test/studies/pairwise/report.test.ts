@@ -4,6 +4,7 @@ import type { PairwiseRecord } from '../../../src/studies/pairwise/run.js';
 import { buildPairwisePlan } from '../../../src/studies/pairwise/plan.js';
 import { analysePairwise, buildDistanceMatrices, buildMeanMatrix } from '../../../src/studies/pairwise/report.js';
 import { parseMetaCsv } from '../../../src/stats/meta-correlation.js';
+import { expectSymmetricZeroDiagonal } from '../../helpers/expect-close.js';
 
 // Four networks on a line: g/s1 = 0, g/s2 = 0.1, h/s3 = 0.5, h/s4 = 0.7; distance = |difference|.
 const position: Record<string, number> = { 'g/s1': 0, 'g/s2': 0.1, 'h/s3': 0.5, 'h/s4': 0.7 };
@@ -26,10 +27,7 @@ describe('buildDistanceMatrices', () => {
     const [matrix] = buildDistanceMatrices(plan, [...records()].reverse(), ['pwcca', 'cca']);
     const d = matrix.methods.pwcca!.distance;
     expect(matrix.labels).toEqual(['g/s1', 'g/s2', 'h/s3', 'h/s4']);
-    for (let i = 0; i < 4; i++) {
-      expect(Object.is(d[i][i], 0)).toBe(true);
-      for (let j = 0; j < 4; j++) expect(d[i][j]).toBe(d[j][i]);
-    }
+    expectSymmetricZeroDiagonal(d, 'pwcca');
     expect(d[0][3]).toBeCloseTo(0.7, 15);
     expect(matrix.methods.cca!.distance[1][2]).toBe(0.5);
   });

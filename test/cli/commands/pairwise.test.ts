@@ -1,15 +1,16 @@
 /**
- * End-to-end `pwcca pairwise`: the built binary (`npm test` builds first), its
- * exit codes, stderr summaries and hints, stdout that parses, and a run that
- * is killed and resumed.
+ * `pwcca pairwise` run in process through main(argv, context): exit codes,
+ * stderr summaries and hints, stdout that parses; and, with the built binary,
+ * a run that is killed and resumed.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expectSameCsv, pwccaBin, repositoryRoot, runPwcca } from '../helpers/cli.js';
-import { writeTree } from '../studies/pairwise/helpers.js';
-import { useTemporaryFolders } from '../helpers/temp.js';
+import { expectSameCsv, pwccaBin, repositoryRoot, runMain } from '../../helpers/cli.js';
+import { writeTree } from '../../studies/pairwise/helpers.js';
+import { useTemporaryFolders } from '../../helpers/temp.js';
+import { expectClose } from '../../helpers/expect-close.js';
 
 const temporaryFolder = useTemporaryFolders();
 
@@ -17,15 +18,14 @@ const root = repositoryRoot;
 const bin = pwccaBin;
 const runs = join(root, 'fixtures/pairwise/runs');
 
-const pwcca = runPwcca;
 
 function temporary(): string {
   return temporaryFolder('pwcca-pairwise-e2e-');
 }
 
-describe('pwcca pairwise (binary)', () => {
-  it('prints matrices as tables and says what it found on stderr', () => {
-    const run = pwcca(['pairwise', runs, '--jobs', '1']);
+describe('pwcca pairwise', () => {
+  it('prints matrices as tables and says what it found on stderr', async () => {
+    const run = await runMain(['pairwise', runs, '--jobs', '1']);
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/^pwcca: 12 files, 6 networks, 2 layers, 30 pairs/m);
     expect(run.stderr).toMatch(/pwcca: 30 pairs: 30 ok, 0 failed/);
@@ -33,8 +33,8 @@ describe('pwcca pairwise (binary)', () => {
     expect(run.stdout).toMatch(/within {2}random: mean/);
   });
 
-  it('--format csv: one row per pair and method, with the documented columns', () => {
-    const run = pwcca(['pairwise', runs, '--format', 'csv', '--method', 'pwcca,cca', '--quiet', '--jobs', '1']);
+  it('--format csv: one row per pair and method, with the documented columns', async () => {
+    const run = await runMain(['pairwise', runs, '--format', 'csv', '--method', 'pwcca,cca', '--quiet', '--jobs', '1']);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
     const lines = run.stdout.trim().split('\n');
@@ -43,18 +43,18 @@ describe('pwcca pairwise (binary)', () => {
     expect(lines[1]).toMatch(/^fc1,random\/s1,random\/s2,random,random,pwcca,0\.\d+,0\.\d+,/);
   });
 
-  it('--stream sums every pair in one pass over the files and prints the same matrices', () => {
+  it('--stream sums every pair in one pass over the files and prints the same matrices', async () => {
     const args = ['pairwise', runs, '--format', 'csv', '--method', 'pwcca,cca'];
-    const loaded = pwcca([...args, '--no-stream', '--jobs', '1']);
-    const streamed = pwcca([...args, '--stream', '--jobs', '2']);
+    const loaded = await runMain([...args, '--no-stream', '--jobs', '1']);
+    const streamed = await runMain([...args, '--stream', '--jobs', '2']);
     expect(streamed.code).toBe(0);
     expect(loaded.stderr).toMatch(/30 pairs: 30 ok, 0 failed\n/);
     expect(streamed.stderr).toMatch(/30 pairs: 30 ok, 0 failed, files streamed in row chunks\n/);
     expectSameCsv(streamed.stdout, loaded.stdout, 1e-12);
   });
 
-  it('--format json with clusters and metadata parses and carries the documented fields', () => {
-    const run = pwcca(['pairwise', runs, '--format', 'json', '--clusters', '2', '--meta', join(runs, 'meta.csv'), '--jobs', '2']);
+  it('--format json with clusters and metadata parses and carries the documented fields', async () => {
+    const run = await runMain(['pairwise', runs, '--format', 'json', '--clusters', '2', '--meta', join(runs, 'meta.csv'), '--jobs', '2']);
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
     expect(doc).toMatchObject({ schemaVersion: 1, command: 'pairwise', scope: 'layer', methods: ['pwcca'] });
@@ -76,27 +76,27 @@ describe('pwcca pairwise (binary)', () => {
     expect(doc.warnings).toEqual(expect.any(Array));
   });
 
-  it('--format matrix-csv --out DIR writes one CSV per layer; on stdout it needs a single matrix', () => {
+  it('--format matrix-csv --out DIR writes one CSV per layer; on stdout it needs a single matrix', async () => {
     const out = join(temporary(), 'matrices');
-    const run = pwcca(['pairwise', runs, '--format', 'matrix-csv', '--out', out, '--jobs', '1', '-q']);
+    const run = await runMain(['pairwise', runs, '--format', 'matrix-csv', '--out', out, '--jobs', '1', '-q']);
     expect(run.code).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['fc1.csv', 'fc2.csv']);
     const lines = readFileSync(join(out, 'fc1.csv'), 'utf8').trim().split('\n');
     expect(lines[0]).toBe(',random/s1,random/s2,random/s3,trained/s1,trained/s2,trained/s3');
     expect(lines[1]).toMatch(/^random\/s1,0,0\.\d+/);
-    const refused = pwcca(['pairwise', runs, '--format', 'matrix-csv']);
+    const refused = await runMain(['pairwise', runs, '--format', 'matrix-csv']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/hint: pass --out DIR\//);
-    const one = pwcca(['pairwise', runs, '--format', 'matrix-csv', '--layers', 'fc2', '-q', '--jobs', '1']);
+    const one = await runMain(['pairwise', runs, '--format', 'matrix-csv', '--layers', 'fc2', '-q', '--jobs', '1']);
     expect(one.code).toBe(0);
     expect(one.stdout.trim().split('\n')).toHaveLength(7);
   });
 
-  it('a bad file: its pairs fail, the rest finishes, exit code 5', () => {
+  it('a bad file: its pairs fail, the rest finishes, exit code 5', async () => {
     const folder = temporary();
     writeTree(folder, { networks: ['s1', 's2', 's3'], layers: { fc1: 4, fc2: 4 }, rows: 60 });
     writeFileSync(join(folder, 's2', 'fc2.npy'), 'garbage');
-    const run = pwcca(['pairwise', folder, '--format', 'json', '--jobs', '1']);
+    const run = await runMain(['pairwise', folder, '--format', 'json', '--jobs', '1']);
     expect(run.code).toBe(5);
     expect(run.stderr).toMatch(/pwcca: 6 pairs: 4 ok, 2 failed/);
     // The bad file fails both its pairs with one error: one line, naming the file once.
@@ -112,13 +112,26 @@ describe('pwcca pairwise (binary)', () => {
     expect(failed[0]).toMatchObject({ similarity: null, distance: null, error: { kind: 'input', exitCode: 3 } });
   });
 
-  it('usage errors exit 2 with a hint', () => {
-    const run = pwcca(['pairwise', runs, '--layers', 'fc9']);
+  it('usage errors exit 2 with a hint', async () => {
+    const run = await runMain(['pairwise', runs, '--layers', 'fc9']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/unknown layer\(s\) in --layers: fc9/);
     expect(run.stderr).toMatch(/hint: the layers found are: fc1, fc2/);
-    expect(pwcca(['pairwise', runs, '--resume']).code).toBe(2);
-    expect(pwcca(['pairwise', runs, '--method', 'foo']).code).toBe(2);
+    expect((await runMain(['pairwise', runs, '--resume'])).code).toBe(2);
+    expect((await runMain(['pairwise', runs, '--method', 'foo'])).code).toBe(2);
+  });
+
+  it('--resume stops at a damaged journal line, naming its number', async () => {
+    const folder = temporary();
+    const journal = join(folder, 'pairs.ndjson');
+    expect((await runMain(['pairwise', runs, '--out', journal, '-q'])).code).toBe(0);
+    const lines = readFileSync(journal, 'utf8').split('\n');
+    lines[3] = lines[3].replace(/"similarity":[-0-9.e]+/, '"similarity":"x"');
+    writeFileSync(journal, lines.join('\n'));
+    const run = await runMain(['pairwise', runs, '--out', journal, '--resume']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^pwcca: cannot resume: line 4 of the file is not a valid pairwise record: "values\.pwcca" lacks a numeric similarity and distance/m);
+    expect(run.stderr).toMatch(/hint: .*delete line 4/);
   });
 
   it('keeps every finished pair when killed, and --resume finishes with the same result', async () => {
@@ -144,21 +157,19 @@ describe('pwcca pairwise (binary)', () => {
     expect(kept).toBeGreaterThanOrEqual(3);
     expect(kept).toBeLessThan(66);
 
-    const other = pwcca(['pairwise', folder, '--out', journal, '--resume', '--variant', 'svcca']);
+    const other = await runMain(['pairwise', folder, '--out', journal, '--resume', '--variant', 'svcca']);
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/cannot resume: the file was written for other inputs or options/);
 
-    const resumed = pwcca(['pairwise', folder, '--out', journal, '--resume', '--format', 'json', '--jobs', '2']);
+    const resumed = await runMain(['pairwise', folder, '--out', journal, '--resume', '--format', 'json', '--jobs', '2']);
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toMatch(/66 pairs: 66 ok, 0 failed, \d+ from the earlier run/);
-    const full = pwcca(['pairwise', folder, '--format', 'json', '--jobs', '1', '-q']);
+    const full = await runMain(['pairwise', folder, '--format', 'json', '--jobs', '1', '-q']);
     const [a, b] = [JSON.parse(resumed.stdout), JSON.parse(full.stdout)];
     expect(a.layers[0].labels).toEqual(b.layers[0].labels);
-    a.layers[0].methods.pwcca.distance.forEach((row: number[], i: number) =>
-      row.forEach((value, j) => expect(value).toBeCloseTo(b.layers[0].methods.pwcca.distance[i][j], 12)),
-    );
+    expectClose(a.layers[0].methods.pwcca.distance.flat(), b.layers[0].methods.pwcca.distance.flat(), 1e-12, 'resumed vs full pwcca matrix');
     // Every pair holds PWCCA and CCA, so --method may change on resume; a finished journal runs nothing.
-    const cca = pwcca(['pairwise', folder, '--out', journal, '--resume', '--method', 'cca', '--format', 'csv']);
+    const cca = await runMain(['pairwise', folder, '--out', journal, '--resume', '--method', 'cca', '--format', 'csv']);
     expect(cca.code).toBe(0);
     expect(cca.stderr).toMatch(/66 from the earlier run/);
     expect(cca.stdout.trim().split('\n')).toHaveLength(67);
