@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
+import { checkLayout } from '../io/layout.js';
 import type { PwccaVariant } from '../metrics/compare.js';
 import { METHOD_NAMES, type MethodName, type ReadOptions } from '../types.js';
 import { defaultJobs } from '../engine/executor.js';
@@ -50,8 +51,14 @@ export function addReadOptions(command: Command): Command {
     .addOption(
       new Option(
         '--layout <layout>',
-        'axis order of the stored arrays: auto = (datapoints, neurons); neurons-first = (neurons, datapoints); for conv/sequence arrays one letter per axis, e.g. nchw, nhwc, ntc, nct',
-      ).default('auto'),
+        'axis order of the stored arrays, per rank: 2-D arrays are (datapoints, neurons), or (neurons, datapoints) with neurons-first; conv/sequence arrays one letter per axis, e.g. nchw, nhwc, ntc, nct; a comma list gives one per rank, e.g. nchw,ntc',
+      )
+        .default('auto')
+        // A misspelt layout fails before any file is read, not once per pair.
+        .argParser((text: string) => {
+          checkLayout(text);
+          return text;
+        }),
     )
     .addOption(
       new Option('--conv <reduction>', 'conv/sequence reduction: flatten = every position is a datapoint; mean = average over positions')

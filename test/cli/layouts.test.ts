@@ -139,6 +139,14 @@ describe('hints about layouts', () => {
     expect(run.stderr).not.toMatch(/--conv mean/);
   }, TIMEOUT);
 
+  it('a misspelt or clashing --layout is one usage error before any file is read', async () => {
+    const root = writeCnnTree(temporary(), 2);
+    const run = await runMain(['pairwise', root, '--layout', 'nchw,nhwc', '--jobs', '1']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/4-D arrays two layouts \(nchw and nhwc\)/);
+    expect(run.stderr).not.toMatch(/failed:/);
+  }, TIMEOUT);
+
   it('a 3-D array without a layout suggests ntc / nct, not nchw', async () => {
     const root = writeRnnTree(temporary(), 2);
     const run = await runMain(['compare', join(root, 's0', 'gru.npy'), join(root, 's1', 'gru.npy')]);
