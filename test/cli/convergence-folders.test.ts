@@ -150,6 +150,21 @@ describe('failures', () => {
   }, TIMEOUT);
 });
 
+describe('a reference checkpoint with a different number of datapoints', () => {
+  it('is named once, as the file that disagrees, not once per step', async () => {
+    const root = temporary();
+    STEPS.forEach((step, s) => writeDense(join(root, `step_${step}`, 'fc1.npy'), step === 300 ? 50 : 60, 6, { layerSeed: 5, seed: 50 + s, dead: s }));
+    const run = await runMain(['convergence', root, '--jobs', '1']);
+    expect(run.code).toBe(5);
+    const odd = join(root, 'step_300', 'fc1.npy');
+    const lines = run.stderr.split('\n').filter((line) => line.startsWith('pwcca: failed:'));
+    expect(lines, run.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/fc1 \/ 3 steps: /);
+    expect(lines[0]).toContain(`${odd} has 50 datapoints where the other 3 checkpoints of layer fc1 have 60`);
+    for (const step of [0, 100, 200]) expect(lines[0]).not.toContain(join(root, `step_${step}`, 'fc1.npy'));
+  }, TIMEOUT);
+});
+
 describe('warnings', () => {
   it('dead neurons in every file: one warning per file, none for layers left out by --layers', async () => {
     const root = temporary();

@@ -231,12 +231,22 @@ function reportFailures(report: ConvergenceReport, journalPath: string | undefin
   for (const track of report.directions?.tracks ?? []) if (track.error) failures.set(`directions ${track.run} ${track.layer}`, track.error);
   if (failures.size === 0) return;
   const paint = buildMessagePaint(context, color);
-  const list = [...failures.entries()];
-  const lines = list.map(([key, error]) => ({
-    label: key.startsWith('directions ') ? key : (JSON.parse(key) as [string, string, number]).join(' / '),
-    error,
-  }));
-  printFailures(lines, 'failed comparisons', context, color);
-  context.stderr.write(`${paint.hint('hint:')} ${list[0][1].hint ?? 'fix or remove the files named above'}; the other cells are complete (exit code 5)\n`);
+  // One line per distinct error: a bad checkpoint fails all its comparisons with the same one.
+  const grouped = new Map<string, { labels: string[]; error: NonNullable<ConvergenceReport['cells'][number]['error']> }>();
+  for (const [key, error] of failures) {
+    const label = key.startsWith('directions ') ? key : (JSON.parse(key) as [string, string, number]).join(' / ');
+    const id = `${error.message}\u0000${error.where ?? ''}`;
+    if (!grouped.has(id)) grouped.set(id, { labels: [], error });
+    grouped.get(id)!.labels.push(label);
+  }
+  const lines = [...grouped.values()].map(({ labels, error }) => {
+    if (labels.length === 1) return { label: labels[0], error };
+    // Several steps of one run and layer: name the run and layer once.
+    const prefixes = new Set(labels.map((label) => label.split(' / ').slice(0, 2).join(' / ')));
+    return { label: prefixes.size === 1 && !labels[0].startsWith('directions ') ? `${[...prefixes][0]} / ${labels.length} steps` : `${labels.length} comparisons`, error };
+  });
+  printFailures(lines, 'failures', context, color);
+  const first = [...failures.values()][0];
+  context.stderr.write(`${paint.hint('hint:')} ${first.hint ?? 'fix or remove the files named above'}; the other cells are complete (exit code 5)\n`);
   context.exitCode = ExitCode.partial;
 }

@@ -283,7 +283,7 @@ export async function runConvergence(
   );
   warnings.push(...summariseWarnings(comparisonWarnings));
 
-  const cells = withoutLoneReferences(sortCells([...referenceCells, ...reused, ...fresh], set, methods));
+  const cells = withoutLoneReferences(blameOddCheckpoints(set, sortCells([...referenceCells, ...reused, ...fresh], set, methods), stats.inputs));
   const failed = new Set(cells.filter((cell) => cell.error).map((cell) => taskKey(cell.run, cell.layer, cell.step))).size;
   const points = buildPoints(cells, set, methods);
   const summary = summarise(points, cells, set, methods, plan.referenceStep, threshold);
@@ -391,6 +391,55 @@ function sortCells(cells: ConvergenceCell[], set: CheckpointSet, methods: readon
       p.step - q.step ||
       methodIndex.get(p.method)! - methodIndex.get(q.method)!,
   );
+}
+
+/**
+ * A checkpoint whose number of datapoints differs from that of most
+ * checkpoints of its run and layer fails every comparison it is in; those
+ * cells' errors then name that file alone (`step_5/fc1.npy has 50 datapoints
+ * where the other 4 checkpoints of layer fc1 have 60`), so a bad reference
+ * file is one failure, not one per step.
+ */
+function blameOddCheckpoints(set: CheckpointSet, cells: ConvergenceCell[], inputs: ReadonlyMap<string, { readonly datapoints: number }>): ConvergenceCell[] {
+  const byRunLayer = new Map<string, string[]>();
+  for (const file of set.files) {
+    const key = `${file.run}\u0000${file.layer}`;
+    if (!byRunLayer.has(key)) byRunLayer.set(key, []);
+    byRunLayer.get(key)!.push(file.path);
+  }
+  const odd = new Map<string, CellFailure>();
+  const pathOf = new Map(set.files.map((file) => [`${file.run}\u0000${file.layer}\u0000${file.step}`, file.path]));
+  for (const [key, paths] of byRunLayer) {
+    const counts = new Map<number, number>();
+    for (const path of paths) {
+      const n = inputs.get(path)?.datapoints;
+      if (n !== undefined) counts.set(n, (counts.get(n) ?? 0) + 1);
+    }
+    if (counts.size < 2) continue;
+    const [[usual, many], [, next]] = [...counts.entries()].sort((p, q) => q[1] - p[1]);
+    if (many === next) continue;
+    const layer = key.split('\u0000')[1];
+    for (const path of paths) {
+      const n = inputs.get(path)?.datapoints;
+      if (n === undefined || n === usual) continue;
+      odd.set(path, {
+        kind: 'input',
+        message: `${path} has ${n} datapoints where the other ${many} checkpoints of layer ${layer} have ${usual}`,
+        hint: 'every checkpoint must hold activations for the same probe inputs, in the same order: re-save this one, or move it out of the folder',
+        where: path,
+        exitCode: 3,
+      });
+    }
+  }
+  if (odd.size === 0) return cells;
+  const referenceStep = cells.find((cell) => cell.reference)?.step;
+  return cells.map((cell) => {
+    if (!cell.error || !/datapoints/.test(cell.error.message)) return cell;
+    const own = pathOf.get(`${cell.run}\u0000${cell.layer}\u0000${cell.step}`);
+    const reference = referenceStep === undefined ? undefined : pathOf.get(`${cell.run}\u0000${cell.layer}\u0000${referenceStep}`);
+    const blamed = (own && odd.get(own)) ?? (reference && odd.get(reference));
+    return blamed ? { ...cell, error: blamed } : cell;
+  });
 }
 
 /**
