@@ -37,6 +37,7 @@ describe('public API', () => {
         'runPairwise',
         'analysePairwise',
         'buildDistanceMatrices',
+        'buildMeanMatrix',
         'discoverCheckpoints',
         'planConvergence',
         'runConvergence',

@@ -70,6 +70,8 @@ Examples:
   pwcca convergence ckpt/ --reference first --threshold 0.1
   pwcca convergence ckpt/ --layers conv1,conv2,fc1,fc2
   pwcca convergence ckpt/ --directions 5           stable vs unstable directions (paper Fig. 1)
+  pwcca convergence ckpt/ --directions 5 --directions-steps 0,3000   ... between these two steps
+  pwcca convergence archs/                         archs/<group>/<run>/<step>/<layer>.npy: curves per group
   pwcca convergence ckpt/ --out conv.ndjson --resume   keep every finished cell; continue after Ctrl-C`;
 
 
