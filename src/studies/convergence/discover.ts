@@ -104,13 +104,10 @@ export function buildCheckpointSet(
   }
   const levels = [...depths][0] as 2 | 3 | 4;
   const used = split.filter((parts) => parts.length === levels);
-  const byLayer =
-    options.byLayer ??
-    detectByLayer(
-      used.map((parts) => parts[levels - 2]),
-      used.map((parts) => fileStem(parts[levels - 1])),
-      options.root,
-    );
+  const folderNames = used.map((parts) => parts[levels - 2]);
+  const fileNames = used.map((parts) => fileStem(parts[levels - 1]));
+  if (options.byLayer !== undefined) checkOrientation(options.byLayer, folderNames, fileNames, options.root);
+  const byLayer = options.byLayer ?? detectByLayer(folderNames, fileNames, options.root);
   const layoutName = byLayer ? '<layer>/<step>' : '<step>/<layer>';
   const top = relativePaths.filter((p) => !p.includes('/'));
   if (top.length > 0) {
@@ -234,6 +231,25 @@ export function detectByLayer(folderNames: readonly string[], fileNames: readonl
       where: root,
       hint: 'pass --by-layer if the folders are layers and the files steps (ROOT/<layer>/<step>.npy), or --no-by-layer if the folders are steps (ROOT/<step>/<layer>.npy)',
     },
+  );
+}
+
+/**
+ * An orientation given on the command line that the names plainly
+ * contradict (`--by-layer` on `step_0/conv1.npy`: the folders are steps, the
+ * files are not) would take steps from layer names: a usage error instead.
+ */
+function checkOrientation(byLayer: boolean, folderNames: readonly string[], fileNames: readonly string[], root: string): void {
+  const folders = [...new Set(folderNames)];
+  const files = [...new Set(fileNames)];
+  const foldersAreSteps = folders.every(isStepName);
+  const filesAreSteps = files.every(isStepName);
+  if (foldersAreSteps === filesAreSteps || byLayer === filesAreSteps) return;
+  const [steps, layers] = filesAreSteps ? [files, folders] : [folders, files];
+  const sample = (names: readonly string[]) => `${sortNatural(names).slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''}`;
+  throw new UsageError(
+    `${byLayer ? '--by-layer' : '--no-by-layer'} reads the ${byLayer ? 'files' : 'folders'} under ${root} as steps, but the ${filesAreSteps ? 'files' : 'folders'} (${sample(steps)}) are the steps and the ${filesAreSteps ? 'folders' : 'files'} (${sample(layers)}) the layers`,
+    { where: root, hint: `leave out ${byLayer ? '--by-layer' : '--no-by-layer'}: the orientation is detected from these names` },
   );
 }
 

@@ -84,6 +84,8 @@ describe('buildCheckpointSet', () => {
     expect(build(['1000/fc1.npy']).byLayer).toBe(false);
     expect(() => build(['a1/b1.npy', 'a2/b2.npy'])).toThrow(/cannot tell steps from layers/);
     expect(build(['a1/b1.npy', 'a2/b2.npy'], { byLayer: false }).steps).toEqual([1, 2]);
+    expect(() => build(['step_0/conv1.npy', 'step_1/conv1.npy'], { byLayer: true })).toThrow(/--by-layer reads the files .* as steps, but the folders \(step_0, step_1\) are the steps/);
+    expect(() => build(['fc1/step_0.npy', 'fc1/step_1.npy'], { byLayer: false })).toThrow(/--no-by-layer/);
   });
 
   it('refuses mixed depths and files only at the top', () => {
