@@ -30,6 +30,17 @@ export function checkPairInfos(ia: InputInfo, ib: InputInfo): void {
       hint: `spatial sizes [${ia.spatialShape.join(', ')}] and [${ib.spatialShape.join(', ')}] differ; pass --conv mean to average over space`,
     });
   }
+  // A flattened conv map against a 2-D layer of the same inputs: N * positions rows against N.
+  const [conv, dense] = ia.reduction === 'flatten' && ib.reduction === 'none' ? [ia, ib] : ib.reduction === 'flatten' && ia.reduction === 'none' ? [ib, ia] : [];
+  if (conv && dense) {
+    const positions = conv.spatialShape.reduce((product, size) => product * size, 1);
+    if (conv.datapoints === dense.datapoints * positions) {
+      throw new InputError(`a flattened conv map and a 2-D layer have different numbers of datapoints: ${seen}`, {
+        where,
+        hint: `--conv flatten makes each of the ${positions} positions a datapoint; pass --conv mean to compare a conv layer with a dense one (one row per input)`,
+      });
+    }
+  }
   const transposedMatches =
     ia.shape.length === 2 && ib.shape.length === 2 && (ia.shape[1] === ib.datapoints || ib.shape[1] === ia.datapoints);
   throw new InputError(`different numbers of datapoints: ${seen}`, {

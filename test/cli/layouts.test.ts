@@ -73,6 +73,13 @@ describe('one --layout for a tree of mixed ranks', () => {
     expect(await pairwiseCellsAgainstCompare(doc, ['--layout', 'nchw', '--conv', 'mean'])).toEqual([]);
   }, TIMEOUT);
 
+  it('--cross-layer without --conv mean: the conv/fc pairs fail with a hint to average over positions', async () => {
+    const root = writeCnnTree(temporary(), 1);
+    const run = await runMain(['pairwise', root, '--cross-layer', '--layout', 'nchw', '--jobs', '1']);
+    expect(run.code).toBe(5);
+    expect(run.stderr).toMatch(/hint: --conv flatten makes each of the 4 positions a datapoint; pass --conv mean/);
+  }, TIMEOUT);
+
   it('convergence: checkpoints of a CNN (conv and fc) run with --layout nchw', async () => {
     const root = temporary();
     const steps = [0, 100, 200];
