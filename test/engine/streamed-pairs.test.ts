@@ -1,5 +1,5 @@
 /**
- * The streamed route of the multi-pair runner (`pairwise` and `convergence`
+ * The engine's streamed route (`pairwise` and `convergence`
  * with --stream, or files of 1 GiB or more): every pair's products summed in
  * one pass over the files, the same values as the in-memory route, failures
  * recorded per pair, batches under a memory cap, and worker threads (needs

@@ -1,6 +1,6 @@
 /**
- * `pwcca pairwise`: runs every planned pair through the multi-pair runner
- * (each file loaded and prepared once), turns outcomes into order-independent
+ * `pwcca pairwise`: runs every planned pair through the engine ({@link runPairs}:
+ * each file loaded and prepared once), turns outcomes into order-independent
  * records, and resumes from the records of an interrupted run.
  */
 import { symmetricPwcca, type CompareOptions, type PairComparison, type PwccaVariant } from '../../metrics/compare.js';
