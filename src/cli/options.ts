@@ -198,12 +198,12 @@ export function outputFormatFrom<F extends string>(flags: { format: F; out?: str
  *
  * @param given whether each flag was given on the command line.
  */
-export function checkSvccaFlags(computesSvcca: boolean, given: { svdDims: boolean; svdVariance: boolean }, methodFlag = '--method svcca'): void {
+export function checkSvccaFlags(computesSvcca: boolean, given: { svdDims: boolean; svdVariance: boolean }): void {
   if (computesSvcca) return;
   const flag = given.svdDims ? '--svd-dims' : given.svdVariance ? '--svd-variance' : undefined;
   if (flag === undefined) return;
   throw new UsageError(`${flag} sets SVCCA's dimensions, but this run computes no SVCCA`, {
-    hint: `add ${methodFlag} (or all) to compute SVCCA, or leave out ${flag}`,
+    hint: `add --method svcca (or all) to compute SVCCA, or leave out ${flag}`,
   });
 }
 
