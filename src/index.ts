@@ -42,7 +42,7 @@ export {
 export { discoverActivationArrays, discoverActivations, type Discovery } from './studies/pairwise/discover.js';
 export { buildPairwisePlan, type PairwisePlan } from './studies/pairwise/plan.js';
 export { runPairwise, type PairwiseOptions, type PairwiseRecord, type RunPairwiseOptions } from './studies/pairwise/run.js';
-export { analysePairwise, buildDistanceMatrices, buildPairwiseReport, type PairwiseReport, type PairwiseReportOptions } from './studies/pairwise/report.js';
+export { analysePairwise, buildDistanceMatrices, buildMeanMatrix, buildPairwiseReport, type PairwiseReport, type PairwiseReportOptions } from './studies/pairwise/report.js';
 export { discoverCheckpointArrays, discoverCheckpoints, type CheckpointSet } from './studies/convergence/discover.js';
 export { planConvergence, type ConvergencePlan } from './studies/convergence/plan.js';
 export { runConvergence, type ConvergenceReport, type ConvergenceRunOptions } from './studies/convergence/run.js';

@@ -39,6 +39,7 @@ describe('public API', () => {
         'runPairwise',
         'analysePairwise',
         'buildDistanceMatrices',
+        'buildMeanMatrix',
         'discoverCheckpoints',
         'discoverCheckpointArrays',
         'planConvergence',

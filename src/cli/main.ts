@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { ExitCode, PwccaError } from '../errors.js';
 import { processContext, type CliContext } from './context.js';
+import { locationSuffix } from '../report/location.js';
 import { buildMessagePaint } from './output.js';
 import { buildProgram } from './program.js';
 
@@ -30,9 +31,7 @@ function reportError(error: unknown, context: CliContext, colorFlag: boolean | u
   }
   if (error instanceof PwccaError) {
     // A pair's location is "a vs b"; the message often names both files already.
-    const named = error.where === undefined || error.where.split(' vs ').every((part) => error.message.includes(part));
-    const where = named ? '' : ` (${error.where})`;
-    context.stderr.write(`${paint.error('pwcca:')} ${error.message}${where}\n`);
+    context.stderr.write(`${paint.error('pwcca:')} ${error.message}${locationSuffix(error.message, error.where)}\n`);
     if (error.hint) context.stderr.write(`${paint.hint('hint:')} ${error.hint}\n`);
     return error.exitCode;
   }

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
+import { checkLayout } from '../io/layout.js';
 import type { PwccaVariant } from '../metrics/compare.js';
 import { METHOD_NAMES, type MethodName, type ReadOptions } from '../types.js';
 import { defaultJobs } from '../engine/executor.js';
@@ -55,8 +56,14 @@ export function addReadOptions(command: Command): Command {
     .addOption(
       new Option(
         '--layout <layout>',
-        'axis order of the stored arrays: auto = (datapoints, neurons); neurons-first = (neurons, datapoints); for conv/sequence arrays one letter per axis, e.g. nchw, nhwc, ntc, nct',
-      ).default('auto'),
+        'axis order of the stored arrays, per rank: 2-D arrays are (datapoints, neurons), or (neurons, datapoints) with neurons-first; conv/sequence arrays one letter per axis, e.g. nchw, nhwc, ntc, nct; a comma list gives one per rank, e.g. nchw,ntc',
+      )
+        .default('auto')
+        // A misspelt layout fails before any file is read, not once per pair.
+        .argParser((text: string) => {
+          checkLayout(text);
+          return text;
+        }),
     )
     .addOption(
       new Option('--conv <reduction>', 'conv/sequence reduction: flatten = every position is a datapoint; mean = average over positions')
@@ -94,9 +101,9 @@ export function addMetricOptions(command: Command): Command {
 
 export function addOutputOptions(command: Command, formats: readonly string[], defaultFormat: string): Command {
   return command
-    .addOption(new Option('--format <format>', 'output format').choices([...formats]).default(defaultFormat))
-    .option('-o, --out <file>', 'write the data to a file instead of stdout')
-    .option('-q, --quiet', 'no progress, no warnings')
+    .addOption(new Option('--format <format>', 'output format (default: from the --out extension, .csv/.json/.ndjson, else table)').choices([...formats]).default(defaultFormat))
+    .option('-o, --out <file>', 'write the data to a file instead of stdout; its extension picks the format unless --format is given')
+    .option('-q, --quiet', 'no progress, no warnings on stderr (the data written does not change)')
     .option('--color', 'colour the table even when not on a terminal')
     .option('--no-color', 'never colour');
 }
@@ -201,4 +208,65 @@ export function addShardOptions(command: Command, items: string): Command {
       ),
     )
     .option('--root <dir>', 'record input paths relative to this folder in the journal (default: the input folder), so shards on machines that mount the data elsewhere still match');
+}
+
+/** Formats an --out file's extension asks for, when --format is not given. */
+const FORMAT_BY_EXTENSION: Readonly<Record<string, string>> = { '.csv': 'csv', '.json': 'json', '.ndjson': 'ndjson', '.svg': 'svg', '.html': 'html' };
+
+/** Figures: an extension that asks for one must not get a text table written into it. */
+const FIGURE_FORMATS = new Set(['svg', 'html']);
+
+/**
+ * The output format of a run: `--format` when given on the command line,
+ * else the one the `--out` file's extension names (`.csv`, `.json`,
+ * `.ndjson`, `.svg`, `.html`) when the command has it, else the default.
+ *
+ * @throws UsageError when the extension asks for a figure the command does not draw.
+ */
+export function outputFormatFrom<F extends string>(flags: { format: F; out?: string }, formatGiven: boolean, formats: readonly F[]): F {
+  if (formatGiven || flags.out === undefined) return flags.format;
+  const dot = flags.out.lastIndexOf('.');
+  const extension = dot > flags.out.lastIndexOf('/') ? flags.out.slice(dot).toLowerCase() : '';
+  const inferred = FORMAT_BY_EXTENSION[extension];
+  if (inferred !== undefined && (formats as readonly string[]).includes(inferred)) return inferred as F;
+  if (inferred !== undefined && FIGURE_FORMATS.has(inferred)) {
+    throw new UsageError(`--out ${flags.out} asks for a ${extension} figure, which this command does not draw`, {
+      hint: `write the data with --out FILE.csv or FILE.json (or --format ${formats.join('|')}), and draw the figure with --plot ${flags.out}`,
+    });
+  }
+  return flags.format;
+}
+
+/**
+ * Refuses SVCCA's flags in a run that computes no SVCCA: they would change
+ * nothing, and a user who passed them expects SVCCA numbers.
+ *
+ * @param given whether each flag was given on the command line.
+ */
+export function checkSvccaFlags(computesSvcca: boolean, given: { svdDims: boolean; svdVariance: boolean }): void {
+  if (computesSvcca) return;
+  const flag = given.svdDims ? '--svd-dims' : given.svdVariance ? '--svd-variance' : undefined;
+  if (flag === undefined) return;
+  throw new UsageError(`${flag} sets SVCCA's dimensions, but this run computes no SVCCA`, {
+    hint: `add --method svcca (or all) to compute SVCCA, or leave out ${flag}`,
+  });
+}
+
+/**
+ * Warnings for read flags given on the command line that changed nothing in
+ * this run: `--conv` or an axis `--layout` when every input was 2-D and read
+ * as (datapoints, neurons).
+ */
+export function unusedReadFlagWarnings(
+  inputs: ReadonlyArray<{ readonly reduction: string; readonly layout: string }>,
+  flags: ReadFlags,
+  given: { layout: boolean; conv: boolean },
+): string[] {
+  if (inputs.length === 0 || inputs.some((input) => input.reduction !== 'none')) return [];
+  const warnings: string[] = [];
+  if (given.conv) warnings.push(`--conv ${flags.conv} changed nothing: every input is 2-D (datapoints, neurons)`);
+  if (given.layout && flags.layout !== 'auto' && inputs.every((input) => input.layout === 'auto')) {
+    warnings.push(`--layout ${flags.layout} changed nothing: every input is 2-D and read as (datapoints, neurons)`);
+  }
+  return warnings;
 }

@@ -1,18 +1,22 @@
 import { Chalk } from 'chalk';
 import { writeFile } from 'node:fs/promises';
 import { outputWriteError } from '../errors.js';
+import { locationSuffix } from '../report/location.js';
 import { plainPaint, type Paint } from '../report/table.js';
 import type { CliContext } from './context.js';
 
 /**
  * Whether to colour output, decided once per run: an explicit --color or
- * --no-color wins, then NO_COLOR / FORCE_COLOR, then whether the stream is a
- * terminal. Files written with --out are never coloured.
+ * --no-color wins, then NO_COLOR / FORCE_COLOR (`FORCE_COLOR=0` turns it
+ * off), then whether the stream is a terminal. Files written with --out are never coloured.
  */
 export function shouldColor(flag: boolean | undefined, stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
   if (flag !== undefined) return flag;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  // FORCE_COLOR as chalk and Node read it: 0 or false turns colour off, any other value on.
+  const force = env.FORCE_COLOR?.trim().toLowerCase();
+  if (force === '0' || force === 'false') return false;
+  if (force !== undefined) return true;
   return stream.isTTY === true && env.TERM !== 'dumb';
 }
 
@@ -67,8 +71,7 @@ export interface FailureLine {
 export function printFailures(failures: readonly FailureLine[], more: string, context: CliContext, color?: boolean): void {
   const paint = buildMessagePaint(context, color);
   for (const { label, error } of failures.slice(0, 10)) {
-    const where = error.where && !error.message.includes(error.where) ? ` (${error.where})` : '';
-    context.stderr.write(`${paint.error('pwcca: failed:')} ${label}: ${error.message}${where}\n`);
+    context.stderr.write(`${paint.error('pwcca: failed:')} ${label}: ${error.message}${locationSuffix(error.message, error.where)}\n`);
   }
   if (failures.length > 10) context.stderr.write(`pwcca: ... and ${failures.length - 10} more ${more}\n`);
 }

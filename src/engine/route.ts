@@ -3,6 +3,7 @@
  * loaded in memory, and on how many threads. Every run of pairs, from
  * `compare`'s single pair to a pairwise study, is routed here.
  */
+import { layoutForRank } from '../io/layout.js';
 import { stat } from 'node:fs/promises';
 import { resolveRefSync, type InputInfo } from '../io/load.js';
 import type { NpyHeader } from '../io/npy.js';
@@ -37,7 +38,7 @@ export interface Route {
  * Streamed when `stream` is `true` and every file is a 2-D C-ordered .npy
  * file, or `auto` (default) and one of them is also {@link STREAM_FILE_BYTES}
  * or more. Anything else (standard input, Arrow, conv arrays, a layout
- * option, a header that does not read) loads in memory, where the loader
+ * that transposes 2-D arrays, a header that does not read) loads in memory, where the loader
  * reports any problem with the file.
  *
  * Threads: no more than `jobs` and than there are pairs; a single pair uses
@@ -63,7 +64,8 @@ export async function streamableHeaders(
   largestBytes?: number,
 ): Promise<Map<string, NpyHeader> | null> {
   const mode = options.stream ?? 'auto';
-  if (mode === false || files.length === 0 || (options.layout ?? 'auto') !== 'auto') return null;
+  // Streamed files are 2-D: a layout streams when it leaves 2-D arrays as (datapoints, neurons) (e.g. nchw).
+  if (mode === false || files.length === 0 || layoutForRank(options.layout ?? 'auto', 2) !== 'auto') return null;
   if (files.some((file) => file.path === '-' || file.load !== undefined)) return null;
   if (mode === 'auto') {
     const largest =
@@ -94,7 +96,8 @@ export function streamedInfo(path: string, header: NpyHeader, options: ReadOptio
     shape: header.shape,
     dtype: header.dtype,
     fortranOrder: false,
-    layout: options.layout ?? 'auto',
+    // The layout applied to this 2-D file, whatever the other ranks get.
+    layout: layoutForRank(options.layout ?? 'auto', 2) ?? 'auto',
     reduction: 'none',
     spatialShape: [],
     datapoints: rows,

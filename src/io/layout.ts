@@ -8,13 +8,22 @@
  * letter: `n` datapoints, `c` neurons/channels, and h, w, d, t, s for space
  * and time. They are then flattened (every position is a datapoint) or
  * averaged over space.
+ *
+ * One model's folder mixes ranks (4-D conv maps next to 2-D fc layers, a
+ * 3-D RNN output next to 2-D logits), so a layout names the arrays of its own
+ * rank only, and a comma list gives one per rank: `nchw,ntc`. 2-D arrays stay
+ * (datapoints, neurons) unless the list holds `neurons-first`.
  */
 import { InputError, UsageError } from '../errors.js';
 import { transpose } from '../linalg/kernels.js';
 import { buildMatrix, type Matrix } from '../types.js';
 import { countElements, type NdArray } from './ndarray.js';
 
-/** `'auto'`, `'neurons-first'`, or one letter per axis such as `'nchw'`, `'nhwc'`, `'ntc'`. */
+/**
+ * `'auto'`, `'neurons-first'`, one letter per axis such as `'nchw'`,
+ * `'nhwc'`, `'ntc'`, or a comma list of those with one entry per rank
+ * (`'nchw,ntc'`, `'neurons-first,nchw'`).
+ */
 export type Layout = string;
 
 /** How conv/sequence positions are reduced: each one a datapoint, or averaged. */
@@ -25,13 +34,17 @@ export interface ReduceOptions {
   readonly conv: ConvReduction;
   /** File name for messages. */
   readonly source: string;
-  /** Layout the file itself declares (Arrow `pwcca:layout`), used when `layout` is 'auto'. */
+  /**
+   * Layout the file itself declares (Arrow `pwcca:layout`). It wins over
+   * `layout` for this file: the file knows its own axes, a flag speaks for
+   * every file of a rank.
+   */
   readonly fileLayout?: string;
 }
 
 export interface ReducedMatrix {
   readonly matrix: Matrix;
-  /** The layout applied: the user's, else the file's, else 'auto'. */
+  /** The layout applied to this array: the file's, else the user's for its rank, else 'auto'. */
   readonly layout: Layout;
   readonly reduction: 'none' | ConvReduction;
   /** Sizes of the spatial/time axes in layout order; [] for 2-D arrays. */
@@ -39,13 +52,64 @@ export interface ReducedMatrix {
 }
 
 const SPATIAL_AXES = 'hwdts';
-const LAYOUT_HINT = 'pass --layout nchw (PyTorch: N,C,H,W) or --layout nhwc (TF/numpy: N,H,W,C), and --conv flatten|mean';
+const CONV_HINT = 'pass --layout nchw (PyTorch: N,C,H,W) or --layout nhwc (TF/numpy: N,H,W,C), and --conv flatten|mean';
+
+/** The layouts people store arrays of each rank in, most common first (for hints and mismatch messages). */
+const COMMON_LAYOUTS: Readonly<Record<number, readonly string[]>> = {
+  3: ['ntc', 'nct'],
+  4: ['nchw', 'nhwc'],
+  5: ['ncdhw', 'ndhwc'],
+};
+
+/** What to pass for an array of `rank` axes that has no layout. */
+export function layoutHint(rank: number): string {
+  if (rank === 3) return 'pass --layout ntc (batch-first sequences: N,T,C) or --layout nct (N,C,T), and --conv flatten|mean';
+  if (rank === 4) return CONV_HINT;
+  if (rank === 5) return 'pass --layout ncdhw (PyTorch 3-D conv: N,C,D,H,W) or --layout ndhwc (N,D,H,W,C), and --conv flatten|mean';
+  return `pass --layout with one letter per axis (${rank} letters: n for datapoints, c for neurons, h w d t s for positions), and --conv flatten|mean`;
+}
+
+/**
+ * Hint for a file whose array does not fit the layout given, naming every
+ * layout of `layoutText` and the one to add for this rank.
+ */
+function addLayoutHint(layoutText: string, rank: number): string {
+  const suggestions = COMMON_LAYOUTS[rank] ?? [];
+  if (layoutText === 'auto' || suggestions.length === 0) return layoutHint(rank);
+  const listed = layoutText.split(',').map((part) => part.trim());
+  return `one layout per rank: e.g. --layout ${[...listed, suggestions[0]].join(',')} (or ${suggestions.slice(1).join(', ')} for the ${rank}-D arrays), and --conv flatten|mean`;
+}
+
+/** A `--layout` value split by rank: what 2-D arrays and what each higher rank use. */
+export interface LayoutSpec {
+  /** 2-D arrays: (datapoints, neurons) or transposed. */
+  readonly twoD: 'auto' | 'neurons-first';
+  /** Axis letters by number of axes (3 and more). */
+  readonly byRank: ReadonlyMap<number, string>;
+}
 
 /**
  * Why `layout` is not a valid layout string, or undefined when it is. Checks
  * the spelling only, not the fit to an array (see `reduceToMatrix`).
  */
 export function layoutProblem(layout: string): string | undefined {
+  if (!layout.includes(',')) return singleLayoutProblem(layout);
+  const parts = layout.split(',').map((part) => part.trim());
+  for (const part of parts) {
+    if (part === 'auto') return `layout '${layout}': auto cannot be part of a list (2-D arrays are (datapoints, neurons) unless the list holds neurons-first)`;
+    const problem = singleLayoutProblem(part);
+    if (problem) return problem;
+  }
+  const rankOf = (part: string) => (part === 'neurons-first' ? 2 : part.length);
+  const clash = parts.find((part, i) => parts.findIndex((other) => rankOf(other) === rankOf(part)) !== i);
+  if (clash !== undefined) {
+    const twins = parts.filter((part) => rankOf(part) === rankOf(clash));
+    return `layout '${layout}' gives ${rankOf(clash)}-D arrays two layouts (${twins.join(' and ')}): list one layout per number of axes`;
+  }
+  return undefined;
+}
+
+function singleLayoutProblem(layout: string): string | undefined {
   if (layout === 'auto' || layout === 'neurons-first') return undefined;
   if (!/^[a-z]+$/.test(layout)) return `layout '${layout}' is not auto, neurons-first or axis letters like nchw`;
   const letters = [...layout];
@@ -58,72 +122,149 @@ export function layoutProblem(layout: string): string | undefined {
 }
 
 /**
+ * Splits a checked `--layout` value by rank.
+ *
+ * @throws UsageError when it is misspelt (see {@link layoutProblem}).
+ */
+export function parseLayoutSpec(layout: Layout): LayoutSpec {
+  checkLayout(layout);
+  const byRank = new Map<number, string>();
+  let twoD: LayoutSpec['twoD'] = 'auto';
+  for (const part of layout.split(',').map((p) => p.trim())) {
+    if (part === 'auto') continue;
+    // Two letters name a 2-D array's axes: nc is the default, cn the transpose.
+    if (part === 'neurons-first' || part === 'cn') twoD = 'neurons-first';
+    else if (part !== 'nc') byRank.set(part.length, part);
+  }
+  return { twoD, byRank };
+}
+
+/** The layout a `--layout` value gives arrays of `rank` axes: 'auto', 'neurons-first', axis letters, or undefined when it has none for that rank. */
+export function layoutForRank(layout: Layout, rank: number): string | undefined {
+  const spec = parseLayoutSpec(layout);
+  return rank === 2 ? spec.twoD : spec.byRank.get(rank);
+}
+
+/**
  * Checks the spelling of a user-given layout, so a typo fails before any file is read.
  *
  * @throws UsageError
  */
 export function checkLayout(layout: string): void {
   const problem = layoutProblem(layout);
-  if (problem) throw new UsageError(problem, { hint: `use --layout auto, neurons-first, or one letter per axis: ${LAYOUT_HINT}` });
+  if (problem) throw new UsageError(problem, { hint: `use --layout auto, neurons-first, or one letter per axis (a comma list gives one per rank, e.g. nchw,ntc): ${CONV_HINT}` });
 }
 
 /**
- * Reduces a C-ordered array to a row-major (datapoints x neurons) float64 matrix.
+ * Reduces a C-ordered array to a row-major (datapoints x neurons) matrix.
  *
- * - 2-D, `auto`: as stored (no copy). `neurons-first`: transposed.
- * - N-D with an axis layout: `flatten` gives rows (n, spatial axes in layout
- *   order), e.g. row (n*H + h)*W + w for nchw and nhwc, and one column per
- *   channel; `mean` averages over all spatial axes, giving (N, C).
+ * - 2-D: as stored (no copy), or transposed when the layout holds
+ *   `neurons-first`; axis layouts of other ranks do not apply.
+ * - N-D with an axis layout of its rank: `flatten` gives rows (n, spatial
+ *   axes in layout order), e.g. row (n*H + h)*W + w for nchw and nhwc, and
+ *   one column per channel; `mean` averages over all spatial axes, giving (N, C).
  *
- * @throws UsageError when the layout does not fit the array (a conv array
- *   without a layout, a layout of the wrong length, an axis layout on 2-D data).
- * @throws InputError when the file's own layout metadata is invalid.
+ * The file's own layout (Arrow metadata), when it has one, wins over the
+ * user's for its rank.
+ *
+ * @throws UsageError when no layout fits the array (a conv array without a
+ *   layout of its rank).
+ * @throws InputError when the file's own layout metadata is invalid or does
+ *   not fit its array.
  */
 export function reduceToMatrix(array: NdArray, options: ReduceOptions): ReducedMatrix {
   const { shape } = array;
   const { source } = options;
-  checkLayout(options.layout);
-  const layout = options.layout === 'auto' && options.fileLayout !== undefined ? checkFileLayout(options.fileLayout, source) : options.layout;
-  if (shape.length === 2) return reduce2d(array, layout, source);
-
-  if (layout === 'auto') {
-    throw new UsageError(`conv/sequence activations need a layout (${source}): shape [${shape.join(', ')}] has ${shape.length} axes`, {
-      where: source,
-      hint: LAYOUT_HINT,
-    });
-  }
-  if (layout === 'neurons-first' || layout.length !== shape.length) {
+  const spec = parseLayoutSpec(options.layout);
+  if (options.fileLayout !== undefined) return reduceWithFileLayout(array, checkFileLayout(options.fileLayout, source), options);
+  if (shape.length === 2) return reduce2d(array, spec.twoD);
+  const layout = spec.byRank.get(shape.length);
+  if (layout === undefined) {
+    const given = options.layout === 'auto' ? 'no --layout was given' : `--layout ${options.layout} has no ${shape.length}-letter layout`;
     throw new UsageError(
-      `layout ${layout} does not fit ${source}: shape [${shape.join(', ')}] has ${shape.length} axes, the layout names ${layout === 'neurons-first' ? 2 : layout.length}`,
-      { where: source, hint: `give one letter per axis: ${LAYOUT_HINT}` },
+      `conv/sequence activations need a layout (${source}): shape [${shape.join(', ')}] has ${shape.length} axes and ${given}`,
+      { where: source, hint: addLayoutHint(options.layout, shape.length) },
     );
   }
-  const axes = describeAxes(shape, layout);
-  const matrix = options.conv === 'mean' ? meanOverSpace(array.data, axes) : flattenSpace(array.data, axes);
-  return { matrix, layout, reduction: options.conv, spatialShape: axes.spatialSizes };
+  return reduceAxes(array, layout, options.conv);
+}
+
+function reduceWithFileLayout(array: NdArray, layout: string, options: ReduceOptions): ReducedMatrix {
+  const { shape } = array;
+  const rank = layout === 'neurons-first' || layout === 'auto' ? 2 : layout.length;
+  if (rank !== shape.length) {
+    throw new InputError(
+      `pwcca:layout metadata '${layout}' does not fit ${options.source}: shape [${shape.join(', ')}] has ${shape.length} axes`,
+      { where: options.source, hint: 'fix the pwcca:layout metadata when writing the file (one letter per axis)' },
+    );
+  }
+  if (shape.length === 2) return reduce2d(array, layout === 'neurons-first' || layout === 'cn' ? 'neurons-first' : 'auto');
+  return reduceAxes(array, layout, options.conv);
+}
+
+function reduceAxes(array: NdArray, layout: string, conv: ConvReduction): ReducedMatrix {
+  const axes = describeAxes(array.shape, layout);
+  const matrix = conv === 'mean' ? meanOverSpace(array.data, axes) : flattenSpace(array.data, axes);
+  return { matrix, layout, reduction: conv, spatialShape: axes.spatialSizes };
 }
 
 function checkFileLayout(layout: string, source: string): string {
-  const problem = layoutProblem(layout);
+  const problem = layout.includes(',') ? 'a file declares one layout, not a list' : layoutProblem(layout);
   if (problem) {
     throw new InputError(`invalid pwcca:layout metadata (${source}): ${problem}`, {
       where: source,
-      hint: `fix the metadata when writing the file, or override it: ${LAYOUT_HINT}`,
+      hint: 'fix the pwcca:layout metadata when writing the file (one letter per axis, e.g. nhwc)',
     });
   }
   return layout;
 }
 
-function reduce2d(array: NdArray, layout: string, source: string): ReducedMatrix {
+function reduce2d(array: NdArray, layout: 'auto' | 'neurons-first'): ReducedMatrix {
   const [rows, cols] = array.shape;
   if (layout === 'auto') return { matrix: buildMatrix(rows, cols, array.data), layout, reduction: 'none', spatialShape: [] };
-  if (layout === 'neurons-first') {
-    return { matrix: buildMatrix(cols, rows, transpose(array.data, rows, cols)), layout, reduction: 'none', spatialShape: [] };
-  }
-  throw new UsageError(`layout ${layout} is for conv/sequence arrays, but ${source} is 2-D: shape [${array.shape.join(', ')}]`, {
-    where: source,
-    hint: 'for 2-D arrays pass --layout auto ((datapoints, neurons), the default) or --layout neurons-first',
-  });
+  return { matrix: buildMatrix(cols, rows, transpose(array.data, rows, cols)), layout, reduction: 'none', spatialShape: [] };
+}
+
+// ------------------------------------------------- mismatched layouts
+
+/** One array's shape and the name to call it by in messages. */
+export interface ShapedSource {
+  readonly source: string;
+  readonly shape: readonly number[];
+}
+
+/** Channels and positions of an array read with an axis layout. */
+function channelsAndPositions(shape: readonly number[], layout: string): string {
+  const letters = [...layout];
+  const c = shape[letters.indexOf('c')];
+  const positions = letters.flatMap((letter, axis) => (letter === 'n' || letter === 'c' ? [] : [shape[axis]]));
+  return `${c}|${positions.join(',')}`;
+}
+
+/**
+ * When two arrays of one rank disagree under `layout` (their channels or
+ * positions differ) but would agree if one of them were stored in another
+ * common layout (an NHWC file among NCHW ones), says so: each file's shape
+ * and the layout each looks like. Undefined when no other common layout
+ * explains the difference (e.g. conv maps of genuinely different sizes).
+ * Pure; used by the pair checks to explain a shape mismatch without
+ * suggesting a reduction that would hide it.
+ */
+export function describeLayoutMismatch(a: ShapedSource, b: ShapedSource, layoutText: Layout): string | undefined {
+  const rank = a.shape.length;
+  if (rank < 3 || b.shape.length !== rank) return undefined;
+  const layout = layoutForRank(layoutText, rank);
+  if (layout === undefined || layout.length !== rank) return undefined;
+  if (channelsAndPositions(a.shape, layout) === channelsAndPositions(b.shape, layout)) return undefined;
+  const candidates = [...new Set([layout, ...(COMMON_LAYOUTS[rank] ?? [])])].filter((other) => other !== layout);
+  const fits = (mine: readonly number[], theirs: readonly number[]) =>
+    candidates.find((other) => channelsAndPositions(mine, other) === channelsAndPositions(theirs, layout));
+  const describe = (file: ShapedSource, looks: string) => `${file.source} has shape [${file.shape.join(', ')}] (looks like ${looks})`;
+  const forA = fits(a.shape, b.shape);
+  if (forA !== undefined) return `${describe(a, forA)}, ${describe(b, layout)}`;
+  const forB = fits(b.shape, a.shape);
+  if (forB !== undefined) return `${describe(a, layout)}, ${describe(b, forB)}`;
+  return undefined;
 }
 
 // ------------------------------------------------------------- conv arrays

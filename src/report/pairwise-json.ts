@@ -33,6 +33,18 @@ export function buildPairwiseJson(report: PairwiseReport): Record<string, unknow
       ...(matrix.clusters && { clusters: matrix.clusters }),
       ...(matrix.meta && { meta: matrix.meta }),
     })),
+    ...(report.aggregate && {
+      aggregate: {
+        aggregate: report.aggregate.aggregate,
+        layers: report.aggregate.layers,
+        labels: report.aggregate.labels,
+        groups: report.aggregate.groups,
+        methods: report.aggregate.methods,
+        groupStats: report.aggregate.groupStats ?? null,
+        ...(report.aggregate.clusters && { clusters: report.aggregate.clusters }),
+        ...(report.aggregate.meta && { meta: report.aggregate.meta }),
+      },
+    }),
     pairs: report.records.flatMap((record) => report.methods.map((method) => pairJson(record, method, scopeKind))),
     warnings: report.warnings,
   };

@@ -18,16 +18,25 @@ export function toPairwiseTable(report: PairwiseReport, options: { paint?: Paint
   const paint = options.paint ?? plainPaint;
   const blocks: string[] = [];
   for (const matrix of report.matrices) {
-    for (const method of report.methods) blocks.push(matrixBlock(matrix, method, report.scopeKind, paint, report.kind?.labels));
+    for (const method of report.methods) blocks.push(matrixBlock(matrix, method, report.scopeKind, paint, undefined, report.kind?.labels));
+  }
+  const aggregate = report.aggregate;
+  if (aggregate) {
+    const title = `mean over ${count(aggregate.layers.length, 'layer')} (${aggregate.layers.join(', ')})`;
+    for (const method of report.methods) blocks.push(matrixBlock(aggregate, method, report.scopeKind, paint, title));
   }
   return `${blocks.join('\n')}`;
 }
 
-function matrixBlock(matrix: PairwiseMatrixResult, method: PairwiseMethod, scopeKind: 'layer' | 'network', paint: Paint, labelKind?: string): string {
+function count(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function matrixBlock(matrix: PairwiseMatrixResult, method: PairwiseMethod, scopeKind: 'layer' | 'network', paint: Paint, title = `${scopeKind} ${matrix.scope}`, labelKind?: string): string {
   const distance = matrix.methods[method]!.distance;
   const n = matrix.labels.length;
-  const what = `${n} ${labelKind ?? (scopeKind === 'layer' ? 'networks' : 'layers')}`;
-  const lines = [paint.bold(`${scopeKind} ${matrix.scope}: ${METHOD_NAMES[method]} distance (${what})`)];
+  const what = labelKind !== undefined ? `${n} ${labelKind}` : scopeKind === 'layer' ? count(n, 'network') : count(n, 'layer');
+  const lines = [paint.bold(`${title}: ${METHOD_NAMES[method]} distance (${what})`)];
   // Short labels head their columns; long ones are numbered so wide matrices stay readable.
   const short = matrix.labels.every((label) => label.length <= 6);
   const width = 6;
@@ -46,7 +55,7 @@ function matrixBlock(matrix: PairwiseMatrixResult, method: PairwiseMethod, scope
   const stats = matrix.groupStats?.[method];
   if (stats) {
     const format = (s: { mean: number | null; std: number | null; count: number }) =>
-      `mean ${cell(s.mean)} sd ${cell(s.std)} (${s.count} pair${s.count === 1 ? '' : 's'})`;
+      `mean ${cell(s.mean)} sd ${cell(s.std)} (${count(s.count, 'pair')})`;
     lines.push(paint.dim('groups'));
     for (const w of stats.within) lines.push(`  within  ${w.group}: ${format(w)}`);
     for (const b of stats.between) lines.push(`  between ${b.groupA} and ${b.groupB}: ${format(b)}`);
@@ -79,7 +88,8 @@ function matrixBlock(matrix: PairwiseMatrixResult, method: PairwiseMethod, scope
   }
   const meta = matrix.meta?.[method];
   if (meta) {
-    lines.push(paint.dim('mean within-group distance vs --meta'));
+    const grouped = matrix.groups.some((group) => group !== null);
+    lines.push(paint.dim(`${grouped ? 'mean within-group distance' : 'mean distance to the other networks'} vs --meta`));
     for (const m of meta) {
       const r = m.pearson.r === null ? '-' : `${m.pearson.r.toFixed(3)} (p ${formatP(m.pearson.p)})`;
       const rho = m.spearman.rho === null ? '-' : `${m.spearman.rho.toFixed(3)} (p ${formatP(m.spearman.p)})`;

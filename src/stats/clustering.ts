@@ -13,6 +13,12 @@ export interface Clustering {
   readonly order: readonly number[];
   /** Merge heights (average-linkage distances) of the dendrogram, ascending. */
   readonly heights: readonly number[];
+  /**
+   * The dendrogram as scipy.cluster.hierarchy.linkage returns it: n - 1 rows
+   * `[left, right, height, size]` in merge order (ascending height); ids
+   * below n are labels, id n + k is the cluster formed by row k; left < right.
+   */
+  readonly linkage: ReadonlyArray<readonly [number, number, number, number]>;
 }
 
 /**
@@ -22,14 +28,14 @@ export interface Clustering {
 export function clusterDistances(distance: ReadonlyArray<ReadonlyArray<number>>, k: number): Clustering {
   const n = distance.length;
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`the number of clusters must be a positive whole number, got ${k}`);
-  if (n === 0) return { k: 0, assignments: [], order: [], heights: [] };
+  if (n === 0) return { k: 0, assignments: [], order: [], heights: [], linkage: [] };
   for (const row of distance) {
     if (row.length !== n || row.some((value) => !Number.isFinite(value))) {
       throw new RangeError(`clustering needs a complete ${n} x ${n} distance matrix of finite numbers`);
     }
   }
   const kept = Math.min(k, n);
-  if (n === 1) return { k: 1, assignments: [1], order: [0], heights: [] };
+  if (n === 1) return { k: 1, assignments: [1], order: [0], heights: [], linkage: [] };
   const tree = agnes(distance.map((row) => [...row]), { method: 'average', isDistanceMatrix: true });
   const order = leafOrder(tree);
   const heights: number[] = [];
@@ -45,7 +51,32 @@ export function clusterDistances(distance: ReadonlyArray<ReadonlyArray<number>>,
   clusters.forEach((leaves: number[], c: number) => {
     for (const leaf of leaves) assignments[leaf] = c + 1;
   });
-  return { k: clusters.length, assignments, order, heights: heights.sort((p, q) => p - q) };
+  return { k: clusters.length, assignments, order, heights: heights.sort((p, q) => p - q), linkage: linkageMatrix(tree, n) };
+}
+
+/**
+ * The scipy-style linkage matrix of a binary dendrogram: internal nodes in
+ * post-order (children before parents), then stably by height, numbered
+ * n, n + 1, ... in that order.
+ */
+function linkageMatrix(root: Cluster, n: number): Array<[number, number, number, number]> {
+  const internal: Cluster[] = [];
+  const visit = (node: Cluster) => {
+    if (node.isLeaf) return;
+    node.children.forEach(visit);
+    internal.push(node);
+  };
+  visit(root);
+  const merged = internal.map((node, post) => ({ node, post })).sort((p, q) => p.node.height - q.node.height || p.post - q.post);
+  const ids = new Map<Cluster, number>();
+  const rows: Array<[number, number, number, number]> = [];
+  merged.forEach(({ node }, k) => {
+    if (node.children.length !== 2) throw new RangeError(`expected a binary dendrogram, got a node with ${node.children.length} children`);
+    const [p, q] = node.children.map((child: Cluster) => (child.isLeaf ? child.index : ids.get(child)!));
+    rows.push([Math.min(p, q), Math.max(p, q), node.height, node.size]);
+    ids.set(node, n + k);
+  });
+  return rows;
 }
 
 /**

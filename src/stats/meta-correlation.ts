@@ -128,7 +128,7 @@ export function meanDistanceWithinGroup(distance: ReadonlyArray<ReadonlyArray<nu
  * Pearson r (two-sided p) and Spearman rho between each label's mean
  * within-group distance and each metadata column, over the labels that have
  * both. Statistics are null when fewer than three labels qualify or a side is
- * constant.
+ * constant (every value equal).
  */
 export function correlateWithMeta(
   labels: readonly string[],
@@ -147,7 +147,10 @@ export function correlateWithMeta(
       y.push(v);
     });
     const n = x.length;
-    if (n < 3) return { column, n, pearson: { r: null, p: null }, spearman: { rho: null, p: null } };
+    // A constant side has no correlation (0/0), not r = 0 with p = 1: rounding in the
+    // mean of equal values would otherwise leave a tiny spread to correlate.
+    const constant = (values: number[]) => values.every((value) => value === values[0]);
+    if (n < 3 || constant(x) || constant(y)) return { column, n, pearson: { r: null, p: null }, spearman: { rho: null, p: null } };
     const linear = pearson(x, y);
     const ranked = spearman(x, y);
     return {
@@ -161,27 +164,34 @@ export function correlateWithMeta(
 
 /**
  * The metadata row of each network label: an exact match of the label, else
- * of its last path component when that is unique among the labels and the rows.
+ * the row whose key ends in the most path components the label ends in
+ * (`mlp/seed0` matches a row `seed0` or `runs/mlp/seed0`), when that row is
+ * the only one that close to the label and the label the only one that close
+ * to the row. Anything else is ambiguous and left unmatched.
  */
 export function matchMetaRows(labels: readonly string[], table: MetaTable): { values: (Readonly<Record<string, number | null>> | undefined)[]; unmatched: string[] } {
-  const byLast = new Map<string, string | null>();
-  for (const key of table.rows.keys()) {
-    const last = key.split('/').pop()!;
-    byLast.set(last, byLast.has(last) ? null : key);
-  }
-  const lastOfLabels = new Map<string, number>();
-  for (const label of labels) {
-    const last = label.split('/').pop()!;
-    lastOfLabels.set(last, (lastOfLabels.get(last) ?? 0) + 1);
-  }
+  const keys = [...table.rows.keys()];
+  const parts = (text: string) => text.split('/').filter((part) => part !== '');
+  const shared = (p: readonly string[], q: readonly string[]) => {
+    let k = 0;
+    while (k < p.length && k < q.length && p[p.length - 1 - k] === q[q.length - 1 - k]) k++;
+    return k;
+  };
+  const labelParts = labels.map(parts);
+  const keyParts = keys.map(parts);
+  const score = labelParts.map((label) => keyParts.map((key) => shared(label, key)));
+  /** The one best index of a row of scores, or -1 when none is above 0 or the best is tied. */
+  const unique = (row: readonly number[]) => {
+    const best = Math.max(0, ...row);
+    const at = row.flatMap((value, i) => (value === best && best > 0 ? [i] : []));
+    return at.length === 1 ? at[0] : -1;
+  };
   const unmatched: string[] = [];
-  const values = labels.map((label) => {
+  const values = labels.map((label, i) => {
     const exact = table.rows.get(label);
     if (exact) return exact;
-    const last = label.split('/').pop()!;
-    // Fall back on the last component only when it names one label and one row.
-    const key = lastOfLabels.get(last) === 1 ? (table.rows.has(last) ? last : byLast.get(last)) : undefined;
-    if (key) return table.rows.get(key);
+    const k = unique(score[i]);
+    if (k >= 0 && unique(score.map((row) => row[k])) === i) return table.rows.get(keys[k]);
     unmatched.push(label);
     return undefined;
   });

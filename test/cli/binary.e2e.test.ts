@@ -56,8 +56,8 @@ describe('the pwcca binary', () => {
   });
 
   it('reads standard input for -', () => {
-    const fromFile = runPwcca(['compare', a, b, '--quiet']);
-    const fromStdin = runPwcca(['compare', '-', b, '--quiet'], readFileSync(a));
+    const fromFile = runPwcca(['compare', a, b, '--format', 'distance']);
+    const fromStdin = runPwcca(['compare', '-', b, '--format', 'distance'], readFileSync(a));
     expect(fromStdin.code).toBe(0);
     expect(fromStdin.stdout).toBe(fromFile.stdout);
   });

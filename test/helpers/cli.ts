@@ -31,13 +31,18 @@ class Capture extends Writable {
 
 /**
  * Runs the CLI in this process through `main(argv, context)`: stdout and
- * stderr captured, standard input fed from `input`, no colours (NO_COLOR),
- * streams that are not terminals (so no progress bars). The exit code is
- * what `main` returns. Fast, and it runs the current sources.
+ * stderr captured, standard input fed from `input`, no colours (NO_COLOR;
+ * `env` may unset it), streams that are not terminals (so no progress bars)
+ * unless `options.tty`. The exit code is what `main` returns. Fast, and it
+ * runs the current sources.
  */
-export async function runMain(args: readonly string[], input?: Uint8Array, env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+export async function runMain(args: readonly string[], input?: Uint8Array, env: NodeJS.ProcessEnv = {}, options: { tty?: boolean } = {}): Promise<CliRun> {
   const stdout = new Capture();
   const stderr = new Capture();
+  if (options.tty) {
+    (stdout as Capture & { isTTY?: boolean }).isTTY = true;
+    (stderr as Capture & { isTTY?: boolean }).isTTY = true;
+  }
   const context: CliContext = {
     stdout,
     stderr,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError, UsageError } from '../../src/errors.js';
-import { checkLayout, reduceToMatrix } from '../../src/io/layout.js';
+import { checkLayout, describeLayoutMismatch, layoutForRank, reduceToMatrix } from '../../src/io/layout.js';
 import type { NdArray } from '../../src/io/ndarray.js';
 import { seededNormal } from '../helpers/random.js';
 import { expectClose } from '../helpers/expect-close.js';
@@ -58,10 +58,15 @@ describe('reduceToMatrix, 2-D', () => {
     for (const [r, c] of [[0, 0], [129, 69], [64, 3], [5, 65]]) expect(matrix.data[r * 70 + c]).toBe(at(array, [c, r]));
   });
 
-  it('refuses an axis layout on a 2-D array', () => {
-    const error = thrown(() => reduceToMatrix(ndarray([4, 3]), { layout: 'nchw', conv: 'flatten', source: 'a.npy' }));
-    expect(error).toBeInstanceOf(UsageError);
-    expect(error.message).toMatch(/layout nchw is for conv\/sequence arrays, but a\.npy is 2-D: shape \[4, 3\]/);
+  it('keeps a 2-D array as (datapoints, neurons) under an axis layout for other ranks', () => {
+    const array = ndarray([4, 3]);
+    for (const layout of ['nchw', 'ntc', 'nchw,ntc']) {
+      const result = reduceToMatrix(array, { layout, conv: 'flatten', source: 'a.npy' });
+      expect(result.matrix.data).toBe(array.data);
+      expect(result).toMatchObject({ layout: 'auto', reduction: 'none', matrix: { rows: 4, cols: 3 } });
+    }
+    const transposed = reduceToMatrix(array, { layout: 'neurons-first,nchw', conv: 'flatten', source: 'a.npy' });
+    expect(transposed).toMatchObject({ layout: 'neurons-first', matrix: { rows: 3, cols: 4 } });
   });
 });
 
@@ -102,37 +107,70 @@ describe('reduceToMatrix, conv and sequence arrays', () => {
     expect(Array.from(c.matrix.data)).toEqual(Array.from(a.matrix.data));
   });
 
-  it('uses the file layout when the user gave none', () => {
+  it('uses the file layout, which wins over the user\'s for its rank', () => {
     const result = reduceToMatrix(nhwc, { layout: 'auto', conv: 'flatten', source: 'a.arrow', fileLayout: 'nhwc' });
     expect(result.layout).toBe('nhwc');
-    const override = reduceToMatrix(nchw, { layout: 'nchw', conv: 'flatten', source: 'a.arrow', fileLayout: 'nhwc' });
-    expect(override.layout).toBe('nchw');
+    const declared = reduceToMatrix(nhwc, { layout: 'nchw', conv: 'flatten', source: 'a.arrow', fileLayout: 'nhwc' });
+    expect(declared.layout).toBe('nhwc');
+    expect(Array.from(declared.matrix.data)).toEqual(Array.from(result.matrix.data));
     expect(thrown(() => reduceToMatrix(nhwc, { layout: 'auto', conv: 'flatten', source: 'a.arrow', fileLayout: 'nxyz' }))).toBeInstanceOf(InputError);
+    expect(thrown(() => reduceToMatrix(nhwc, { layout: 'auto', conv: 'flatten', source: 'a.arrow', fileLayout: 'ntc' }))).toBeInstanceOf(InputError);
+  });
+
+  it('takes the layout of each array\'s own rank from a comma list', () => {
+    const ntc = ndarray([2, 7, 3], undefined, 3);
+    const sequence = reduceToMatrix(ntc, { layout: 'nchw,ntc', conv: 'flatten', source: 'rnn.npy' });
+    expect(sequence).toMatchObject({ layout: 'ntc', spatialShape: [7], matrix: { rows: 14, cols: 3 } });
+    const conv = reduceToMatrix(nchw, { layout: 'nchw,ntc', conv: 'mean', source: 'conv.npy' });
+    expect(Array.from(conv.matrix.data)).toEqual(Array.from(reduceToMatrix(nchw, { layout: 'nchw', conv: 'mean', source: 'c' }).matrix.data));
+    expect(layoutForRank('nchw,ntc', 3)).toBe('ntc');
+    expect(layoutForRank('nchw,ntc', 2)).toBe('auto');
+    expect(layoutForRank('nchw', 3)).toBeUndefined();
   });
 
   it('asks for a layout when there is none', () => {
     const error = thrown(() => reduceToMatrix(ndarray([40, 6, 6, 12]), { layout: 'auto', conv: 'flatten', source: 'a.npy' })) as UsageError;
     expect(error).toBeInstanceOf(UsageError);
     expect(error.exitCode).toBe(2);
-    expect(error.message).toBe('conv/sequence activations need a layout (a.npy): shape [40, 6, 6, 12] has 4 axes');
+    expect(error.message).toBe('conv/sequence activations need a layout (a.npy): shape [40, 6, 6, 12] has 4 axes and no --layout was given');
     expect(error.hint).toBe('pass --layout nchw (PyTorch: N,C,H,W) or --layout nhwc (TF/numpy: N,H,W,C), and --conv flatten|mean');
   });
 
-  it('refuses a layout of the wrong length, showing shape and layout', () => {
-    const error = thrown(() => reduceToMatrix(ndarray([2, 3, 4]), { layout: 'nchw', conv: 'flatten', source: 'a.npy' }));
+  it('suggests sequence layouts for a 3-D array, added to the layouts already given', () => {
+    const bare = thrown(() => reduceToMatrix(ndarray([2, 3, 4]), { layout: 'auto', conv: 'flatten', source: 'rnn.npy' })) as UsageError;
+    expect(bare.hint).toMatch(/--layout ntc .*--layout nct/);
+    expect(bare.hint).not.toMatch(/nchw/);
+    const error = thrown(() => reduceToMatrix(ndarray([2, 3, 4]), { layout: 'nchw', conv: 'flatten', source: 'rnn.npy' })) as UsageError;
     expect(error).toBeInstanceOf(UsageError);
-    expect(error.message).toMatch(/layout nchw does not fit a\.npy: shape \[2, 3, 4\] has 3 axes, the layout names 4/);
-    expect(thrown(() => reduceToMatrix(ndarray([2, 3, 4]), { layout: 'neurons-first', conv: 'flatten', source: 'a.npy' }))).toBeInstanceOf(UsageError);
+    expect(error.message).toMatch(/rnn\.npy\): shape \[2, 3, 4\] has 3 axes and --layout nchw has no 3-letter layout/);
+    expect(error.hint).toMatch(/--layout nchw,ntc \(or nct for the 3-D arrays\)/);
+  });
+});
+
+describe('describeLayoutMismatch', () => {
+  it('names the layout each file looks like when one is stored NHWC among NCHW', () => {
+    const text = describeLayoutMismatch({ source: 'a.npy', shape: [20, 5, 5, 8] }, { source: 'b.npy', shape: [20, 8, 5, 5] }, 'nchw');
+    expect(text).toBe('a.npy has shape [20, 5, 5, 8] (looks like nhwc), b.npy has shape [20, 8, 5, 5] (looks like nchw)');
+    const swapped = describeLayoutMismatch({ source: 'a.npy', shape: [20, 8, 5, 5] }, { source: 'b.npy', shape: [20, 5, 5, 8] }, 'nchw');
+    expect(swapped).toBe('a.npy has shape [20, 8, 5, 5] (looks like nchw), b.npy has shape [20, 5, 5, 8] (looks like nhwc)');
+    const sequences = describeLayoutMismatch({ source: 'a', shape: [9, 4, 6] }, { source: 'b', shape: [9, 6, 4] }, 'nchw,ntc');
+    expect(sequences).toBe('a has shape [9, 4, 6] (looks like nct), b has shape [9, 6, 4] (looks like ntc)');
+  });
+
+  it('says nothing when the shapes agree or differ in size rather than order', () => {
+    expect(describeLayoutMismatch({ source: 'a', shape: [20, 8, 5, 5] }, { source: 'b', shape: [30, 8, 5, 5] }, 'nchw')).toBeUndefined();
+    expect(describeLayoutMismatch({ source: 'a', shape: [20, 8, 5, 5] }, { source: 'b', shape: [20, 8, 3, 3] }, 'nchw')).toBeUndefined();
+    expect(describeLayoutMismatch({ source: 'a', shape: [20, 8] }, { source: 'b', shape: [20, 5] }, 'nchw')).toBeUndefined();
   });
 });
 
 describe('checkLayout', () => {
   it('accepts auto, neurons-first and axis letters', () => {
-    for (const layout of ['auto', 'neurons-first', 'nchw', 'nhwc', 'ntc', 'nct', 'ncdhw', 'nsc']) expect(() => checkLayout(layout)).not.toThrow();
+    for (const layout of ['auto', 'neurons-first', 'nchw', 'nhwc', 'ntc', 'nct', 'ncdhw', 'nsc', 'nchw,ntc', 'neurons-first,nhwc']) expect(() => checkLayout(layout)).not.toThrow();
   });
 
   it('refuses repeated, unknown or missing axes', () => {
-    for (const [layout, pattern] of [['nhhc', /twice/], ['nxyc', /unknown axis 'x'/], ['nhw', /one 'n'.*one 'c'/], ['NCHW', /not auto/], ['', /not auto/]] as const) {
+    for (const [layout, pattern] of [['nhhc', /twice/], ['nxyc', /unknown axis 'x'/], ['nhw', /one 'n'.*one 'c'/], ['NCHW', /not auto/], ['', /not auto/], ['nchw,nhwc', /4-D arrays two layouts \(nchw and nhwc\)/], ['auto,nchw', /auto cannot be part of a list/]] as const) {
       const error = thrown(() => checkLayout(layout));
       expect(error).toBeInstanceOf(UsageError);
       expect(error.message).toMatch(pattern);

@@ -52,3 +52,17 @@ describe('adjustedRandIndex', () => {
     expect(adjustedRandIndex([1, 2, 3], [1, 2, 3])).toBe(1);
   });
 });
+
+describe('the linkage matrix', () => {
+  it('is scipy-style: n - 1 rows [left, right, height, size], merges in height order, ids n + k for row k', () => {
+    // Four points on a line at 0, 1, 3, 7: merges (0,1) at 1, then {0,1} with 2 at 2.5, then with 3 at 5.667.
+    const x = [0, 1, 3, 7];
+    const distance = x.map((a) => x.map((b) => Math.abs(a - b)));
+    const { linkage } = clusterDistances(distance, 2);
+    expect(linkage.map((row) => [row[0], row[1], Number(row[2].toFixed(12)), row[3]])).toEqual([
+      [0, 1, 1, 2],
+      [2, 4, 2.5, 3],
+      [3, 5, Number((((7 - 0) + (7 - 1) + (7 - 3)) / 3).toFixed(12)), 4],
+    ]);
+  });
+});

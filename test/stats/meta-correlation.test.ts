@@ -54,3 +54,27 @@ describe('metadata correlation', () => {
     expect(unmatched).toEqual(['a/s3', 'b/s3', 'x']);
   });
 });
+
+describe('matchMetaRows by path components', () => {
+  const table = (keys: string[]) => ({ networkColumn: 'network', columns: ['acc'], rows: new Map(keys.map((key, i) => [key, { acc: i }])) });
+
+  it('matches the row that shares the most trailing components, when unambiguous both ways', () => {
+    const { values, unmatched } = matchMetaRows(['mlp/seed0', 'cnn/seed0'], table(['runs/cnn/seed0', 'runs/mlp/seed0']));
+    expect(values.map((v) => v?.acc)).toEqual([1, 0]);
+    expect(unmatched).toEqual([]);
+    expect(matchMetaRows(['mlp/seed0'], table(['seed0'])).values[0]?.acc).toBe(0);
+  });
+
+  it('leaves ambiguous labels unmatched', () => {
+    expect(matchMetaRows(['mlp/seed0', 'cnn/seed0'], table(['seed0'])).unmatched).toEqual(['mlp/seed0', 'cnn/seed0']);
+    expect(matchMetaRows(['seed0'], table(['mlp/seed0', 'cnn/seed0'])).unmatched).toEqual(['seed0']);
+  });
+});
+
+describe('correlateWithMeta on a constant column', () => {
+  it('gives null statistics, not r = 0', () => {
+    const labels = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+    const [result] = correlateWithMeta(labels, [0.1, 0.2, 0.3, 0.25, 0.4, 0.15, 0.35], labels.map(() => ({ epochs: 0.9 })), ['epochs']);
+    expect(result).toEqual({ column: 'epochs', n: 7, pearson: { r: null, p: null }, spearman: { rho: null, p: null } });
+  });
+});

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { toCompareCsv } from '../../report/csv.js';
-import { toCompareJson } from '../../report/json.js';
+import { buildCompareJson, toCompareJson } from '../../report/json.js';
 import { toCompareTable } from '../../report/table.js';
 import { COMPARE_METHODS, runCompare, type CompareMethod } from '../../studies/compare.js';
 import { defaultJobs } from '../../engine/executor.js';
@@ -10,6 +10,9 @@ import {
   addOutputOptions,
   addReadOptions,
   parseConfidence,
+  checkSvccaFlags,
+  outputFormatFrom,
+  unusedReadFlagWarnings,
   parsePositiveInteger,
   parseSeed,
   readOptionsFrom,
@@ -33,13 +36,15 @@ function describeResampling(flags: CompareFlags): string {
   return `${parts.join(' and ')}, seed ${flags.seed}`;
 }
 
+const FORMATS = ['table', 'json', 'csv', 'ndjson', 'distance'] as const;
+
 interface CompareFlags extends ReadFlags, MetricFlags, OutputFlags, PlotFlag {
   method: CompareMethod;
   permutations?: number;
   bootstrap?: number;
   seed: number;
   confidence: number;
-  format: 'table' | 'json' | 'csv';
+  format: (typeof FORMATS)[number];
   details?: boolean;
   stream?: boolean;
   jobs: number;
@@ -59,7 +64,8 @@ Examples:
   pwcca compare a.npy b.npy --permutations 1000 --seed 7   p-value against shuffled pairings
   pwcca compare a.npy b.npy --bootstrap 500        95% interval over datapoints
   pwcca compare a.npy b.npy --method cka           linear CKA (and its debiased form)
-  d=$(pwcca compare a.npy b.npy --quiet)           just the distance, for scripts
+  d=$(pwcca compare a.npy b.npy --format distance) just the distance, for scripts
+  pwcca compare a.npy b.npy --out ab.json          the format follows the extension (.csv, .json, .ndjson)
   cat a.npy | pwcca compare - b.npy`;
 
 export function registerCompare(program: Command, context: CliContext): void {
@@ -89,10 +95,18 @@ export function registerCompare(program: Command, context: CliContext): void {
     );
   addReadOptions(command);
   addMetricOptions(command);
-  addOutputOptions(command, ['table', 'json', 'csv'], 'table');
+  addOutputOptions(command, FORMATS, 'table');
   addPlotOption(command);
   command.addHelpText('after', EXAMPLES).action(async (a: string, b: string, flags: CompareFlags, self: Command) => {
     checkPlotFlag(flags);
+    const format = outputFormatFrom(flags, self.getOptionValueSource('format') === 'cli', FORMATS);
+    checkSvccaFlags(flags.method === 'svcca' || flags.method === 'all', {
+      svdDims: flags.svdDims !== undefined,
+      svdVariance: self.getOptionValueSource('svdVariance') === 'cli',
+    });
+    if (flags.details && format !== 'table') {
+      printWarnings([`--details lists coefficients in the table only; --format ${format} ${format === 'json' || format === 'ndjson' ? 'has them always' : 'does not show them'}`], context, flags.quiet === true, flags.color);
+    }
     const resampling = flags.permutations !== undefined || flags.bootstrap !== undefined;
     for (const flag of ['seed', 'confidence'] as const) {
       if (self.getOptionValueSource(flag) === 'cli' && !resampling) {
@@ -125,11 +139,17 @@ export function registerCompare(program: Command, context: CliContext): void {
     } finally {
       progress.stop();
     }
-    printWarnings(report.comparison.warnings, context, flags.quiet === true, flags.color);
+    const unused = unusedReadFlagWarnings([report.inputs.a, report.inputs.b], flags, {
+      layout: self.getOptionValueSource('layout') === 'cli',
+      conv: self.getOptionValueSource('conv') === 'cli',
+    });
+    printWarnings([...unused, ...report.comparison.warnings], context, flags.quiet === true, flags.color);
+    // --quiet silences stderr only: the data written is the same either way.
     let text: string;
-    if (flags.format === 'json') text = toCompareJson(report);
-    else if (flags.format === 'csv') text = toCompareCsv(report);
-    else if (flags.quiet) text = `${report.distance}\n`;
+    if (format === 'json') text = toCompareJson(report);
+    else if (format === 'ndjson') text = `${JSON.stringify(buildCompareJson(report))}\n`;
+    else if (format === 'csv') text = toCompareCsv(report);
+    else if (format === 'distance') text = `${report.distance}\n`;
     else {
       const color = flags.out === undefined && shouldColor(flags.color, context.stdout, context.env);
       text = toCompareTable(report, { paint: buildPaint(color), details: flags.details });

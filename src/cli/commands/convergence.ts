@@ -21,7 +21,7 @@ import { openJournal, type Journal } from '../../engine/journal.js';
 import { factsFromIdentity, withShard } from '../../engine/shard-parts.js';
 import { selectShard } from '../../engine/shards.js';
 import { planConvergenceShards, restrictConvergencePlan, type ConvergenceShardContext } from '../../studies/convergence/shard.js';
-import { discoverCheckpointArrays, type CheckpointSet } from '../../studies/convergence/discover.js';
+import { discoverCheckpointArrays, parseStep, type CheckpointSet } from '../../studies/convergence/discover.js';
 import { expandCheckpointTimesteps } from '../../studies/timesteps/checkpoints.js';
 import type { CliContext } from '../context.js';
 import {
@@ -31,6 +31,8 @@ import {
   addRunOptions,
   addShardOptions,
   type ShardFlags,
+  checkSvccaFlags,
+  outputFormatFrom,
   journalPathFrom,
   parseList,
   parseMethodList,
@@ -60,13 +62,15 @@ export interface ConvergenceFlags extends ReadFlags, MetricFlags, OutputFlags, R
   layers?: string[];
   directions?: number;
   perTimestep?: boolean;
+  directionsSteps?: [number, number];
 }
 
 const EXAMPLES = `
 Inputs (detected from the folder depth):
   ROOT/<step>/<layer>.npy           one run
   ROOT/<run>/<step>/<layer>.npy     several runs: mean and std over runs
-  ROOT/[<run>/]<layer>/<step>.npy   with --by-layer
+  ROOT/<group>/<run>/<step>/<layer>.npy   groups of runs: curves per group
+  ROOT/[<run>/]<layer>/<step>.npy   with --by-layer (detected when the names tell)
   ROOT/[<run>/]<step>.pt            one multi-array file per step (.pt, .npz,
                                     .safetensors, .h5), its keys are the layers
   A step name contains an integer, the step (the last integer: step_00042 -> 42,
@@ -79,6 +83,8 @@ Examples:
   pwcca convergence ckpt/ --reference first --threshold 0.1
   pwcca convergence ckpt/ --layers conv1,conv2,fc1,fc2
   pwcca convergence ckpt/ --directions 5           stable vs unstable directions (paper Fig. 1)
+  pwcca convergence ckpt/ --directions 5 --directions-steps 0,3000   ... between these two steps
+  pwcca convergence archs/                         archs/<group>/<run>/<step>/<layer>.npy: curves per group
   pwcca convergence ckpt/ --layout ntc --per-timestep   one curve per timestep of each sequence layer (gru@t0, gru@t1, ...)
   pwcca convergence ckpt/ --out conv.ndjson --resume   keep every finished cell; continue after Ctrl-C
   pwcca convergence ckpt/ --shard 3/16 --out part-3.ndjson   one of 16 shards (e.g. a Slurm array task); then pwcca merge`;
@@ -93,7 +99,8 @@ export function registerConvergence(program: Command, context: CliContext): void
     .addOption(
       new Option('--method <list>', 'comma list of pwcca, cca, svcca, cka, or all').argParser(parseMethodList).default(['pwcca', 'cca'], 'pwcca,cca'),
     )
-    .option('--by-layer', 'folders are layers and files are steps: ROOT/[<run>/]<layer>/<step>.npy')
+    .option('--by-layer', 'folders are layers and files are steps: ROOT/[<run>/]<layer>/<step>.npy (default: detected from the names when they tell)')
+    .option('--no-by-layer', 'folders are steps and files are layers: ROOT/[<run>/]<step>/<layer>.npy')
     .addOption(new Option('--reference <step>', 'step every checkpoint is compared with: last, first, or a step number').argParser(parseReference).default('last'))
     .addOption(
       new Option('--threshold <distance>', 'a layer has converged from the first step after which its distance stays at or below this')
@@ -106,6 +113,11 @@ export function registerConvergence(program: Command, context: CliContext): void
       new Option('--directions <k>', 'track the k most and k least correlated CCA directions between the first and the middle step').argParser(
         parsePositiveInteger('--directions'),
       ),
+    )
+    .addOption(
+      new Option('--directions-steps <early,late>', 'with --directions: the two steps whose CCA gives the directions (default: the first and the middle step)').argParser(
+        parseStepPair,
+      ),
     );
   addRunOptions(command, 'comparisons');
   addShardOptions(command, 'comparisons');
@@ -114,8 +126,30 @@ export function registerConvergence(program: Command, context: CliContext): void
   addOutputOptions(command, FORMATS, 'table');
   addPlotOption(command);
   command.addHelpText('after', EXAMPLES).action(async (root: string, flags: ConvergenceFlags, self: Command) => {
-    await runConvergenceCommand(root, flags, context, self.getOptionValueSource('format') === 'cli');
+    if (root === '-') {
+      throw new UsageError('convergence reads a folder of checkpoints, not standard input', {
+        hint: 'pass the checkpoint folder: pwcca convergence ckpt/ (ckpt/<step>/<layer>.npy)',
+      });
+    }
+    checkSvccaFlags(flags.method.includes('svcca'), {
+      svdDims: flags.svdDims !== undefined,
+      svdVariance: self.getOptionValueSource('svdVariance') === 'cli',
+    });
+    if (flags.directionsSteps !== undefined && flags.directions === undefined) {
+      throw new UsageError('--directions-steps picks the steps of --directions, which was not given', { hint: 'add --directions K, or leave out --directions-steps' });
+    }
+    const formatGiven = self.getOptionValueSource('format') === 'cli';
+    await runConvergenceCommand(root, { ...flags, format: outputFormatFrom(flags, formatGiven, FORMATS) }, context, formatGiven);
   });
+}
+
+/** Parses `--directions-steps EARLY,LATE`: two steps (integers, or names containing one). */
+function parseStepPair(text: string): [number, number] {
+  const parts = parseList(text).map(parseStep);
+  if (parts.length !== 2 || parts.some((step) => step === null)) {
+    throw new UsageError(`--directions-steps takes two steps, EARLY,LATE, got '${text}'`, { hint: 'e.g. --directions-steps 0,5000' });
+  }
+  return parts as [number, number];
 }
 
 async function runConvergenceCommand(root: string, flags: ConvergenceFlags, context: CliContext, formatGiven: boolean): Promise<void> {
@@ -137,6 +171,7 @@ async function runConvergenceCommand(root: string, flags: ConvergenceFlags, cont
     reference: flags.reference,
     threshold: flags.threshold,
     directions: flags.directions,
+    directionsSteps: flags.directionsSteps,
     jobs: flags.jobs,
     maxMemoryBytes: flags.maxMemory,
     stream: flags.stream ?? 'auto',
@@ -287,19 +322,29 @@ function reportFailures(report: ConvergenceReport, journalPath: string | undefin
     const where = journalPath !== undefined ? ` (in ${journalPath})` : '';
     const resumedText = resumed > 0 ? `, ${resumed} from the earlier run` : '';
     const streamedText = streamed ? ', files streamed in row chunks' : '';
-    context.stderr.write(`pwcca: ${comparisons} comparisons: ${comparisons - failed} ok, ${failed} failed${resumedText}${streamedText}${where}\n`);
+    context.stderr.write(`pwcca: ${comparisons} comparison${comparisons === 1 ? '' : 's'}: ${comparisons - failed} ok, ${failed} failed${resumedText}${streamedText}${where}\n`);
   }
   const failures = new Map<string, NonNullable<ConvergenceReport['cells'][number]['error']>>();
   for (const cell of report.cells) if (cell.error) failures.set(taskKey(cell.run, cell.layer, cell.step), cell.error);
   for (const track of report.directions?.tracks ?? []) if (track.error) failures.set(`directions ${track.run} ${track.layer}`, track.error);
   if (failures.size === 0) return;
   const paint = buildMessagePaint(context, color);
-  const list = [...failures.entries()];
-  const lines = list.map(([key, error]) => ({
-    label: key.startsWith('directions ') ? key : (JSON.parse(key) as [string, string, number]).join(' / '),
-    error,
-  }));
-  printFailures(lines, 'failed comparisons', context, color);
-  context.stderr.write(`${paint.hint('hint:')} ${list[0][1].hint ?? 'fix or remove the files named above'}; the other cells are complete (exit code 5)\n`);
+  // One line per distinct error: a bad checkpoint fails all its comparisons with the same one.
+  const grouped = new Map<string, { labels: string[]; error: NonNullable<ConvergenceReport['cells'][number]['error']> }>();
+  for (const [key, error] of failures) {
+    const label = key.startsWith('directions ') ? key : (JSON.parse(key) as [string, string, number]).join(' / ');
+    const id = `${error.message}\u0000${error.where ?? ''}`;
+    if (!grouped.has(id)) grouped.set(id, { labels: [], error });
+    grouped.get(id)!.labels.push(label);
+  }
+  const lines = [...grouped.values()].map(({ labels, error }) => {
+    if (labels.length === 1) return { label: labels[0], error };
+    // Several steps of one run and layer: name the run and layer once.
+    const prefixes = new Set(labels.map((label) => label.split(' / ').slice(0, 2).join(' / ')));
+    return { label: prefixes.size === 1 && !labels[0].startsWith('directions ') ? `${[...prefixes][0]} / ${labels.length} steps` : `${labels.length} comparisons`, error };
+  });
+  printFailures(lines, 'failures', context, color);
+  const first = [...failures.values()][0];
+  context.stderr.write(`${paint.hint('hint:')} ${first.hint ?? 'fix or remove the files named above'}; the other cells are complete (exit code 5)\n`);
   context.exitCode = ExitCode.partial;
 }

@@ -31,6 +31,9 @@ import {
   addRunOptions,
   addShardOptions,
   type ShardFlags,
+  checkSvccaFlags,
+  outputFormatFrom,
+  unusedReadFlagWarnings,
   journalPathFrom,
   parseList,
   parseMethodList,
@@ -61,6 +64,8 @@ interface PairwiseFlags extends ReadFlags, MetricFlags, OutputFlags, RunFlags, S
   permutations?: number;
   seed: number;
   cells?: boolean;
+  groups?: string[];
+  aggregate?: 'mean';
 }
 
 const EXAMPLES = `
@@ -70,7 +75,8 @@ Inputs:
   ROOT/<file>.npy, or a list of files one matrix over all files (layer "all")
   ROOT/<network>.npz (.pt, .safetensors, .h5)  one file per network, its keys are the layers
   Files: .npy, .arrow, .feather, .arrows, .npz, .pt, .pth, .bin, .safetensors, .h5, .hdf5
-  (FILE#KEY picks one array). Labels sort naturally (s2 before s10).
+  (FILE#KEY picks one array). Networks sort by group, then naturally
+  (s2 before s10, lr-0.01 before lr-0.1); a list of files keeps its order.
 
 Examples:
   pwcca pairwise runs/                                 matrices as tables
@@ -84,8 +90,10 @@ Examples:
   pwcca pairwise runs/ --clusters 5 --meta runs/meta.csv
   pwcca pairwise runs/ --permutations 999 --seed 1     group test per layer and method
   pwcca pairwise runs/ --permutations 200 --cells      also a p-value per pair (costly)
+  pwcca pairwise runs/ --groups mlp,cnn --aggregate mean   two groups, and the matrix averaged over layers
+  pwcca pairwise cnn/ --layout nchw                    4-D conv maps NCHW, 2-D fc layers as they are
+  pwcca pairwise runs/ --out pairs.csv                 the format follows the extension (.csv, .json)
   pwcca pairwise runs/ --out pairs.ndjson --resume     keep every finished pair; continue after Ctrl-C
-
   pwcca pairwise runs/ --shard 3/16 --out part-3.ndjson   one of 16 shards (e.g. a Slurm array task); then pwcca merge`;
 
 
@@ -120,7 +128,9 @@ export function registerPairwise(program: Command, context: CliContext): void {
       ),
     )
     .option('--cells', 'with --permutations: also a permutation test of every pair (k shuffles of its datapoint pairing each; costly)')
-    .addOption(new Option('--seed <s>', 'seed of --permutations (runs repeat exactly)').argParser(parseSeed).default(0));
+    .addOption(new Option('--seed <s>', 'seed of --permutations (runs repeat exactly)').argParser(parseSeed).default(0))
+    .addOption(new Option('--groups <list>', 'only the networks of these groups (comma list)').argParser(parseList))
+    .addOption(new Option('--aggregate <how>', 'also the matrix averaged over the selected layers, with its own group statistics and clusters').choices(['mean']));
   addRunOptions(command, 'pairs');
   addShardOptions(command, 'pairs');
   addReadOptions(command);
@@ -134,11 +144,23 @@ export function registerPairwise(program: Command, context: CliContext): void {
     if (flags.cells && flags.permutations === undefined) {
       throw new UsageError('--cells needs --permutations K (the shuffles per pair)', { hint: 'for example --permutations 200 --cells' });
     }
-    await runPairwiseCommand(inputs, flags, context, self.getOptionValueSource('format') === 'cli');
+    checkSvccaFlags(flags.method.includes('svcca'), {
+      svdDims: flags.svdDims !== undefined,
+      svdVariance: self.getOptionValueSource('svdVariance') === 'cli',
+    });
+    const formatGiven = self.getOptionValueSource('format') === 'cli';
+    const readFlagsGiven = { layout: self.getOptionValueSource('layout') === 'cli', conv: self.getOptionValueSource('conv') === 'cli' };
+    await runPairwiseCommand(inputs, { ...flags, format: outputFormatFrom(flags, formatGiven, FORMATS) }, context, formatGiven, readFlagsGiven);
   });
 }
 
-async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, context: CliContext, formatGiven: boolean): Promise<void> {
+async function runPairwiseCommand(
+  inputs: string[],
+  flags: PairwiseFlags,
+  context: CliContext,
+  formatGiven: boolean,
+  readFlagsGiven: { layout: boolean; conv: boolean },
+): Promise<void> {
   const quiet = flags.quiet === true;
   const methods = flags.method;
   checkPlotFlag(flags);
@@ -146,9 +168,12 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
   if (flags.meta !== undefined && flags.crossLayer) {
     throw new UsageError('--meta cannot be used with --cross-layer', { hint: '--meta correlates per-network values with network x network distances; drop --cross-layer' });
   }
+  if (flags.aggregate !== undefined && flags.crossLayer) {
+    throw new UsageError('--aggregate cannot be used with --cross-layer', { hint: '--aggregate mean averages network x network matrices over layers; drop --cross-layer' });
+  }
 
   const discovery = await discoverActivationArrays(inputs, { groupBy: flags.groupBy });
-  const plan = buildPairwisePlan(discovery, { crossLayer: flags.crossLayer, layers: flags.layers });
+  const plan = buildPairwisePlan(discovery, { crossLayer: flags.crossLayer, layers: flags.layers, groups: flags.groups });
   const grouped = plan.matrices.some((matrix) => matrix.groups.some((group) => group !== null));
   if (flags.permutations !== undefined && !grouped && !flags.cells) {
     throw new UsageError('--permutations runs a group test, which needs groups, but no network has one', {
@@ -159,7 +184,9 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
   const meta = flags.meta === undefined ? undefined : loadMeta(flags.meta, context, quiet, flags.color);
   const matrixFolder = prepareMatrixOutput(flags, plan, methods, journalPath);
 
-  printWarnings([...discovery.warnings, ...plan.warnings], context, quiet, flags.color);
+  // Layer x layer matrices have no groups: --group-by would only select nothing.
+  const unusedGroupBy = flags.crossLayer && flags.groupBy !== undefined && flags.groups === undefined ? ['--group-by changes nothing with --cross-layer (the labels are layers); use --groups to pick networks by group'] : [];
+  printWarnings([...unusedGroupBy, ...discovery.warnings, ...plan.warnings], context, quiet, flags.color);
   if (!quiet) context.stderr.write(`pwcca: ${describeRun(discovery, plan)}\n`);
   if (cellTests && (cellTests.permutations + 1) * CELL_ALPHA < plan.tasks.length) {
     // BH compares the i-th smallest p-value with i * alpha / m; a p-value is at least 1 / (K + 1).
@@ -194,6 +221,8 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
     metaPath: flags.meta,
     cells: cellTests,
     groupTest: flags.permutations !== undefined && grouped ? { permutations: flags.permutations, seed: flags.seed } : undefined,
+    groups: flags.groups,
+    aggregate: flags.aggregate,
   };
   const root = flags.root ?? discovery.root;
   let identity: Record<string, unknown> | undefined;
@@ -249,7 +278,19 @@ async function runPairwiseCommand(inputs: string[], flags: PairwiseFlags, contex
     journal?.close();
   }
   await writePairwiseResult(
-    { discovery, plan, records: run.records, resumed: run.resumed, streamed: run.stats.streamed, options, matrixFolder, journalPath, formatGiven, printed: new Set([...discovery.warnings, ...plan.warnings]) },
+    {
+      discovery,
+      plan,
+      records: run.records,
+      resumed: run.resumed,
+      streamed: run.stats.streamed,
+      options,
+      matrixFolder,
+      journalPath,
+      formatGiven,
+      printed: new Set([...discovery.warnings, ...plan.warnings]),
+      unusedFlagWarnings: unusedReadFlagWarnings([...run.stats.inputs.values()], flags, readFlagsGiven),
+    },
     flags,
     context,
   );
@@ -319,6 +360,8 @@ export interface PairwiseResult {
   readonly formatGiven: boolean;
   /** Warnings already printed (discovery and plan, before the run). */
   readonly printed: ReadonlySet<string>;
+  /** Read flags that changed nothing in this run (see unusedReadFlagWarnings). */
+  readonly unusedFlagWarnings?: readonly string[];
 }
 
 /**
@@ -335,13 +378,19 @@ export async function writePairwiseResult(
   const quiet = flags.quiet === true;
   const methods = options.methods ?? ['pwcca'];
   const report = buildPairwiseReport(discovery, plan, { records }, options);
-  printWarnings(report.warnings.filter((warning) => !result.printed.has(warning)), context, quiet, flags.color);
-  printPairWarnings(records, context, quiet, flags.color);
+  printWarnings([...(result.unusedFlagWarnings ?? []), ...report.warnings.filter((warning) => !result.printed.has(warning))], context, quiet, flags.color);
+  printPairWarnings(plan, records, context, quiet, flags.color);
 
   if (matrixFolder !== undefined) {
     for (const matrix of report.matrices) {
       for (const method of methods) {
         await writeData(toMatrixCsv(matrix, method), join(matrixFolder, matrixCsvFileName(matrix.scope, method, methods.length > 1)), context);
+      }
+    }
+    // The mean over layers: _mean.csv, a name apart from the layers' own files.
+    if (report.aggregate) {
+      for (const method of methods) {
+        await writeData(toMatrixCsv(report.aggregate, method), join(matrixFolder, matrixCsvFileName('_mean', method, methods.length > 1)), context);
       }
     }
   } else if (journalPath === undefined || formatGiven) {
@@ -360,16 +409,22 @@ export async function writePairwiseResult(
   reportSummary(records, result.resumed, result.streamed, journalPath, context, quiet, flags.color);
 }
 
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
 /** `80 files, 20 networks, 4 layers, 760 pairs` (and what the matrices are). */
 export function describeRun(discovery: Discovery, plan: PairwisePlan): string {
   const networks = new Set(plan.matrices.flatMap((m) => (plan.scopeKind === 'layer' ? m.labels : [m.scope])));
   const layers = new Set(plan.matrices.flatMap((m) => (plan.scopeKind === 'layer' ? [m.scope] : m.labels)));
-  const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
   const counts =
     discovery.mode === 'tree'
       ? `${plural(plan.files.length, 'file')}, ${plural(networks.size, 'network')}, ${plural(layers.size, 'layer')}, ${plural(plan.tasks.length, 'pair')}`
       : `${plural(plan.files.length, 'file')}, ${plural(plan.tasks.length, 'pair')}`;
-  const matrices = plan.scopeKind === 'layer' ? plural(plan.matrices.length, 'matrix').replace('matrixs', 'matrices') : `${plan.matrices.length} layer x layer matrices`;
+  const matrices =
+    plan.scopeKind === 'layer'
+      ? `${plan.matrices.length} ${plan.matrices.length === 1 ? 'matrix' : 'matrices'}`
+      : `${plan.matrices.length} layer x layer ${plan.matrices.length === 1 ? 'matrix' : 'matrices'}`;
   return `${counts} (${matrices})`;
 }
 
@@ -411,13 +466,31 @@ export function prepareMatrixOutput(flags: Pick<PairwiseFlags, 'format' | 'out'>
   return flags.out;
 }
 
-/** Warnings of individual pairs: the first few distinct ones, then a count (also used by timesteps). */
-export function printPairWarnings(records: readonly PairwiseRecord[], context: CliContext, quiet: boolean, color: boolean | undefined): void {
-  const distinct = [...new Set(records.flatMap((record) => (record.warnings ?? []).map((w) => `${record.scope}: ${record.a} vs ${record.b}: ${w}`)))];
-  if (distinct.length === 0) return;
-  const shown = distinct.slice(0, 5);
-  if (distinct.length > shown.length) shown.push(`... and ${distinct.length - shown.length} more pair warnings (see the pairs' warnings in --format json)`);
+/**
+ * Warnings of individual pairs. A warning about one file (constant neurons)
+ * comes once per file, however many pairs it is in; a warning about a pair
+ * comes with the pair's name, the first few distinct ones and then a count
+ * (also used by timesteps).
+ */
+export function printPairWarnings(plan: PairwisePlan, records: readonly PairwiseRecord[], context: CliContext, quiet: boolean, color: boolean | undefined): void {
+  const pathOf = new Map<string, string>();
+  for (const matrix of plan.matrices) matrix.labels.forEach((label, i) => pathOf.set(`${matrix.scope}\u0000${label}`, matrix.fileIds[i]));
+  const aboutFiles = new Set<string>();
+  const aboutPairs = new Set<string>();
+  for (const record of records) {
+    const paths = [record.a, record.b].map((label) => pathOf.get(`${record.scope}\u0000${label}`) ?? label);
+    for (const warning of record.warnings ?? []) {
+      if (paths.some((path) => warning.includes(path))) aboutFiles.add(warning);
+      else aboutPairs.add(`${record.scope}: ${record.a} vs ${record.b}: ${warning}`);
+    }
+  }
+  const shown = [...capped([...aboutFiles], 10, 'files with warnings'), ...capped([...aboutPairs], 5, 'pair warnings')];
   printWarnings(shown, context, quiet, color);
+}
+
+function capped(lines: string[], limit: number, what: string): string[] {
+  if (lines.length <= limit) return lines;
+  return [...lines.slice(0, limit), `... and ${lines.length - limit} more ${what} (see the pairs' warnings in --format json)`];
 }
 
 /** Counts on stderr, the failed pairs with their errors, and exit code 5 when some failed. */
@@ -436,11 +509,22 @@ export function reportSummary(
     const where = journalPath !== undefined ? ` (in ${journalPath})` : '';
     const resumedText = resumed > 0 ? `, ${resumed} from the earlier run` : '';
     const streamedText = streamed ? ', files streamed in row chunks' : '';
-    context.stderr.write(`pwcca: ${records.length} pairs: ${records.length - failed.length} ok, ${failed.length} failed${resumedText}${streamedText}${where}\n`);
+    context.stderr.write(`pwcca: ${plural(records.length, 'pair')}: ${records.length - failed.length} ok, ${failed.length} failed${resumedText}${streamedText}${where}\n`);
   }
   if (failed.length === 0) return;
-  const lines = failed.map((record) => ({ label: `${record.scope}: ${record.a} vs ${record.b}`, error: record.error! }));
-  printFailures(lines, 'failed pairs', context, color);
+  // One line per distinct failure: a bad file fails all its pairs with the same error.
+  const byError = new Map<string, PairwiseRecord[]>();
+  for (const record of failed) {
+    const key = `${record.error!.message}\u0000${record.error!.where ?? ''}`;
+    if (!byError.has(key)) byError.set(key, []);
+    byError.get(key)!.push(record);
+  }
+  const lines = [...byError.values()].map((group) => {
+    const [first] = group;
+    const pairs = group.length === 1 ? `${first.a} vs ${first.b}` : `${group.length} pairs`;
+    return { label: `${first.scope}: ${pairs}`, error: first.error! };
+  });
+  printFailures(lines, 'failures', context, color);
   const hint = failed[0].error!.hint;
   context.stderr.write(`${paint.hint('hint:')} ${hint ?? 'fix or remove the files named above'}; the other pairs are complete (exit code 5)\n`);
   context.exitCode = ExitCode.partial;

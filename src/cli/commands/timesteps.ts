@@ -146,7 +146,7 @@ async function runTimestepsCommand(inputs: string[], flags: TimestepsFlags, cont
   });
   const known = new Set(discovery.warnings);
   printWarnings(report.warnings.filter((warning) => !known.has(warning)), context, quiet, flags.color);
-  printPairWarnings(run.records, context, quiet, flags.color);
+  printPairWarnings(plan, run.records, context, quiet, flags.color);
 
   if (matrixFolder !== undefined) {
     for (const matrix of report.matrices) {

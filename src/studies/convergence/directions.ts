@@ -52,6 +52,8 @@ export interface DirectionTrack {
 
 /** Mean over runs of one layer's curves at one step. */
 export interface DirectionMeanPoint {
+  /** With groups of runs: the group the mean is over. */
+  readonly group?: string;
   readonly layer: string;
   readonly step: number;
   readonly stable: RunAggregate;
@@ -73,13 +75,40 @@ export interface DirectionsReport {
 /** Options of {@link runDirections}: the engine's (reading, threads, memory, streaming), K and the regularisation. */
 export interface DirectionsRunOptions extends EngineOptions {
   readonly count: number;
+  /** The early and late steps (`--directions-steps EARLY,LATE`); default: the first and the middle step. */
+  readonly steps?: readonly [number, number];
   readonly epsilon?: number;
   /** Pairs done and in all, over both passes. */
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-/** The early and middle steps of a sorted step list: the first, and the one at index floor(S / 2). */
-export function directionSteps(steps: readonly number[]): { earlyStep: number; middleStep: number; later: number[] } {
+/**
+ * The early and middle steps of a sorted step list: `chosen` when given
+ * (both must be steps found, early before late, with a step after late),
+ * else the first and the one at index floor(S / 2).
+ *
+ * @throws UsageError when the steps do not allow it.
+ */
+export function directionSteps(steps: readonly number[], chosen?: readonly [number, number]): { earlyStep: number; middleStep: number; later: number[] } {
+  if (chosen !== undefined) {
+    const [early, late] = chosen;
+    const missing = chosen.filter((step) => !steps.includes(step));
+    if (missing.length > 0) {
+      throw new UsageError(`--directions-steps ${early},${late}: no checkpoint has step ${missing.join(' or ')}`, {
+        hint: `pass two of the steps found: ${steps.join(', ')}`,
+      });
+    }
+    if (early >= late) {
+      throw new UsageError(`--directions-steps ${early},${late}: the early step must come before the late one`, { hint: 'pass two different steps, the earlier one first' });
+    }
+    const later = steps.filter((step) => step > late);
+    if (later.length === 0) {
+      throw new UsageError(`--directions-steps ${early},${late}: no step after ${late} to track the directions at`, {
+        hint: 'pick a late step before the last checkpoint',
+      });
+    }
+    return { earlyStep: early, middleStep: late, later };
+  }
   if (steps.length < 3) {
     throw new UsageError(`--directions needs at least 3 steps (an early, a middle and a later one), found ${steps.length}`, {
       hint: 'save more checkpoints, or leave out --directions',
@@ -91,7 +120,7 @@ export function directionSteps(steps: readonly number[]): { earlyStep: number; m
 
 /** Tracks the stable and unstable directions of every run and layer. */
 export async function runDirections(set: CheckpointSet, options: DirectionsRunOptions): Promise<DirectionsReport> {
-  const { earlyStep, middleStep, later } = directionSteps(set.steps);
+  const { earlyStep, middleStep, later } = directionSteps(set.steps, options.steps);
   const index = new Map(set.files.map((file) => [pairKey(file.run, file.layer, file.step), file]));
   const warnings: string[] = [];
   const layers = set.runs.flatMap((run) => set.layers.map((layer) => ({ run, layer })));
@@ -208,16 +237,21 @@ export async function runDirections(set: CheckpointSet, options: DirectionsRunOp
   if (failed.length > 0) warnings.push(`--directions: ${failed.length} layer(s) could not be tracked (their error is in the output)`);
 
   const mean: DirectionMeanPoint[] = [];
-  for (const layer of set.layers) {
-    const own = tracks.filter((track) => track.layer === layer && !track.error);
-    for (const step of later) {
-      const at = own.map((track) => track.points.find((p) => p.step === step));
-      mean.push({
-        layer,
-        step,
-        stable: aggregateRuns(at.map((p) => p?.stable ?? null)),
-        unstable: aggregateRuns(at.map((p) => p?.unstable ?? null)),
-      });
+  const groupOf = new Map(set.files.map((file) => [file.run, file.group]));
+  const groups: Array<string | undefined> = set.groups.length > 0 ? [...set.groups] : [undefined];
+  for (const group of groups) {
+    for (const layer of set.layers) {
+      const own = tracks.filter((track) => track.layer === layer && !track.error && (group === undefined || groupOf.get(track.run) === group));
+      for (const step of later) {
+        const at = own.map((track) => track.points.find((p) => p.step === step));
+        mean.push({
+          ...(group !== undefined && { group }),
+          layer,
+          step,
+          stable: aggregateRuns(at.map((p) => p?.stable ?? null)),
+          unstable: aggregateRuns(at.map((p) => p?.unstable ?? null)),
+        });
+      }
     }
   }
   return { requested: options.count, earlyStep, middleStep, steps: later, tracks, mean, warnings };

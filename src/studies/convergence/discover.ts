@@ -5,7 +5,11 @@
  * Layouts (detected from the depth of the activation files under ROOT):
  * - two levels   `ROOT/<step>/<layer>.<ext>`        one run;
  * - three levels `ROOT/<run>/<step>/<layer>.<ext>`  several runs;
- * - with `byLayer` the step and layer levels swap: `ROOT/[<run>/]<layer>/<step>.<ext>`;
+ * - four levels  `ROOT/<group>/<run>/<step>/<layer>.<ext>`  groups of runs
+ *   (e.g. architectures, each with several seeds);
+ * - with `byLayer` the step and layer levels swap: `ROOT/[<group>/][<run>/]<layer>/<step>.<ext>`.
+ *   Without it the order of the last two levels is detected when the names
+ *   tell it (see {@link detectByLayer}); steps are never taken from layer names;
  * - a multi-array file per step, `ROOT/[<run>/]<step>.pt` (or .npz,
  *   .safetensors, .h5): its keys are the layers ({@link discoverCheckpointArrays}).
  *
@@ -20,12 +24,15 @@ import { basename, join, resolve } from 'node:path';
 import { InputError, UsageError } from '../../errors.js';
 import { listContainerArrays } from '../../io/load.js';
 import { formatShape } from '../../io/ndarray.js';
-import { ACTIVATION_EXTENSIONS, describeSkipped, fileStem, listActivationFiles, selectLayerArrays, type ActivationScan, type ArrayLister } from '../pairwise/discover.js';
+import { describeSkipped, fileStem, listActivationFiles, noActivationFiles, selectLayerArrays, type ActivationScan, type ArrayLister } from '../pairwise/discover.js';
 import { compareNatural, sortNatural } from '../../stats/natural-sort.js';
 
 /** One activation file of a checkpoint. */
 export interface CheckpointFile {
+  /** `group/run` with four levels. */
   readonly run: string;
+  /** The run's group (four levels), else null. */
+  readonly group: string | null;
   readonly step: number;
   readonly layer: string;
   readonly path: string;
@@ -34,12 +41,14 @@ export interface CheckpointFile {
 }
 
 export interface CheckpointSet {
-  /** 2: `<step>/<layer>` (one run); 3: `<run>/<step>/<layer>`. */
-  readonly levels: 2 | 3;
+  /** 2: `<step>/<layer>` (one run); 3: `<run>/<step>/<layer>`; 4: `<group>/<run>/<step>/<layer>`. */
+  readonly levels: 2 | 3 | 4;
   /** Whether the step and layer levels are swapped (`<layer>/<step>`). */
   readonly byLayer: boolean;
-  /** Run labels in natural order; with two levels, the one run is named after ROOT's folder. */
+  /** Run labels in natural order; with two levels, the one run is named after ROOT's folder; with four, `group/run`. */
   readonly runs: readonly string[];
+  /** Groups in natural order (four levels); empty otherwise. */
+  readonly groups: readonly string[];
   /** Every step seen in any run, ascending. */
   readonly steps: readonly number[];
   /** Layers in depth order: the `layers` option's order, else natural order. */
@@ -51,7 +60,7 @@ export interface CheckpointSet {
 }
 
 export interface CheckpointOptions {
-  /** Layout `<layer>/<step>` instead of `<step>/<layer>`. */
+  /** Layout `<layer>/<step>` (true) or `<step>/<layer>` (false); undefined: detected from the names. */
   readonly byLayer?: boolean;
   /** Layers to use, in depth order; other layers found are left out (with a warning). */
   readonly layers?: readonly string[];
@@ -99,28 +108,35 @@ interface CheckpointItem {
 }
 
 function buildFromItems(items: readonly CheckpointItem[], options: CheckpointOptions & { root: string }, initialWarnings: readonly string[]): CheckpointSet {
-  const byLayer = options.byLayer === true;
   const warnings: string[] = [...initialWarnings];
   const relativePaths = items.map((item) => item.relativePath);
   const split = items.map((item) => item.parts);
   const depths = new Set(split.map((parts) => parts.length).filter((depth) => depth >= 2));
-  const layoutName = byLayer ? '<layer>/<step>' : '<step>/<layer>';
-  const hintLayout = `lay checkpoints out as ROOT/${layoutName}.npy (one run) or ROOT/<run>/${layoutName}.npy (several runs)${byLayer ? '' : ', or pass --by-layer for ROOT/<layer>/<step>.npy'}, or one multi-array file per step: ROOT/[<run>/]<step>.pt with one key per layer`;
+  const hintFor = (byLayer: boolean | undefined) => {
+    const name = byLayer ? '<layer>/<step>' : '<step>/<layer>';
+    return `lay checkpoints out as ROOT/${name}.npy (one run), ROOT/<run>/${name}.npy (several runs) or ROOT/<group>/<run>/${name}.npy${byLayer ? '' : ', or pass --by-layer for ROOT/<layer>/<step>.npy'}, or one multi-array file per step: ROOT/[<run>/]<step>.pt with one key per layer`;
+  };
   if (depths.size === 0) {
     throw new UsageError(`no checkpoint folders under ${options.root}: found ${relativePaths.length} activation file(s) directly in it and none in subfolders`, {
       where: options.root,
-      hint: hintLayout,
+      hint: hintFor(options.byLayer),
     });
   }
-  if (depths.size > 1 || [...depths][0] > 3) {
+  if (depths.size > 1 || [...depths][0] > 4) {
     const example = (depth: number) => items.find((item) => item.parts.length === depth)?.relativePath;
     const seen = [...depths].sort().map((depth) => `${example(depth)} (${depth} levels)`);
     throw new UsageError(`checkpoint files under ${options.root} are at different or too many folder levels: ${seen.join(', ')}`, {
       where: options.root,
-      hint: hintLayout,
+      hint: hintFor(options.byLayer),
     });
   }
-  const levels = [...depths][0] as 2 | 3;
+  const levels = [...depths][0] as 2 | 3 | 4;
+  const used = split.filter((parts) => parts.length === levels);
+  const folderNames = used.map((parts) => parts[levels - 2]);
+  const fileNames = used.map((parts) => parts[levels - 1]);
+  if (options.byLayer !== undefined) checkOrientation(options.byLayer, folderNames, fileNames, options.root);
+  const byLayer = options.byLayer ?? detectByLayer(folderNames, fileNames, options.root);
+  const layoutName = byLayer ? '<layer>/<step>' : '<step>/<layer>';
   const top = items.filter((item) => item.parts.length === 1).map((item) => item.relativePath);
   if (top.length > 0) {
     warnings.push(`ignored ${top.length} file(s) directly in ${options.root} (${sortNatural(top).slice(0, 3).join(', ')}${top.length > 3 ? ', ...' : ''}): checkpoints must be in ${layoutName} folders`);
@@ -133,7 +149,8 @@ function buildFromItems(items: readonly CheckpointItem[], options: CheckpointOpt
   for (const item of items) {
     const { parts, relativePath } = item;
     if (parts.length !== levels) continue;
-    const run = levels === 3 ? parts[0] : singleRun;
+    const run = levels === 2 ? singleRun : parts.slice(0, levels - 2).join('/');
+    const group = levels === 4 ? parts[0] : null;
     const outer = parts[levels - 2];
     const inner = parts[levels - 1];
     const [stepName, layer] = byLayer ? [inner, outer] : [outer, inner];
@@ -142,19 +159,19 @@ function buildFromItems(items: readonly CheckpointItem[], options: CheckpointOpt
     if (step === null) {
       throw new InputError(`no step number in the checkpoint name '${stepName}' (${join(options.root, stepLocation)})`, {
         where: join(options.root, stepLocation),
-        hint: `a step ${byLayer ? 'file' : 'folder'} name must contain an integer (step_00042, 42, epoch-3, ckpt-1000); rename it or move it out of ${options.root}${byLayer ? '' : ' (or pass --by-layer if the folders are layers)'}`,
+        hint: `a step ${byLayer ? 'file' : 'folder'} name must contain an integer (step_00042, 42, epoch-3, ckpt-1000); rename it or move it out of ${options.root}${byLayer ? '' : ' (or pass --by-layer if the folders are layers and the files steps)'}`,
       });
     }
     const tieKey = `${run}\u0000${byLayer ? layer : ''}\u0000${step}`;
     const other = stepNames.get(tieKey);
     if (other !== undefined && other !== stepName) {
-      throw new InputError(`two checkpoint names have the same step ${step}: '${other}' and '${stepName}'${levels === 3 ? ` in run ${run}` : ''}`, {
+      throw new InputError(`two checkpoint names have the same step ${step}: '${other}' and '${stepName}'${levels >= 3 ? ` in run ${run}` : ''}`, {
         where: options.root,
         hint: 'keep one folder (or file) per step, e.g. remove or rename one of them',
       });
     }
     stepNames.set(tieKey, stepName);
-    files.push({ run, step, layer, path: item.path, stepName });
+    files.push({ run, group, step, layer, path: item.path, stepName });
   }
 
   // One file per (run, step, layer): e.g. conv1.npy next to conv1.arrow.
@@ -171,14 +188,15 @@ function buildFromItems(items: readonly CheckpointItem[], options: CheckpointOpt
   }
 
   const found = sortNatural(new Set(files.map((f) => f.layer)));
-  const layers = chooseLayers(found, options.layers, warnings);
+  const layers = chooseLayers(found, options.layers);
   const depth = new Map(layers.map((layer, i) => [layer, i]));
-  const used = files.filter((f) => depth.has(f.layer));
-  const runs = sortNatural(new Set(used.map((f) => f.run)));
-  const steps = [...new Set(used.map((f) => f.step))].sort((p, q) => p - q);
-  used.sort((p, q) => compareNatural(p.run, q.run) || depth.get(p.layer)! - depth.get(q.layer)! || p.step - q.step);
-  warnings.push(...describeGaps(used, runs, steps, layers));
-  return { levels, byLayer, runs, steps, layers, files: used, warnings };
+  const chosen = files.filter((f) => depth.has(f.layer));
+  const runs = sortNatural(new Set(chosen.map((f) => f.run)));
+  const groups = sortNatural(new Set(chosen.flatMap((f) => (f.group === null ? [] : [f.group]))));
+  const steps = [...new Set(chosen.map((f) => f.step))].sort((p, q) => p - q);
+  chosen.sort((p, q) => compareNatural(p.run, q.run) || depth.get(p.layer)! - depth.get(q.layer)! || p.step - q.step);
+  warnings.push(...describeGaps(chosen, runs, steps, layers));
+  return { levels, byLayer, runs, groups, steps, layers, files: chosen, warnings };
 }
 
 /** Finds the checkpoints under a folder (hidden files and non-activation files are skipped). */
@@ -217,23 +235,86 @@ export async function discoverCheckpointArrays(root: string, options: Checkpoint
 
 function listCheckpointFiles(root: string): ActivationScan {
   const scan = listActivationFiles(root);
-  const found = scan.files;
-  if (found.length === 0) {
-    throw new UsageError(`no activation files (${ACTIVATION_EXTENSIONS.join(', ')}) under ${root}`, {
-      where: root,
-      hint: 'save checkpoints as ROOT/<step>/<layer>.npy (one run), ROOT/<run>/<step>/<layer>.npy, or ROOT/<step>.pt with one key per layer',
-    });
-  }
+  if (scan.files.length === 0) throw noActivationFiles(root, 'ROOT/<step>/<layer>.npy (one run), ROOT/<run>/<step>/<layer>.npy, or ROOT/<step>.pt with one key per layer');
   return scan;
 }
 
 /** One-phrase name of the detected layout, e.g. `<run>/<step>/<layer>`. */
 export function describeLayout(set: Pick<CheckpointSet, 'levels' | 'byLayer'>): string {
   const inner = set.byLayer ? '<layer>/<step>' : '<step>/<layer>';
-  return set.levels === 3 ? `<run>/${inner}` : inner;
+  return set.levels === 4 ? `<group>/<run>/${inner}` : set.levels === 3 ? `<run>/${inner}` : inner;
 }
 
-function chooseLayers(found: readonly string[], wanted: readonly string[] | undefined, warnings: string[]): string[] {
+/** Words that name a training step in a checkpoint name (`step_1000`, `epoch-3`, `ckpt42`). */
+const STEP_WORDS = new Set(['step', 'steps', 'global', 'epoch', 'epochs', 'ep', 'iter', 'iters', 'iteration', 'iterations', 'it', 'ckpt', 'checkpoint', 'chkpt', 'snapshot', 'batch', 'update', 'updates', 'model', 'state']);
+
+/** Whether a name is a step and nothing else: integers and step words (`1000`, `step_0042`, `epoch3_step1000`). */
+function isStepName(name: string): boolean {
+  if (!/\d/.test(name)) return false;
+  return name
+    .toLowerCase()
+    .replace(/\d+/g, ' ')
+    .split(/[-_. ]+/)
+    .every((word) => word === '' || STEP_WORDS.has(word));
+}
+
+/**
+ * Which of the last two levels holds the steps, from their names. Reading
+ * the folders as steps can only go wrong silently when every folder name has
+ * an integer (otherwise a folder without one stops the run), so then the
+ * names must say it: files without any integer cannot be steps; else the
+ * folders must be plainly steps (integers and step words such as `step`,
+ * `epoch`, `ckpt`), or the files must be while the folders are not (`fc1/`
+ * folders of `step_0000.npy` files are layers). Files read as steps are held
+ * to the same test. Anything else is an error, never a guess: a layer read as
+ * a step would give a wrong table with exit 0.
+ *
+ * @returns true when the folders are layers and the files steps.
+ * @throws UsageError when the names do not tell.
+ */
+export function detectByLayer(folderNames: readonly string[], fileNames: readonly string[], root: string): boolean {
+  const numbered = (name: string) => /\d/.test(name);
+  const folders = [...new Set(folderNames)];
+  const files = [...new Set(fileNames)];
+  const foldersAreSteps = folders.every(isStepName);
+  const filesAreSteps = files.every(isStepName);
+  if (!folders.every(numbered)) {
+    // Read as steps, a folder without an integer is an error that names it: safe, unless the files are plainly steps.
+    return files.every(numbered) && filesAreSteps;
+  }
+  if (!files.some(numbered)) return false;
+  if (foldersAreSteps && !filesAreSteps) return false;
+  if (filesAreSteps && !foldersAreSteps) return true;
+  const sample = (names: readonly string[]) => `${sortNatural(names).slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''}`;
+  throw new UsageError(
+    `cannot tell steps from layers under ${root}: both the folder names (${sample(folders)}) and the file names (${sample(files)}) contain integers`,
+    {
+      where: root,
+      hint: 'pass --by-layer if the folders are layers and the files steps (ROOT/<layer>/<step>.npy), or --no-by-layer if the folders are steps (ROOT/<step>/<layer>.npy)',
+    },
+  );
+}
+
+/**
+ * An orientation given on the command line that the names plainly
+ * contradict (`--by-layer` on `step_0/conv1.npy`: the folders are steps, the
+ * files are not) would take steps from layer names: a usage error instead.
+ */
+function checkOrientation(byLayer: boolean, folderNames: readonly string[], fileNames: readonly string[], root: string): void {
+  const folders = [...new Set(folderNames)];
+  const files = [...new Set(fileNames)];
+  const foldersAreSteps = folders.every(isStepName);
+  const filesAreSteps = files.every(isStepName);
+  if (foldersAreSteps === filesAreSteps || byLayer === filesAreSteps) return;
+  const [steps, layers] = filesAreSteps ? [files, folders] : [folders, files];
+  const sample = (names: readonly string[]) => `${sortNatural(names).slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''}`;
+  throw new UsageError(
+    `${byLayer ? '--by-layer' : '--no-by-layer'} reads the ${byLayer ? 'files' : 'folders'} under ${root} as steps, but the ${filesAreSteps ? 'files' : 'folders'} (${sample(steps)}) are the steps and the ${filesAreSteps ? 'folders' : 'files'} (${sample(layers)}) the layers`,
+    { where: root, hint: `leave out ${byLayer ? '--by-layer' : '--no-by-layer'}: the orientation is detected from these names` },
+  );
+}
+
+function chooseLayers(found: readonly string[], wanted: readonly string[] | undefined): string[] {
   if (wanted === undefined || wanted.length === 0) return [...found];
   const duplicate = wanted.find((layer, i) => wanted.indexOf(layer) !== i);
   if (duplicate !== undefined) {
@@ -245,8 +326,7 @@ function chooseLayers(found: readonly string[], wanted: readonly string[] | unde
       hint: 'layer names are the activation file stems (or the layer folders with --by-layer)',
     });
   }
-  const left = found.filter((layer) => !wanted.includes(layer));
-  if (left.length > 0) warnings.push(`left out ${left.length} layer(s) not named in --layers: ${left.join(', ')}`);
+  // Layers the user did not select are not worth a warning: leaving them out is what --layers asks for.
   return [...wanted];
 }
 

@@ -105,7 +105,7 @@ export function describePlan(set: CheckpointSet, plan: ConvergencePlan, options:
   const layers = set.layers.length <= 6 ? ` (${set.layers.join(', ')})` : '';
   const done = options.done ? `, ${options.done} already done` : '';
   return (
-    `${count(set.runs.length, 'run')}, ${count(set.steps.length, 'step')}${steps}, ${count(set.layers.length, 'layer')}${layers}, ` +
+    `${count(set.runs.length, 'run')}${set.groups.length > 0 ? ` in ${count(set.groups.length, 'group')}` : ''}, ${count(set.steps.length, 'step')}${steps}, ${count(set.layers.length, 'layer')}${layers}, ` +
     `${count(plan.tasks.length, 'comparison')}${done}; layout ${options.root}/${describeLayout(set)}, reference step ${plan.referenceStep}`
   );
 }

@@ -51,10 +51,12 @@ export interface ConvergenceCell {
 
 /** One cell of the layers x steps table, over runs. */
 export interface ConvergencePoint {
+  /** With groups of runs (`ROOT/<group>/<run>/...`): the group the point is over. */
+  readonly group?: string;
   readonly layer: string;
   readonly step: number;
   readonly method: ConvergenceMethod;
-  /** Mean distance over the runs that have a value. */
+  /** Mean distance over the runs (of the group) that have a value. */
   readonly mean: number | null;
   /** Population standard deviation of the distance over those runs (0 for one run). */
   readonly std: number | null;
@@ -66,11 +68,17 @@ export interface ConvergencePoint {
 
 /** When one layer settles, for one method (and per run when there are several). */
 export interface LayerConvergence {
+  /** With groups of runs: the group whose mean curve this is. */
+  readonly group?: string;
   readonly layer: string;
   /** 0 = the first layer in depth order. */
   readonly depth: number;
   readonly method: ConvergenceMethod;
-  /** From the mean curve over runs: see {@link convergenceStep}. */
+  /**
+   * From the mean curve over runs: see {@link convergenceStep}. Null, like
+   * `auc`, when every comparison of the layer failed: such a layer has no
+   * curve, so it has not converged.
+   */
   readonly convergenceStep: number | null;
   /** Trapezoid area under the mean distance curve, x = step integers. */
   readonly auc: number | null;
@@ -80,10 +88,18 @@ export interface LayerConvergence {
   readonly perRun?: ReadonlyArray<{ run: string; convergenceStep: number | null; auc: number | null; aucNormalised: number | null }>;
 }
 
+/** The bottom-up score of one method (and group), and the layers it had to leave out. */
+export interface BottomUpSummary extends BottomUpScore {
+  readonly group?: string;
+  readonly method: ConvergenceMethod;
+  /** Layers whose every comparison failed: not converged, and not in the score. */
+  readonly failedLayers: readonly string[];
+}
+
 export interface ConvergenceSummary {
   readonly threshold: number;
   readonly layers: readonly LayerConvergence[];
-  readonly bottomUp: ReadonlyArray<BottomUpScore & { readonly method: ConvergenceMethod }>;
+  readonly bottomUp: readonly BottomUpSummary[];
 }
 
 /** Options of a convergence run: the engine's, the comparisons', the summary's and resume. */
@@ -98,6 +114,8 @@ export interface ConvergenceRunOptions extends EngineOptions {
   readonly threshold?: number;
   /** Track the K most and K least correlated directions (see {@link runDirections}). */
   readonly directions?: number;
+  /** The early and late steps of the directions; default the first and the middle step. */
+  readonly directionsSteps?: readonly [number, number];
   /** Cells of an interrupted run (journal records); their comparisons are not run again. */
   readonly previous?: readonly Record<string, unknown>[];
   /** Called with the cells of each comparison as it finishes (e.g. to append them to a journal). */
@@ -124,8 +142,11 @@ export interface ConvergenceReport {
     readonly conv: string;
     readonly byLayer: boolean;
     readonly directions: number | null;
+    readonly directionsSteps: readonly [number, number] | null;
   };
   readonly runs: readonly string[];
+  /** Groups of runs (`ROOT/<group>/<run>/<step>/<layer>`), in natural order; empty without groups. */
+  readonly groups: readonly string[];
   readonly steps: readonly number[];
   readonly layers: readonly string[];
   readonly referenceStep: number;
@@ -213,7 +234,7 @@ export async function runConvergence(
   const methods = methodsOf(options);
   const threshold = options.threshold ?? DEFAULT_THRESHOLD;
   // Fail before the comparisons, not after them.
-  if (options.directions !== undefined) directionSteps(set.steps);
+  if (options.directions !== undefined) directionSteps(set.steps, options.directionsSteps);
   const warnings = [...set.warnings, ...plan.warnings];
 
   // Resume: a comparison is done when every method's cell is in the journal.
@@ -265,10 +286,13 @@ export async function runConvergence(
   );
   warnings.push(...summariseWarnings(comparisonWarnings));
 
-  const cells = sortCells([...referenceCells, ...reused, ...fresh], set, methods);
+  const cells = withoutLoneReferences(blameOddCheckpoints(set, sortCells([...referenceCells, ...reused, ...fresh], set, methods), stats.inputs));
   const failed = new Set(cells.filter((cell) => cell.error).map((cell) => taskKey(cell.run, cell.layer, cell.step))).size;
   const points = buildPoints(cells, set, methods);
   const summary = summarise(points, cells, set, methods, plan.referenceStep, threshold);
+  // A failed comparison fails every method: one warning per layer (and group), not per method.
+  const failedLayers = new Set(summary.bottomUp.flatMap((score) => score.failedLayers.map((layer) => (score.group !== undefined ? `${layer} in group ${score.group}` : layer))));
+  for (const layer of failedLayers) warnings.push(`every comparison of layer ${layer} failed: it has not converged and is left out of the bottom-up score`);
 
   const directions =
     options.directions !== undefined
@@ -282,6 +306,7 @@ export async function runConvergence(
           stream: options.stream,
           onRowsRead: options.onRowsRead,
           count: options.directions,
+          steps: options.directionsSteps,
           epsilon: options.epsilon,
           onProgress: options.onDirectionsProgress,
         })
@@ -304,8 +329,10 @@ export async function runConvergence(
       conv: options.conv ?? 'flatten',
       byLayer: set.byLayer,
       directions: options.directions ?? null,
+      directionsSteps: options.directionsSteps ?? null,
     },
     runs: set.runs,
+    groups: set.groups,
     steps: set.steps,
     layers: set.layers,
     referenceStep: plan.referenceStep,
@@ -371,20 +398,99 @@ function sortCells(cells: ConvergenceCell[], set: CheckpointSet, methods: readon
   );
 }
 
+/**
+ * A checkpoint whose number of datapoints differs from that of most
+ * checkpoints of its run and layer fails every comparison it is in; those
+ * cells' errors then name that file alone (`step_5/fc1.npy has 50 datapoints
+ * where the other 4 checkpoints of layer fc1 have 60`), so a bad reference
+ * file is one failure, not one per step.
+ */
+function blameOddCheckpoints(set: CheckpointSet, cells: ConvergenceCell[], inputs: ReadonlyMap<string, { readonly datapoints: number }>): ConvergenceCell[] {
+  const byRunLayer = new Map<string, string[]>();
+  for (const file of set.files) {
+    const key = `${file.run}\u0000${file.layer}`;
+    if (!byRunLayer.has(key)) byRunLayer.set(key, []);
+    byRunLayer.get(key)!.push(file.path);
+  }
+  const odd = new Map<string, CellFailure>();
+  const pathOf = new Map(set.files.map((file) => [`${file.run}\u0000${file.layer}\u0000${file.step}`, file.path]));
+  for (const [key, paths] of byRunLayer) {
+    const counts = new Map<number, number>();
+    for (const path of paths) {
+      const n = inputs.get(path)?.datapoints;
+      if (n !== undefined) counts.set(n, (counts.get(n) ?? 0) + 1);
+    }
+    if (counts.size < 2) continue;
+    const [[usual, many], [, next]] = [...counts.entries()].sort((p, q) => q[1] - p[1]);
+    if (many === next) continue;
+    const layer = key.split('\u0000')[1];
+    for (const path of paths) {
+      const n = inputs.get(path)?.datapoints;
+      if (n === undefined || n === usual) continue;
+      odd.set(path, {
+        kind: 'input',
+        message: `${path} has ${n} datapoints where the other ${many} checkpoints of layer ${layer} have ${usual}`,
+        hint: 'every checkpoint must hold activations for the same probe inputs, in the same order: re-save this one, or move it out of the folder',
+        where: path,
+        exitCode: 3,
+      });
+    }
+  }
+  if (odd.size === 0) return cells;
+  const referenceStep = cells.find((cell) => cell.reference)?.step;
+  return cells.map((cell) => {
+    if (!cell.error || !/datapoints/.test(cell.error.message)) return cell;
+    const own = pathOf.get(`${cell.run}\u0000${cell.layer}\u0000${cell.step}`);
+    const reference = referenceStep === undefined ? undefined : pathOf.get(`${cell.run}\u0000${cell.layer}\u0000${referenceStep}`);
+    const blamed = (own && odd.get(own)) ?? (reference && odd.get(reference));
+    return blamed ? { ...cell, error: blamed } : cell;
+  });
+}
+
+/**
+ * A (run, layer) none of whose comparisons succeeded has no curve: its
+ * reference cell (0 by definition) would be the one number left, and would
+ * read as "converged". It gets no value either.
+ */
+function withoutLoneReferences(cells: ConvergenceCell[]): ConvergenceCell[] {
+  const computed = new Map<string, { ok: number; failed: number }>();
+  for (const cell of cells) {
+    if (cell.reference) continue;
+    const key = `${cell.run}\u0000${cell.layer}\u0000${cell.method}`;
+    const count = computed.get(key) ?? { ok: 0, failed: 0 };
+    if (cell.error) count.failed++;
+    else count.ok++;
+    computed.set(key, count);
+  }
+  return cells.map((cell) => {
+    const count = computed.get(`${cell.run}\u0000${cell.layer}\u0000${cell.method}`);
+    return cell.reference && count !== undefined && count.ok === 0 && count.failed > 0 ? { ...cell, similarity: null, distance: null } : cell;
+  });
+}
+
+/** The runs of each group: one unnamed group of every run when the runs have no groups. */
+function runGroups(set: CheckpointSet): Array<{ group: string | undefined; runs: readonly string[] }> {
+  if (set.groups.length === 0) return [{ group: undefined, runs: set.runs }];
+  const groupOf = new Map(set.files.map((file) => [file.run, file.group]));
+  return set.groups.map((group) => ({ group, runs: set.runs.filter((run) => groupOf.get(run) === group) }));
+}
+
 function buildPoints(cells: readonly ConvergenceCell[], set: CheckpointSet, methods: readonly ConvergenceMethod[]): ConvergencePoint[] {
   const byKey = new Map<string, ConvergenceCell[]>();
   for (const cell of cells) {
-    const key = `${cell.layer}\u0000${cell.step}\u0000${cell.method}`;
+    const key = `${cell.run}\u0000${cell.layer}\u0000${cell.step}\u0000${cell.method}`;
     if (!byKey.has(key)) byKey.set(key, []);
     byKey.get(key)!.push(cell);
   }
   const points: ConvergencePoint[] = [];
-  for (const method of methods) {
-    for (const layer of set.layers) {
-      for (const step of set.steps) {
-        const here = byKey.get(`${layer}\u0000${step}\u0000${method}`) ?? [];
-        const { mean, std, runs } = aggregateRuns(here.map((cell) => cell.distance));
-        points.push({ layer, step, method, mean, std, runs, failed: here.filter((cell) => cell.error).length });
+  for (const { group, runs } of runGroups(set)) {
+    for (const method of methods) {
+      for (const layer of set.layers) {
+        for (const step of set.steps) {
+          const here = runs.flatMap((run) => byKey.get(`${run}\u0000${layer}\u0000${step}\u0000${method}`) ?? []);
+          const { mean, std, runs: count } = aggregateRuns(here.map((cell) => cell.distance));
+          points.push({ ...(group !== undefined && { group }), layer, step, method, mean, std, runs: count, failed: here.filter((cell) => cell.error).length });
+        }
       }
     }
   }
@@ -400,30 +506,51 @@ function summarise(
   threshold: number,
 ): ConvergenceSummary {
   const layers: LayerConvergence[] = [];
-  const bottomUp: Array<BottomUpScore & { method: ConvergenceMethod }> = [];
-  const pointIndex = new Map(points.map((p) => [`${p.layer}\u0000${p.step}\u0000${p.method}`, p]));
+  const bottomUp: BottomUpSummary[] = [];
+  const pointIndex = new Map(points.map((p) => [`${p.group ?? ''}\u0000${p.layer}\u0000${p.step}\u0000${p.method}`, p]));
   const cellIndex = new Map(cells.map((c) => [`${c.run}\u0000${c.layer}\u0000${c.step}\u0000${c.method}`, c]));
-  for (const method of methods) {
-    const table: Array<Array<number | null>> = [];
-    const steps: Array<number | null> = [];
-    set.layers.forEach((layer, depth) => {
-      const curve: CurvePoint[] = set.steps.map((step) => ({ step, distance: pointIndex.get(`${layer}\u0000${step}\u0000${method}`)?.mean ?? null }));
-      const converged = convergenceStep(curve, threshold);
-      const perRun =
-        set.runs.length > 1
-          ? set.runs.map((run) => {
-              const own: CurvePoint[] = set.steps.map((step) => ({
-                step,
-                distance: cellIndex.get(`${run}\u0000${layer}\u0000${step}\u0000${method}`)?.distance ?? null,
-              }));
-              return { run, convergenceStep: convergenceStep(own, threshold), ...areaUnderCurve(own) };
-            })
-          : undefined;
-      layers.push({ layer, depth, method, convergenceStep: converged, ...areaUnderCurve(curve), ...(perRun && { perRun }) });
-      table.push(curve.map((p) => p.distance));
-      steps.push(converged);
-    });
-    bottomUp.push({ method, ...bottomUpScore(set.steps, table, steps, referenceStep) });
+  const noCurve = { convergenceStep: null, auc: null, aucNormalised: null };
+  for (const { group, runs } of runGroups(set)) {
+    for (const method of methods) {
+      const table: Array<Array<number | null>> = [];
+      const steps: Array<number | null> = [];
+      const failedLayers: string[] = [];
+      set.layers.forEach((layer, depth) => {
+        const own = (run: string) => set.steps.map((step) => cellIndex.get(`${run}\u0000${layer}\u0000${step}\u0000${method}`));
+        const computed = runs.flatMap((run) => own(run).filter((cell) => cell !== undefined && !cell.reference));
+        // Every comparison failed: no curve, no convergence, no place in the bottom-up score.
+        const failedEverywhere = computed.length > 0 && computed.every((cell) => cell!.error);
+        const curve: CurvePoint[] = set.steps.map((step) => ({
+          step,
+          distance: pointIndex.get(`${group ?? ''}\u0000${layer}\u0000${step}\u0000${method}`)?.mean ?? null,
+        }));
+        const converged = failedEverywhere ? null : convergenceStep(curve, threshold);
+        const perRun =
+          runs.length > 1
+            ? runs.map((run) => {
+                const ownCells = own(run);
+                const runCurve: CurvePoint[] = set.steps.map((step, i) => ({ step, distance: ownCells[i]?.distance ?? null }));
+                const runFailed = ownCells.some((cell) => cell?.error) && ownCells.every((cell) => cell === undefined || cell.reference || cell.error);
+                return runFailed ? { run, ...noCurve } : { run, convergenceStep: convergenceStep(runCurve, threshold), ...areaUnderCurve(runCurve) };
+              })
+            : undefined;
+        layers.push({
+          ...(group !== undefined && { group }),
+          layer,
+          depth,
+          method,
+          ...(failedEverywhere ? noCurve : { convergenceStep: converged, ...areaUnderCurve(curve) }),
+          ...(perRun && { perRun }),
+        });
+        if (failedEverywhere) {
+          failedLayers.push(layer);
+          return;
+        }
+        table.push(curve.map((p) => p.distance));
+        steps.push(converged);
+      });
+      bottomUp.push({ ...(group !== undefined && { group }), method, ...bottomUpScore(set.steps, table, steps, referenceStep), failedLayers });
+    }
   }
   return { threshold, layers, bottomUp };
 }

@@ -56,15 +56,18 @@ export interface Discovery {
   readonly mode: DiscoveryMode;
   /** The folder scanned (tree and flat modes). */
   readonly root?: string;
-  /** Every file, sorted by network then layer in natural order. */
+  /** Every file, sorted by network (in `networks` order) then layer in natural order. */
   readonly files: readonly DiscoveredFile[];
-  /** Network labels in natural order. */
+  /**
+   * Network labels: by group (natural order, networks without a group last),
+   * then naturally within the group; an explicit list keeps the order given.
+   */
   readonly networks: readonly string[];
   /** Layer labels in natural order. */
   readonly layers: readonly string[];
   /** Group of each network (null when it has none). */
   readonly groups: ReadonlyMap<string, string | null>;
-  /** Things the user should know (files ignored, layers missing in some networks, networks without a group). */
+  /** Things the user should know (files ignored, networks without a group); gaps in layers are the plan's to report. */
   readonly warnings: readonly string[];
 }
 
@@ -248,12 +251,7 @@ function discoverRaw(inputs: readonly string[], options: DiscoverOptions): RawDi
     }
     const root = inputs[0];
     const { files: found, warnings: scanWarnings } = listActivationFiles(root);
-    if (found.length === 0) {
-      throw new UsageError(`no activation files (${ACTIVATION_EXTENSIONS.join(', ')}) under ${root}`, {
-        where: root,
-        hint: 'save activations as ROOT/<network>/<layer>.npy, or pass the files themselves',
-      });
-    }
+    if (found.length === 0) throw noActivationFiles(root, 'ROOT/<network>/<layer>.npy (or pass the files themselves)');
     const raw = classifyFilesRaw(found, { ...options, root, join: (p) => join(root, ...p.split('/')) });
     return { ...raw, warnings: [...scanWarnings, ...raw.warnings] };
   }
@@ -323,6 +321,48 @@ export function listActivationFiles(root: string): ActivationScan {
   return { files: files.sort(compareNatural), warnings };
 }
 
+/**
+ * The error for a folder without activation files: what it holds instead
+ * (`3 .pkl files, 2 .mat files`), so the user sees why nothing was read, and
+ * how to get files pwcca reads.
+ */
+export function noActivationFiles(root: string, layout: string): UsageError {
+  const counts = new Map<string, number>();
+  let total = 0;
+  const visit = (folder: string, depth: number) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(folder, { withFileTypes: true });
+    } catch (error) {
+      throw new UsageError(`cannot read the folder: ${(error as Error).message}`, { where: folder, hint: 'check the path and its permissions' });
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const path = join(folder, entry.name);
+      if (entry.isDirectory() || (entry.isSymbolicLink() && linkTargetKind(path) === 'folder')) {
+        if (depth < 8) visit(path, depth + 1);
+        continue;
+      }
+      total++;
+      const ext = extname(entry.name).toLowerCase() || '(no extension)';
+      counts.set(ext, (counts.get(ext) ?? 0) + 1);
+    }
+  };
+  visit(root, 0);
+  const readable = ACTIVATION_EXTENSIONS.join(', ');
+  if (total === 0) {
+    return new UsageError(`no activation files under ${root}: the folder holds no files`, { where: root, hint: `save activations (${readable}) as ${layout}` });
+  }
+  const found = [...counts.entries()]
+    .sort((p, q) => q[1] - p[1] || compareNatural(p[0], q[0]))
+    .map(([ext, count]) => `${count} ${ext} file${count === 1 ? '' : 's'}`);
+  const shown = found.length > 5 ? [...found.slice(0, 5), `${found.length - 5} other kinds`] : found;
+  return new UsageError(`no activation files under ${root}: found ${shown.join(', ')}, none of which pwcca reads (it reads ${readable})`, {
+    where: root,
+    hint: `save each layer's activations with np.save(path, acts) (from torch: acts.detach().cpu().numpy()) or as Arrow/Feather, as ${layout}`,
+  });
+}
+
 /** Whether `real` is, or contains, a folder on the path being scanned (a link to `.`, or up the tree like `up -> ..`). */
 function containsScannedFolder(real: string, ancestors: readonly string[]): boolean {
   return ancestors.some((folder) => folder === real || folder.startsWith(real + sep));
@@ -386,10 +426,12 @@ function finish(
   options: DiscoverOptions & { root?: string },
   warnings: string[],
 ): Discovery {
-  const networks = sortNatural(new Set(entries.map((e) => e.network)));
+  const found = [...new Set(entries.map((e) => e.network))];
   const layers = sortNatural(new Set(entries.map((e) => e.layer)));
   const groups = new Map<string, string | null>();
-  for (const network of networks) groups.set(network, groupOf(network, mode, options.groupBy));
+  for (const network of found) groups.set(network, groupOf(network, mode, options.groupBy));
+  // By group, then naturally within it; a list of files keeps the user's order.
+  const networks = mode === 'list' ? found : [...found].sort((p, q) => compareGroups(groups.get(p)!, groups.get(q)!) || compareNatural(p, q));
   if (options.groupBy) {
     const ungrouped = networks.filter((network) => groups.get(network) === null);
     if (ungrouped.length === networks.length) {
@@ -401,25 +443,19 @@ function finish(
       warnings.push(`--group-by matches no group in ${ungrouped.length} network(s) (${ungrouped.slice(0, 3).join(', ')}${ungrouped.length > 3 ? ', ...' : ''}): they are left out of group statistics`);
     }
   }
-  if (mode === 'tree') {
-    const byLayer = new Map<string, Set<string>>();
-    for (const entry of entries) {
-      if (!byLayer.has(entry.layer)) byLayer.set(entry.layer, new Set());
-      byLayer.get(entry.layer)!.add(entry.network);
-    }
-    for (const layer of layers) {
-      const have = byLayer.get(layer)!;
-      if (have.size === networks.length) continue;
-      const missing = networks.filter((network) => !have.has(network));
-      warnings.push(
-        `layer ${layer} is missing in ${missing.length} of ${networks.length} networks (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}): comparing the ${have.size} that have it`,
-      );
-    }
-  }
+  const position = new Map(networks.map((network, i) => [network, i]));
   const files = entries
     .map((entry) => ({ ...entry, group: groups.get(entry.network) ?? null }))
-    .sort((p, q) => compareNatural(p.network, q.network) || compareNatural(p.layer, q.layer));
+    .sort((p, q) => position.get(p.network)! - position.get(q.network)! || compareNatural(p.layer, q.layer));
   return { mode, ...(options.root !== undefined && { root: options.root }), files, networks, layers, groups, warnings };
+}
+
+/** Groups in natural order, networks without a group after every group. */
+function compareGroups(p: string | null, q: string | null): number {
+  if (p === q) return 0;
+  if (p === null) return 1;
+  if (q === null) return -1;
+  return compareNatural(p, q);
 }
 
 function groupOf(network: string, mode: DiscoveryMode, groupBy: RegExp | undefined): string | null {

@@ -45,8 +45,10 @@ export interface PairwisePlan {
 export interface PairwisePlanOptions {
   /** Layer x layer matrices within each network instead of network x network matrices per layer. */
   readonly crossLayer?: boolean;
-  /** Only these layers (must exist). */
+  /** Only these layers (must exist), in this order: the order of --cross-layer labels and of the matrices. */
   readonly layers?: readonly string[];
+  /** Only the networks of these groups (must exist). */
+  readonly groups?: readonly string[];
 }
 
 /** Plans the matrices and pairs of a pairwise run from discovered files. */
@@ -65,15 +67,46 @@ export function buildPairwisePlan(discovery: Discovery, options: PairwisePlanOpt
         hint: `the layers found are: ${discovery.layers.join(', ')}`,
       });
     }
-    const wanted = new Set(options.layers);
-    layers = discovery.layers.filter((layer) => wanted.has(layer));
+    const duplicate = options.layers.find((layer, i) => options.layers!.indexOf(layer) !== i);
+    if (duplicate !== undefined) throw new UsageError(`--layers names ${duplicate} twice`, { hint: 'list each layer once' });
+    layers = [...options.layers];
+  }
+  let networks = discovery.networks;
+  if (options.groups && options.groups.length > 0) {
+    const found = [...new Set(networks.map((network) => discovery.groups.get(network)).filter((group): group is string => group != null))];
+    if (found.length === 0) {
+      throw new UsageError('--groups selects groups, but no network has one', {
+        hint: 'groups come from ROOT/<group>/<network>/<layer>.npy trees or --group-by REGEX',
+      });
+    }
+    const unknown = options.groups.filter((group) => !found.includes(group));
+    if (unknown.length > 0) {
+      throw new UsageError(`unknown group(s) in --groups: ${unknown.join(', ')}`, { hint: `the groups found are: ${found.join(', ')}` });
+    }
+    const wanted = new Set(options.groups);
+    networks = networks.filter((network) => wanted.has(discovery.groups.get(network) ?? ''));
+  }
+  if (discovery.mode === 'tree' && !options.crossLayer) {
+    // Gaps only among the layers and networks compared: others are not the user's concern here.
+    for (const layer of layers) {
+      const have = new Set(discovery.files.filter((file) => file.layer === layer).map((file) => file.network));
+      const missing = networks.filter((network) => !have.has(network));
+      if (missing.length === 0 || missing.length === networks.length) continue;
+      warnings.push(
+        `layer ${layer} is missing in ${missing.length} of ${networks.length} networks (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}): comparing the ${networks.length - missing.length} that have it`,
+      );
+    }
   }
   const keep = new Set(layers);
-  const used = discovery.files.filter((file) => keep.has(file.layer));
+  const keepNetworks = new Set(networks);
+  const depth = new Map(layers.map((layer, i) => [layer, i]));
+  const used = discovery.files
+    .filter((file) => keep.has(file.layer) && keepNetworks.has(file.network))
+    .sort((p, q) => networks.indexOf(p.network) - networks.indexOf(q.network) || depth.get(p.layer)! - depth.get(q.layer)!);
   const matrices: PlannedMatrix[] = [];
   if (options.crossLayer) {
-    for (const network of discovery.networks) {
-      const files = used.filter((file) => file.network === network); // already in natural layer order
+    for (const network of networks) {
+      const files = used.filter((file) => file.network === network); // in layer order
       if (files.length === 0) continue;
       if (files.length < 2) {
         warnings.push(`network ${network} has only one layer (${files[0].layer}): nothing to compare`);
@@ -84,7 +117,7 @@ export function buildPairwisePlan(discovery: Discovery, options: PairwisePlanOpt
     }
   } else {
     for (const layer of layers) {
-      const files = used.filter((file) => file.layer === layer); // already in natural network order
+      const files = used.filter((file) => file.layer === layer); // in network order
       if (files.length < 2) {
         warnings.push(`layer ${layer} exists in only one network (${files[0]?.network}): nothing to compare`);
         continue;

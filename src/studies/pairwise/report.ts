@@ -19,7 +19,14 @@ export type DistanceMatrix = (number | null)[][];
 
 /** Clusters of one matrix (average linkage, cut into k). */
 export interface PairwiseClusters {
-  readonly linkage: 'average';
+  /** How clusters merge: average linkage (UPGMA). */
+  readonly method: 'average';
+  /**
+   * The dendrogram, as scipy.cluster.hierarchy.linkage returns it: n - 1
+   * rows `[left, right, height, size]`, ids below n index `labels`, id
+   * n + k is the cluster of row k (scipy's dendrogram() draws it as is).
+   */
+  readonly linkage: ReadonlyArray<readonly [number, number, number, number]>;
   readonly k: number;
   /** Cluster (1-based) of each label, aligned with the matrix's labels. */
   readonly assignments: readonly number[];
@@ -103,6 +110,57 @@ export function buildDistanceMatrices(plan: PairwisePlan, records: readonly Pair
   });
 }
 
+/** A matrix averaged over layers: its scope is `mean`, `layers` the layers it averages. */
+export interface AggregateMatrixResult extends PairwiseMatrixResult {
+  readonly aggregate: 'mean';
+  readonly layers: readonly string[];
+}
+
+/**
+ * The distance matrix averaged over layers (the PWCCA paper clusters
+ * networks by their mean distance over layers): over the networks present
+ * in every layer's matrix, cell (i, j) the mean of the layers' cells; null
+ * when any layer's pair failed, so no mean is over fewer layers than the
+ * others. Undefined with fewer than two layers or two common networks.
+ */
+export function buildMeanMatrix(
+  matrices: readonly PairwiseMatrixResult[],
+  methods: readonly PairwiseMethod[],
+): { matrix?: AggregateMatrixResult; warnings: string[] } {
+  const warnings: string[] = [];
+  if (matrices.length < 2) return { warnings: ['--aggregate mean needs two or more layers; only one was compared, so there is no mean matrix'] };
+  const common = matrices[0].labels.filter((label) => matrices.every((matrix) => matrix.labels.includes(label)));
+  const all = new Set(matrices.flatMap((matrix) => matrix.labels));
+  if (common.length < 2) return { warnings: ['--aggregate mean: fewer than two networks have every layer, so there is no mean matrix'] };
+  if (common.length < all.size) {
+    const left = [...all].filter((label) => !common.includes(label));
+    warnings.push(`--aggregate mean leaves out ${left.length} network(s) that lack some layer (${left.slice(0, 3).join(', ')}${left.length > 3 ? ', ...' : ''})`);
+  }
+  const index = matrices.map((matrix) => common.map((label) => matrix.labels.indexOf(label)));
+  const result: Partial<Record<PairwiseMethod, { distance: DistanceMatrix }>> = {};
+  for (const method of methods) {
+    const distance: DistanceMatrix = common.map((_, i) =>
+      common.map((_, j) => {
+        if (i === j) return 0;
+        let sum = 0;
+        for (let m = 0; m < matrices.length; m++) {
+          const value = matrices[m].methods[method]?.distance[index[m][i]][index[m][j]];
+          if (value === null || value === undefined) return null;
+          sum += value;
+        }
+        return sum / matrices.length;
+      }),
+    );
+    result[method] = { distance };
+  }
+  const first = matrices[0];
+  const groups = common.map((label) => first.groups[first.labels.indexOf(label)]);
+  return {
+    matrix: { scope: 'mean', aggregate: 'mean', layers: matrices.map((matrix) => matrix.scope), labels: common, groups, methods: result },
+    warnings,
+  };
+}
+
 /** Adds group statistics, clusters and metadata correlations; returns the warnings of the analysis. */
 export function analysePairwise(
   matrices: readonly PairwiseMatrixResult[],
@@ -134,7 +192,8 @@ export function analysePairwise(
         } else {
           const clustering = clusterDistances(distance as number[][], options.clusters);
           clusters[method] = {
-            linkage: 'average',
+            method: 'average',
+            linkage: clustering.linkage,
             k: clustering.k,
             assignments: clustering.assignments,
             order: clustering.order.map((i) => matrix.labels[i]),
@@ -187,6 +246,8 @@ export interface PairwiseReport {
   readonly options: Readonly<Record<string, unknown>>;
   readonly discovery: { readonly mode: string; readonly root?: string; readonly files: readonly { path: string; network: string; layer: string; group: string | null }[] };
   readonly matrices: readonly PairwiseMatrixResult[];
+  /** With --aggregate mean: the matrix averaged over the layers, analysed like the others. */
+  readonly aggregate?: AggregateMatrixResult;
   /** One per pair, in plan order. */
   readonly records: readonly PairwiseRecord[];
   readonly warnings: readonly string[];
@@ -202,6 +263,10 @@ export interface PairwiseReportOptions extends PairwiseOptions, PairwiseAnalysis
   readonly groupBy?: RegExp;
   /** Where `meta` was read from, as given. */
   readonly metaPath?: string;
+  /** The groups selected (see the plan). */
+  readonly groups?: readonly string[];
+  /** Add the matrix averaged over the layers (`mean`), analysed like the others. */
+  readonly aggregate?: 'mean';
 }
 
 /**
@@ -217,11 +282,12 @@ export function buildPairwiseReport(
   options: PairwiseReportOptions = {},
 ): PairwiseReport {
   const methods = options.methods ?? ['pwcca'];
-  const analysed = analysePairwise(buildDistanceMatrices(plan, run.records, methods), {
-    clusters: options.clusters,
-    meta: options.meta,
-    groupTest: options.groupTest,
-  });
+  const matrices = buildDistanceMatrices(plan, run.records, methods);
+  const analysis = { clusters: options.clusters, meta: options.meta, groupTest: options.groupTest };
+  const analysed = analysePairwise(matrices, analysis);
+  const mean = options.aggregate === 'mean' ? buildMeanMatrix(matrices, methods) : undefined;
+  const aggregated = mean?.matrix ? analysePairwise([mean.matrix], analysis) : undefined;
+  const analysisWarnings = [...new Set([...analysed.warnings, ...(mean?.warnings ?? []), ...(aggregated?.warnings ?? [])])];
   return {
     schemaVersion: SCHEMA_VERSION,
     scopeKind: plan.scopeKind,
@@ -243,11 +309,14 @@ export function buildPairwiseReport(
       permutations: options.groupTest?.permutations ?? options.cells?.permutations ?? null,
       seed: options.groupTest || options.cells ? (options.groupTest?.seed ?? options.cells?.seed ?? 0) : null,
       cells: options.cells !== undefined,
+      groups: options.groups ?? null,
+      aggregate: options.aggregate ?? null,
     },
     discovery: { mode: discovery.mode, root: discovery.root, files: discovery.files.map((file) => ({ ...file })) },
     matrices: analysed.matrices,
+    ...(aggregated && mean?.matrix && { aggregate: { ...mean.matrix, ...aggregated.matrices[0] } as AggregateMatrixResult }),
     records: run.records,
-    warnings: [...discovery.warnings, ...plan.warnings, ...analysed.warnings],
+    warnings: [...discovery.warnings, ...plan.warnings, ...analysisWarnings],
   };
 }
 

@@ -140,8 +140,56 @@ export async function runPairwise(plan: PairwisePlan, options: RunPairwiseOption
     },
     onProgress: (count) => options.onProgress?.(done.size + count, plan.tasks.length),
   });
-  const records = plan.tasks.map((task) => done.get(task.key) ?? fresh.get(task.key)!);
+  const records = blameOddFiles(
+    plan,
+    plan.tasks.map((task) => done.get(task.key) ?? fresh.get(task.key)!),
+    stats.inputs,
+  );
   return { records, stats, resumed: done.size };
+}
+
+/**
+ * A file whose number of datapoints differs from that of most files of its
+ * matrix fails every pair it is in; each of those pairs' errors then names
+ * that file alone (`s2/fc1.npy has 50 datapoints where the other 3 files of
+ * layer fc1 have 60`) rather than the pair, so the failure is reported once,
+ * against the file that disagrees. Pairs of two files that each agree with
+ * the majority, or matrices without a clear majority, keep their own error.
+ */
+export function blameOddFiles(
+  plan: PairwisePlan,
+  records: readonly PairwiseRecord[],
+  inputs: ReadonlyMap<string, { readonly datapoints: number }>,
+): PairwiseRecord[] {
+  const odd = new Map<string, PairFailure>();
+  plan.matrices.forEach((matrix) => {
+    const counts = new Map<number, number>();
+    for (const id of matrix.fileIds) {
+      const n = inputs.get(id)?.datapoints;
+      if (n !== undefined) counts.set(n, (counts.get(n) ?? 0) + 1);
+    }
+    if (counts.size < 2) return;
+    const [[usual, many], [, next]] = [...counts.entries()].sort((p, q) => q[1] - p[1]);
+    if (many === next) return;
+    const what = plan.scopeKind === 'layer' ? `layer ${matrix.scope}` : `network ${matrix.scope}`;
+    matrix.fileIds.forEach((id, i) => {
+      const n = inputs.get(id)?.datapoints;
+      if (n === undefined || n === usual) return;
+      odd.set(`${matrix.scope}\u0000${matrix.labels[i]}`, {
+        kind: 'input',
+        message: `${id} has ${n} datapoints where the other ${many} files of ${what} have ${usual}`,
+        hint: 'every file must hold activations for the same probe inputs, in the same order: re-save this one, or move it out of the folder',
+        where: id,
+        exitCode: 3,
+      });
+    });
+  });
+  if (odd.size === 0) return [...records];
+  return records.map((record) => {
+    if (!record.error || !/datapoints/.test(record.error.message)) return record;
+    const blamed = odd.get(`${record.scope}\u0000${record.a}`) ?? odd.get(`${record.scope}\u0000${record.b}`);
+    return blamed ? { ...record, error: blamed } : record;
+  });
 }
 
 /** The record of a compared pair: order-independent PWCCA (mean of directions on a tie), CCA, SVCCA. */

@@ -59,11 +59,12 @@ describe('pwcca compare', () => {
     expect(Array.isArray(doc.warnings)).toBe(true);
   });
 
-  it('--quiet prints only the distance, equal to the JSON value', async () => {
-    const quiet = await runMain(['compare', a, b, '--quiet']);
+  it('--format distance prints only the distance, equal to the JSON value; --quiet changes nothing on stdout', async () => {
+    const bare = await runMain(['compare', a, b, '--format', 'distance']);
     const json = JSON.parse((await runMain(['compare', a, b, '--format', 'json'])).stdout);
-    expect(quiet.code).toBe(0);
-    expect(quiet.stdout).toBe(`${json.distance}\n`);
+    expect(bare.code).toBe(0);
+    expect(bare.stdout).toBe(`${json.distance}\n`);
+    expect((await runMain(['compare', a, b, '--quiet'])).stdout).toBe((await runMain(['compare', a, b])).stdout);
   });
 
   it('--format csv prints a header and one row', async () => {
@@ -96,8 +97,8 @@ describe('pwcca compare', () => {
   });
 
   it('reads standard input for -', async () => {
-    const fromFile = await runMain(['compare', a, b, '--quiet']);
-    const fromStdin = await runMain(['compare', '-', b, '--quiet'], readFileSync(a));
+    const fromFile = await runMain(['compare', a, b, '--format', 'distance']);
+    const fromStdin = await runMain(['compare', '-', b, '--format', 'distance'], readFileSync(a));
     expect(fromStdin.code).toBe(0);
     expect(fromStdin.stdout).toBe(fromFile.stdout);
   });

@@ -27,13 +27,13 @@ describe('buildCheckpointSet', () => {
     expect(describeLayout(set)).toBe('<step>/<layer>');
   });
 
-  it('orders layers naturally, or as --layers says (leaving out the others with a warning)', () => {
+  it('orders layers naturally, or as --layers says (leaving out the others without a warning)', () => {
     const paths = ['1/layer10.npy', '1/layer2.npy', '1/conv.npy', '2/layer10.npy', '2/layer2.npy', '2/conv.npy'];
     expect(build(paths).layers).toEqual(['conv', 'layer2', 'layer10']);
     const chosen = build(paths, { layers: ['layer10', 'conv'] });
     expect(chosen.layers).toEqual(['layer10', 'conv']);
     expect(chosen.files.map((f) => `${f.layer}@${f.step}`)).toEqual(['layer10@1', 'layer10@2', 'conv@1', 'conv@2']);
-    expect(chosen.warnings.join('\n')).toMatch(/left out 1 layer.*layer2/);
+    expect(chosen.warnings).toEqual([]);
     expect(() => build(paths, { layers: ['conv', 'fc9'] })).toThrow(/fc9.*found: conv, layer2, layer10/);
     expect(() => build(paths, { layers: ['conv', 'conv'] })).toThrow(UsageError);
   });
@@ -77,9 +77,21 @@ describe('buildCheckpointSet', () => {
     expect(() => build(['1/fc.npy', '1/fc.arrow'])).toThrow(/two files for layer fc at step 1/);
   });
 
+  it('detects the orientation of the last two levels from their names', () => {
+    expect(build(['fc1/step_0000.npy', 'fc1/step_1000.npy', 'fc2/step_0000.npy']).layers).toEqual(['fc1', 'fc2']);
+    expect(build(['conv/3.npy', 'fc/3.npy']).byLayer).toBe(true);
+    expect(build(['step_0/layer1.npy', 'step_1/layer1.npy']).byLayer).toBe(false);
+    expect(build(['1000/fc1.npy']).byLayer).toBe(false);
+    expect(() => build(['a1/b1.npy', 'a2/b2.npy'])).toThrow(/cannot tell steps from layers/);
+    expect(build(['a1/b1.npy', 'a2/b2.npy'], { byLayer: false }).steps).toEqual([1, 2]);
+    expect(() => build(['step_0/conv1.npy', 'step_1/conv1.npy'], { byLayer: true })).toThrow(/--by-layer reads the files .* as steps, but the folders \(step_0, step_1\) are the steps/);
+    expect(() => build(['fc1/step_0.npy', 'fc1/step_1.npy'], { byLayer: false })).toThrow(/--no-by-layer/);
+  });
+
   it('refuses mixed depths and files only at the top', () => {
     expect(() => build(['1/fc.npy', 'run/1/fc.npy'])).toThrow(/different or too many folder levels/);
-    expect(() => build(['a/b/c/d.npy'])).toThrow(UsageError);
+    expect(() => build(['a/b/c/d/e.npy'])).toThrow(UsageError);
+    expect(build(['g/r/1/fc.npy', 'g/r/2/fc.npy']).groups).toEqual(['g']);
     expect(() => build(['fc.npy'])).toThrow(/no checkpoint folders/);
     expect(build(['notes.npy', '1/fc.npy']).warnings[0]).toMatch(/ignored 1 file/);
   });

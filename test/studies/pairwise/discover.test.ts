@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildPairwisePlan } from '../../../src/studies/pairwise/plan.js';
 import { classifyFileList, classifyFiles, discoverActivations, FLAT_LAYER } from '../../../src/studies/pairwise/discover.js';
 import { UsageError } from '../../../src/errors.js';
 import { useTemporaryFolders } from '../../helpers/temp.js';
@@ -23,10 +24,13 @@ describe('classifyFiles (pure)', () => {
     expect(d.files.map((f) => `${f.network}:${f.layer}`)).toEqual(['s1:fc1', 's1:fc2', 's1:fc10', 's2:fc1', 's2:fc2', 's10:fc1', 's10:fc2']);
   });
 
-  it('warns about a layer missing in some networks', () => {
+  it('warns about a layer missing in some networks when that layer is compared', () => {
     const d = classifyFiles(['s1/fc1.npy', 's1/fc2.npy', 's2/fc1.npy', 's3/fc1.npy', 's3/fc2.npy']);
-    expect(d.warnings).toHaveLength(1);
-    expect(d.warnings[0]).toMatch(/layer fc2 is missing in 1 of 3 networks \(s2\): comparing the 2 that have it/);
+    expect(d.warnings).toEqual([]);
+    const plan = buildPairwisePlan(d);
+    expect(plan.warnings).toHaveLength(1);
+    expect(plan.warnings[0]).toMatch(/layer fc2 is missing in 1 of 3 networks \(s2\): comparing the 2 that have it/);
+    expect(buildPairwisePlan(d, { layers: ['fc1'] }).warnings).toEqual([]);
   });
 
   it('takes the first component of networks nested two deep as the group', () => {
@@ -107,7 +111,7 @@ describe('discoverActivations (disk)', () => {
     const flat = join(root, 'flat');
     const d = discoverActivations([join(flat, 'b.npy'), join(flat, 'a.feather')]);
     expect(d.mode).toBe('list');
-    expect(d.networks).toEqual(['a', 'b']);
+    expect(d.networks).toEqual(['b', 'a']);
     expect(() => discoverActivations([join(flat, 'b.npy')])).toThrow(/at least two files/);
     expect(() => discoverActivations([join(root, 'nope')])).toThrow(/no such file or folder/);
     expect(() => discoverActivations([flat, join(flat, 'b.npy')])).toThrow(/either one folder or a list of files/);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { classifyFiles } from '../../../src/studies/pairwise/discover.js';
 import type { PairwiseRecord } from '../../../src/studies/pairwise/run.js';
 import { buildPairwisePlan } from '../../../src/studies/pairwise/plan.js';
-import { analysePairwise, buildDistanceMatrices } from '../../../src/studies/pairwise/report.js';
+import { analysePairwise, buildDistanceMatrices, buildMeanMatrix } from '../../../src/studies/pairwise/report.js';
 import { parseMetaCsv } from '../../../src/stats/meta-correlation.js';
 import { expectSymmetricZeroDiagonal } from '../../helpers/expect-close.js';
 
@@ -54,7 +54,7 @@ describe('analysePairwise', () => {
     ]);
     expect(stats.within[1].mean).toBeCloseTo(0.2, 15);
     expect(stats.between[0].mean).toBeCloseTo((0.5 + 0.7 + 0.4 + 0.6) / 4, 15);
-    expect(m.clusters!.pwcca).toMatchObject({ linkage: 'average', k: 2, assignments: [1, 1, 2, 2], adjustedRandIndex: 1 });
+    expect(m.clusters!.pwcca).toMatchObject({ method: 'average', k: 2, assignments: [1, 1, 2, 2], adjustedRandIndex: 1 });
     expect(m.clusters!.pwcca!.order).toEqual(['g/s1', 'g/s2', 'h/s3', 'h/s4']);
     const [acc] = m.meta!.pwcca!;
     // Mean within-group distances: 0.1, 0.1, 0.2, 0.2 against 0.9, 0.8, 0.5, 0.4.
@@ -66,5 +66,28 @@ describe('analysePairwise', () => {
     const { matrices, warnings } = analysePairwise(buildDistanceMatrices(plan, records('h/s3'), ['pwcca']), { clusters: 2 });
     expect(matrices[0].clusters).toEqual({});
     expect(warnings[0]).toMatch(/fc1 \(pwcca\): not clustered, some pairs failed/);
+  });
+});
+
+describe('buildMeanMatrix', () => {
+  const matrix = (scope: string, labels: string[], distance: (number | null)[][]) => ({
+    scope,
+    labels,
+    groups: labels.map((label) => label.split('/')[0]),
+    methods: { pwcca: { distance } },
+  });
+
+  it('averages the layers over the networks every layer has; a pair failed in any layer is null', () => {
+    const fc1 = matrix('fc1', ['a/s0', 'a/s1', 'b/s0'], [[0, 0.2, 0.4], [0.2, 0, null], [0.4, null, 0]]);
+    const fc2 = matrix('fc2', ['a/s0', 'a/s1', 'b/s0', 'b/s1'], [[0, 0.4, 0.6, 0.1], [0.4, 0, 0.3, 0.1], [0.6, 0.3, 0, 0.1], [0.1, 0.1, 0.1, 0]]);
+    const { matrix: mean, warnings } = buildMeanMatrix([fc1, fc2], ['pwcca']);
+    expect(mean).toMatchObject({ scope: 'mean', aggregate: 'mean', layers: ['fc1', 'fc2'], labels: ['a/s0', 'a/s1', 'b/s0'], groups: ['a', 'a', 'b'] });
+    const rounded = mean!.methods.pwcca!.distance.map((row) => row.map((value) => (value === null ? null : Number(value.toFixed(12)))));
+    expect(rounded).toEqual([[0, 0.3, 0.5], [0.3, 0, null], [0.5, null, 0]]);
+    expect(warnings).toEqual([expect.stringMatching(/leaves out 1 network\(s\) that lack some layer \(b\/s1\)/)]);
+  });
+
+  it('needs two layers', () => {
+    expect(buildMeanMatrix([matrix('fc1', ['a', 'b'], [[0, 1], [1, 0]])], ['pwcca']).matrix).toBeUndefined();
   });
 });
