@@ -13,12 +13,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// @ts-expect-error: a plain .mjs script without type declarations
 import { isBuildCurrent } from '../scripts/build-stamp.mjs';
 import { repositoryRoot } from './helpers/cli.js';
 
 export default function setup(): () => void {
-  if (!(isBuildCurrent as () => boolean)()) {
+  if (!isBuildCurrent()) {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     const build = spawnSync(npm, ['run', 'build'], { cwd: repositoryRoot, stdio: 'inherit' });
     if (build.status !== 0) throw new Error(`npm run build failed (exit ${build.status}): the suite needs a current dist/`);

@@ -85,8 +85,8 @@ describe('pwcca compare', () => {
   });
 
   it('a large pair on two threads (--jobs 2) gives the numbers of one thread', async () => {
-    // 2100 x 512 float64 = 8.6 MB per file: above the threshold for worker threads.
-    const big = correlatedPair(2100, 512, 512, 11);
+    // 16400 x 64 float64 = 8.4 MB per file: above the threshold for worker threads, and cheap to compare.
+    const big = correlatedPair(16400, 64, 64, 11);
     const x = writeMatrixNpy(folder, 'big-x.npy', big.x);
     const y = writeMatrixNpy(folder, 'big-y.npy', big.y);
     const one = JSON.parse((await runMain(['compare', x, y, '--format', 'json', '--jobs', '1'])).stdout);
