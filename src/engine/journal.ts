@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { relative, sep } from 'node:path';
-import { UsageError } from '../errors.js';
+import { outputWriteError, UsageError } from '../errors.js';
 import { resolveRefSync } from '../io/load.js';
 
 /**
@@ -39,6 +39,12 @@ export interface JournalOptions {
 export interface Journal {
   /** Records already in the file when it was opened with resume (empty otherwise). */
   readonly previous: readonly Record<string, unknown>[];
+  /**
+   * Set when `--resume` found a file whose header line was never completed
+   * (the disk filled up, or the run was killed, while it was written): nothing
+   * of that run was kept, so the run starts again in the same file.
+   */
+  readonly restarted?: string;
   append(record: Record<string, unknown>): void;
   close(): void;
 }
@@ -59,41 +65,76 @@ export function openJournal(path: string, header: JournalHeader, options: Journa
     });
   }
   let previous: Record<string, unknown>[] = [];
+  let restarted: string | undefined;
+  let append = exists;
   if (exists) {
     const { records, completeLength } = readJournal(path);
-    const found = records[0];
-    if (!found || found.type !== 'header') {
-      throw new UsageError('cannot resume: the file does not start with a pwcca header line', {
-        where: path,
-        hint: 'resume only files written by pwcca --out FILE.ndjson, or remove the file',
-      });
+    if (completeLength === 0) {
+      // Not even the header line was finished: nothing was recorded, so start the run again here.
+      truncateWith(path, 0);
+      append = false;
+      restarted = `${path} held only part of a header line (the disk was full, or the run stopped, as it was written): starting the run again in it`;
+    } else {
+      previous = checkResumable(path, records, header, options);
+      truncateWith(path, completeLength);
     }
-    if (JSON.stringify(found.identity) !== JSON.stringify(header.identity) || found.command !== header.command) {
-      throw new UsageError('cannot resume: the file was written for other inputs or options', {
-        where: path,
-        hint: 'run with the same inputs and flags as the interrupted run, or write to a new file',
-      });
-    }
-    records.slice(1).forEach((record, k) => {
-      const problem = options.validate?.(record) ?? null;
-      if (problem !== null) {
-        throw new UsageError(`cannot resume: line ${k + 2} of the file is not a valid ${header.command} record: ${problem}`, {
-          where: path,
-          hint: `the file was changed or damaged after pwcca wrote it: delete line ${k + 2} (its item is then run again), or remove the file to start again`,
-        });
-      }
-    });
-    truncateSync(path, completeLength);
-    previous = records.slice(1);
   }
-  const fd = openSync(path, exists ? 'a' : 'w');
-  const write = (record: unknown) => writeSync(fd, `${JSON.stringify(record)}\n`);
-  if (!exists) write(header);
+  let fd: number;
+  try {
+    fd = openSync(path, append ? 'a' : 'w');
+  } catch (error) {
+    throw outputWriteError(error, path);
+  }
+  // A failed write (a full disk) leaves at most a cut last line, which --resume drops and redoes.
+  const write = (record: unknown) => {
+    try {
+      writeSync(fd, `${JSON.stringify(record)}\n`);
+    } catch (error) {
+      throw outputWriteError(error, path);
+    }
+  };
+  if (!append) write(header);
   return {
     previous,
+    ...(restarted !== undefined && { restarted }),
     append: (record) => write(record),
     close: () => closeSync(fd),
   };
+}
+
+/** The finished records of a journal being resumed, after checking that it is this run's and that every line can be trusted. */
+function checkResumable(path: string, records: readonly Record<string, unknown>[], header: JournalHeader, options: JournalOptions): Record<string, unknown>[] {
+  const found = records[0];
+  if (!found || found.type !== 'header') {
+    throw new UsageError('cannot resume: the file does not start with a pwcca header line', {
+      where: path,
+      hint: 'resume only files written by pwcca --out FILE.ndjson, or remove the file',
+    });
+  }
+  if (JSON.stringify(found.identity) !== JSON.stringify(header.identity) || found.command !== header.command) {
+    throw new UsageError('cannot resume: the file was written for other inputs or options', {
+      where: path,
+      hint: 'run with the same inputs and flags as the interrupted run (--stream and --no-stream count), or write to a new file',
+    });
+  }
+  records.slice(1).forEach((record, k) => {
+    const problem = options.validate?.(record) ?? null;
+    if (problem !== null) {
+      throw new UsageError(`cannot resume: line ${k + 2} of the file is not a valid ${header.command} record: ${problem}`, {
+        where: path,
+        hint: `the file was changed or damaged after pwcca wrote it: delete line ${k + 2} (its item is then run again), or remove the file to start again`,
+      });
+    }
+  });
+  return records.slice(1);
+}
+
+function truncateWith(path: string, length: number): void {
+  try {
+    truncateSync(path, length);
+  } catch (error) {
+    throw outputWriteError(error, path);
+  }
 }
 
 /** Parses the complete lines of a journal; a last line cut off mid-write is ignored. */

@@ -3,13 +3,16 @@
  * is dropped (its item runs again), and a damaged line stops the resume with
  * its line number.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ExitCode, InputError, UsageError } from '../../src/errors.js';
 import { openJournal, type JournalHeader } from '../../src/engine/journal.js';
 import { checkJournalRecord } from '../../src/studies/pairwise/run.js';
 import { checkCellRecord } from '../../src/studies/convergence/run.js';
+import { repositoryRoot, runMain } from '../helpers/cli.js';
 import { useTemporaryFolders } from '../helpers/temp.js';
 
 const temporaryFolder = useTemporaryFolders();
@@ -84,3 +87,80 @@ describe('journal line checks', () => {
     expect(checkCellRecord({ ...cell, distance: null })).toBe('"distance" is not a number');
   });
 });
+
+describe('journals on a full disk', () => {
+  it('turns a failed write into an input error (exit 3) with a hint to free space and resume', () => {
+    const failure = (() => {
+      try {
+        openJournal('/dev/full', header, { resume: false });
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(failure).toBeInstanceOf(InputError);
+    expect(failure).toMatchObject({ exitCode: ExitCode.input, message: expect.stringMatching(/ENOSPC/) });
+    expect((failure as InputError).hint).toMatch(/full.*--resume/);
+  });
+
+  it('restarts a run whose header line was cut, instead of refusing to resume it', () => {
+    const path = journalFile([JSON.stringify(header).slice(0, 40)]);
+    const journal = openJournal(path, header, { resume: true, validate });
+    journal.append(pair('s1', 's2'));
+    journal.close();
+    expect(journal.restarted).toMatch(/only part of a header line.*starting the run again/);
+    expect(journal.previous).toEqual([]);
+    expect(readFileSync(path, 'utf8')).toBe(`${JSON.stringify(header)}\n${JSON.stringify(pair('s1', 's2'))}\n`);
+  });
+});
+
+describe('pairwise --out on a disk that fills up during the run', () => {
+  const runs = join(repositoryRoot, 'fixtures/pairwise/runs');
+  const small = smallFileSystem();
+
+  it.skipIf(small === undefined)('stops with exit 3 and a hint, and --resume elsewhere finishes the same result', async () => {
+    const full = join(small!.folder, 'pairs.ndjson');
+    const first = await runMain(['pairwise', runs, '--out', full, '--quiet']);
+    expect(first.code).toBe(ExitCode.input);
+    expect(first.stderr).toMatch(/ENOSPC[\s\S]*hint: the disk .*full/);
+    expect(first.stderr).not.toMatch(/\n\s+at /);
+    const moved = join(temporaryFolder('pwcca-journal-'), 'pairs.ndjson');
+    writeFileSync(moved, readFileSync(full));
+    small!.release();
+    const resumed = await runMain(['pairwise', runs, '--out', moved, '--resume', '--format', 'csv', '--quiet']);
+    const whole = await runMain(['pairwise', runs, '--format', 'csv', '--quiet']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toBe(whole.stdout);
+  });
+
+  it('refuses to resume with another --stream setting (the route changes the last bits)', async () => {
+    const path = join(temporaryFolder('pwcca-journal-'), 'pairs.ndjson');
+    expect((await runMain(['pairwise', runs, '--out', path, '--quiet', '--no-stream'])).code).toBe(0);
+    const other = await runMain(['pairwise', runs, '--out', path, '--resume', '--stream']);
+    expect(other.code).toBe(ExitCode.usage);
+    expect(other.stderr).toMatch(/other inputs or options[\s\S]*--stream and --no-stream count/);
+  });
+});
+
+/**
+ * A 12 KiB tmpfs, where the machine lets this process mount one (root on
+ * Linux): a disk that fills up part way through a journal. Undefined where it
+ * cannot be had; the test then says so by its skip.
+ */
+function smallFileSystem(): { folder: string; release: () => void } | undefined {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return undefined;
+  const folder = mkdtempSync(join(tmpdir(), 'pwcca-tmpfs-'));
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=12k', 'tmpfs', folder]).status === 0;
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    if (mounted) spawnSync('umount', [folder]);
+    rmSync(folder, { recursive: true, force: true });
+  };
+  afterAll(release);
+  if (!mounted) {
+    release();
+    return undefined;
+  }
+  return { folder, release };
+}

@@ -213,6 +213,7 @@ async function runConvergenceCommand(root: string, flags: ConvergenceFlags, cont
       context: buildShardContext(set, options.root!, flags),
     };
     journal = openJournal(journalPath, header, { resume: flags.resume === true, validate: checkCellRecord });
+    if (journal.restarted !== undefined) printWarnings([journal.restarted], context, quiet, flags.color);
   }
   const previous = journal?.previous ?? [];
   const done = new Set(cellsFromRecords(previous).map((cell) => taskKey(cell.run, cell.layer, cell.step))).size;

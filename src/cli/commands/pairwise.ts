@@ -256,6 +256,7 @@ async function runPairwiseCommand(
       resume: flags.resume === true,
       validate: (line) => checkJournalRecord(line, plan.scopeKind),
     });
+    if (journal.restarted !== undefined) printWarnings([journal.restarted], context, quiet, flags.color);
     previous = fromJournalRecords(journal.previous, plan.scopeKind);
     if (!quiet) {
       const resumed = previous.length > 0 ? `; ${previous.length} pairs already done there` : '';

@@ -7,7 +7,7 @@ import { openJournal, type Journal } from '../../engine/journal.js';
 import { matrixCsvFileName, toMatrixCsv, toPairwiseCsv } from '../../report/pairwise-csv.js';
 import { toPairwiseJson } from '../../report/pairwise-json.js';
 import { toPairwiseTable } from '../../report/pairwise-table.js';
-import { buildPairwiseIdentity, fromJournalRecords, toJournalRecord, type PairwiseMethod, type PairwiseRecord } from '../../studies/pairwise/run.js';
+import { buildPairwiseIdentity, checkJournalRecord, fromJournalRecords, toJournalRecord, type PairwiseMethod, type PairwiseRecord } from '../../studies/pairwise/run.js';
 import { checkSequenceLayout, discoverSequences, type SequenceDiscovery } from '../../studies/timesteps/discover.js';
 import { buildTimestepsPlan, parseTimesteps, type TimestepsPlan } from '../../studies/timesteps/plan.js';
 import { buildTimestepsReport, runTimesteps } from '../../studies/timesteps/run.js';
@@ -104,7 +104,12 @@ async function runTimestepsCommand(inputs: string[], flags: TimestepsFlags, cont
   let previous: PairwiseRecord[] = [];
   if (journalPath !== undefined) {
     const identity = buildPairwiseIdentity(plan, settings);
-    journal = openJournal(journalPath, { type: 'header', schemaVersion: SCHEMA_VERSION, command: 'timesteps', identity }, { resume: flags.resume === true });
+    journal = openJournal(
+      journalPath,
+      { type: 'header', schemaVersion: SCHEMA_VERSION, command: 'timesteps', identity },
+      { resume: flags.resume === true, validate: (line) => checkJournalRecord(line, plan.scopeKind) },
+    );
+    if (journal.restarted !== undefined) printWarnings([journal.restarted], context, quiet, flags.color);
     previous = fromJournalRecords(journal.previous, plan.scopeKind);
     if (!quiet) {
       const resumed = previous.length > 0 ? `; ${previous.length} pairs already done there` : '';

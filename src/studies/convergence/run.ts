@@ -187,7 +187,8 @@ export function convergenceIdentity(set: CheckpointSet, plan: ConvergencePlan, o
     variant: options.variant ?? 'paper',
     epsilon: options.epsilon ?? null,
     svcca: options.svcca ?? {},
-    read: { layout: options.layout ?? 'auto', conv: options.conv ?? 'flatten', skipNonNumeric: options.skipNonNumeric === true },
+    // The route changes the last bits of a value (streamed and in-memory sums round differently): part of what a run is.
+    read: { layout: options.layout ?? 'auto', conv: options.conv ?? 'flatten', skipNonNumeric: options.skipNonNumeric === true, stream: options.stream ?? 'auto' },
   };
 }
 

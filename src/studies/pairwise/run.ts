@@ -303,7 +303,8 @@ export function buildPairwiseIdentity(plan: PairwisePlan, options: PairwiseOptio
     scopeKind: plan.scopeKind,
     files: plan.files.map((file) => fileIdentity(file.path, root)),
     matrices: plan.matrices.map((matrix) => ({ scope: matrix.scope, labels: matrix.labels, groups: matrix.groups })),
-    read: { layout: options.layout ?? 'auto', conv: options.conv ?? 'flatten', skipNonNumeric: options.skipNonNumeric === true },
+    // The route changes the last bits of a value (streamed and in-memory sums round differently): part of what a run is.
+    read: { layout: options.layout ?? 'auto', conv: options.conv ?? 'flatten', skipNonNumeric: options.skipNonNumeric === true, stream: options.stream ?? 'auto' },
     compare: {
       variant: compare.variant ?? 'paper',
       epsilon: compare.epsilon ?? null,
