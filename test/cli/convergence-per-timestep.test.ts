@@ -47,7 +47,7 @@ describe('pwcca convergence --per-timestep', () => {
     expect(warnings).toEqual([expect.stringMatching(/--per-timestep: left out 1 layer\(s\) that are not 3-D sequence arrays \(layout ntc\): fc \(.*fc\.npy: 60x4\)/)]);
     expect(perTimestep.stderr).toMatch(/3 layers \(gru@t0, gru@t1, gru@t2\), 9 comparisons/);
     expectSameCsv(perTimestep.stdout, plain.stdout, 1e-12);
-    expect(perTimestep.stdout.split('\n').filter((line) => line.includes('gru@t2,100,'))).toHaveLength(3);
+    expect(perTimestep.stdout.split('\n').filter((line) => line.includes('gru@t2,100,'))).toHaveLength(4); // pwcca, cca, svcca, cka
   });
 
   it('keeps the layers in time order in the JSON summary', async () => {

@@ -57,7 +57,7 @@ beforeAll(() => {
 });
 
 describe('pwcca timesteps', () => {
-  it('equals pwcca pairwise over the timesteps written as separate .npy files (every cell, PWCCA, CCA and SVCCA)', async () => {
+  it('equals pwcca pairwise over the timesteps written as separate .npy files (every cell, PWCCA, CCA, SVCCA and CKA)', async () => {
     const timesteps = await json(['timesteps', ntcPath, '--layout', 'ntc', ...METHODS]);
     const pairwise = await json(['pairwise', ...slicePaths, ...METHODS]);
     expect(timesteps).toMatchObject({ command: 'timesteps', scope: 'timestep' });
@@ -65,7 +65,7 @@ describe('pwcca timesteps', () => {
     expect(timesteps.layers[0].labels).toEqual(Array.from({ length: 11 }, (_, t) => `t${t}`));
     expect(timesteps.layers[0].labels).toEqual(pairwise.layers[0].labels);
     expect(timesteps.pairs.map((p) => [p.a, p.b, p.method])).toEqual(pairwise.pairs.map((p) => [p.a, p.b, p.method]));
-    expect(timesteps.pairs).toHaveLength(55 * 3);
+    expect(timesteps.pairs).toHaveLength(55 * 4); // pwcca, cca, svcca, cka
     // SVCCA on 3 of 6 directions differs from CCA, so all three methods are really checked.
     const svcca = timesteps.layers[0].methods.svcca.distance[0][1]!;
     expect(Math.abs(svcca - timesteps.layers[0].methods.cca.distance[0][1]!)).toBeGreaterThan(1e-3);
@@ -97,7 +97,7 @@ describe('pwcca timesteps', () => {
     const matrix = await runMain(['timesteps', ntcPath, '--layout', 'ntc', '--jobs', '1', '--timesteps', '0,1,2', '--format', 'matrix-csv']);
     expect(matrix.stdout.split('\n')[0]).toBe(',t0,t1,t2');
     const csv = await runMain(['timesteps', ntcPath, '--layout', 'ntc', '--jobs', '1', '--timesteps', '0,1', '--format', 'csv']);
-    expect(csv.stdout.split('\n')[0]).toBe('layer,a,b,group_a,group_b,method,similarity,distance,directional_a,directional_b,pwcca_side,datapoints,rank_a,rank_b,error_kind,error');
+    expect(csv.stdout.split('\n')[0]).toBe('layer,a,b,group_a,group_b,method,similarity,distance,directional_a,directional_b,pwcca_side,datapoints,rank_a,rank_b,error_kind,error,p_value,null_mean,excess');
     expect(csv.stdout.split('\n')[1]).toMatch(/^gru,t0,t1,,,pwcca,0\.\d+,/);
   });
 
@@ -140,8 +140,8 @@ describe('pwcca timesteps', () => {
     const out = join(folder, 'matrices');
     const files = await runMain(['timesteps', root, '--layout', 'ntc', '--jobs', '1', '--format', 'matrix-csv', '--out', out, '--quiet']);
     expect(files.code).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['net_a__gru.csv', 'net_b__gru.csv']);
-    expect(readFileSync(join(out, 'net_b__gru.csv'), 'utf8').split('\n')[0]).toBe(',t0,t1,t2,t3');
+    expect(readdirSync(out).sort()).toEqual(['net_a%2Fgru.csv', 'net_b%2Fgru.csv']);
+    expect(readFileSync(join(out, 'net_b%2Fgru.csv'), 'utf8').split('\n')[0]).toBe(',t0,t1,t2,t3');
   });
 
   it('reads FILE#KEY (an array inside an .npz or safetensors file), and every sequence array of a multi-array file given alone', async () => {
@@ -207,7 +207,7 @@ describe('pwcca timesteps: errors', () => {
     const run = await runMain(['timesteps', path, '--layout', 'ntc', '--jobs', '1', '--timesteps', '0,1,2,3', '--format', 'csv']);
     expect(run.code).toBe(5);
     expect(run.stderr).toMatch(/pwcca: 6 pairs: 3 ok, 3 failed/);
-    expect(run.stderr).toMatch(/failed: gru: t0 vs t2: Infinity at row 4, column 5 \(.*gru\.npy#t=2\)/);
+    expect(run.stderr).toMatch(/failed: gru: 3 pairs: Infinity at row 4, column 5 \(.*gru\.npy#t=2\)/);
     const failed = run.stdout.trim().split('\n').slice(1).filter((line) => line.includes('#t=2)'));
     expect(failed.map((line) => line.split(',').slice(1, 3).join('-'))).toEqual(['t0-t2', 't1-t2', 't2-t3']);
   });

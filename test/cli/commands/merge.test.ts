@@ -156,7 +156,7 @@ describe('pwcca pairwise --shard and merge', () => {
     const parts = await runShards('pairwise', input, 3, join(folder));
     const merged = await pwcca(['merge', ...parts, '--format', 'json']);
     expect(merged.code).toBe(5);
-    expect(merged.stderr).toMatch(/fc1: trained\/s1 vs trained\/s2/);
+    expect(merged.stderr).toMatch(/failed: fc1: 5 pairs: NaN at row 1, column 2 \(.*trained\/s2\/fc1\.npy\)/);
     const [got, want] = [JSON.parse(merged.stdout), JSON.parse(single.stdout)];
     expect(JSON.stringify(got.pairs)).toBe(JSON.stringify(want.pairs));
     expect(got.pairs.filter((pair: { error?: unknown }) => pair.error).length).toBe(5);
