@@ -46,7 +46,7 @@ export async function runMain(args: readonly string[], input?: Uint8Array, env: 
   const context: CliContext = {
     stdout,
     stderr,
-    stdin: Readable.from(input === undefined ? [] : [Buffer.from(input)]),
+    stdin: Object.assign(Readable.from(input === undefined ? [] : [Buffer.from(input)]), options.tty ? { isTTY: true } : {}),
     env: { ...process.env, NO_COLOR: '1', ...env },
   };
   const code = await main(args, context);

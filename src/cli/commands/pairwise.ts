@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { UsageError, ExitCode, InputError } from '../../errors.js';
 import { matrixCsvFileName, toMatrixCsv, toPairwiseCsv } from '../../report/pairwise-csv.js';
@@ -7,7 +7,10 @@ import { toPairwiseJson } from '../../report/pairwise-json.js';
 import { toPairwiseTable } from '../../report/pairwise-table.js';
 import { SCHEMA_VERSION } from '../../types.js';
 import { discoverActivationArrays, type Discovery } from '../../studies/pairwise/discover.js';
+import { defaultJobs } from '../../engine/executor.js';
 import { openJournal, type Journal } from '../../engine/journal.js';
+import { runPairs } from '../../engine/run-pairs.js';
+import { resolveRefSync } from '../../io/load.js';
 import { factsFromIdentity, withShard } from '../../engine/shard-parts.js';
 import { selectShard, type ShardSpec } from '../../engine/shards.js';
 import { planPairwiseShards, restrictPairwisePlan, type PairwiseShardContext } from '../../studies/pairwise/shard.js';
@@ -20,7 +23,7 @@ import {
   type PairwiseMethod,
   type PairwiseRecord,
 } from '../../studies/pairwise/run.js';
-import { buildPairwisePlan, type PairwisePlan } from '../../studies/pairwise/plan.js';
+import { buildPairwisePlan, countPairs, outlinePairwisePlan, type PairwiseOutline, type PairwisePlan } from '../../studies/pairwise/plan.js';
 import { buildPairwiseReport, CELL_ALPHA, type PairwiseReportOptions } from '../../studies/pairwise/report.js';
 import { parseMetaCsv, type MetaTable } from '../../stats/meta-correlation.js';
 import type { CliContext } from '../context.js';
@@ -66,6 +69,7 @@ interface PairwiseFlags extends ReadFlags, MetricFlags, OutputFlags, RunFlags, S
   cells?: boolean;
   groups?: string[];
   aggregate?: 'mean';
+  yes?: boolean;
 }
 
 const EXAMPLES = `
@@ -131,6 +135,7 @@ export function registerPairwise(program: Command, context: CliContext): void {
     .addOption(new Option('--seed <s>', 'seed of --permutations (runs repeat exactly)').argParser(parseSeed).default(0))
     .addOption(new Option('--groups <list>', 'only the networks of these groups (comma list)').argParser(parseList))
     .addOption(new Option('--aggregate <how>', 'also the matrix averaged over the selected layers, with its own group statistics and clusters').choices(['mean']));
+  command.option('-y, --yes', `start a run of ${LARGE_RUN_PAIRS.toLocaleString('en-US')} pairs or more without asking (on a terminal such a run stops to say how big it is)`);
   addRunOptions(command, 'pairs');
   addShardOptions(command, 'pairs');
   addReadOptions(command);
@@ -173,7 +178,9 @@ async function runPairwiseCommand(
   }
 
   const discovery = await discoverActivationArrays(inputs, { groupBy: flags.groupBy });
-  const plan = buildPairwisePlan(discovery, { crossLayer: flags.crossLayer, layers: flags.layers, groups: flags.groups });
+  const planOptions = { crossLayer: flags.crossLayer, layers: flags.layers, groups: flags.groups };
+  await checkRunSize(outlinePairwisePlan(discovery, planOptions), discovery, flags, context);
+  const plan = buildPairwisePlan(discovery, planOptions);
   const grouped = plan.matrices.some((matrix) => matrix.groups.some((group) => group !== null));
   if (flags.permutations !== undefined && !grouped && !flags.cells) {
     throw new UsageError('--permutations runs a group test, which needs groups, but no network has one', {
@@ -412,6 +419,63 @@ export async function writePairwiseResult(
 
 function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * Runs this big are said before their pair list is built (it takes memory
+ * and seconds of its own) and, typed at a terminal, need --yes or a shard:
+ * a flat folder of 5,000 files is 12.5 million pairs, days of work that a
+ * user rarely means to start by accident.
+ */
+export const LARGE_RUN_PAIRS = 100_000;
+
+async function checkRunSize(outline: PairwiseOutline, discovery: Discovery, flags: PairwiseFlags, context: CliContext): Promise<void> {
+  const pairs = countPairs(outline.matrices);
+  if (pairs < LARGE_RUN_PAIRS) return;
+  const count = pairs.toLocaleString('en-US');
+  const files = discovery.files.length.toLocaleString('en-US');
+  const seconds = await estimateRunSeconds(outline, flags, context);
+  const time = seconds === null ? '' : `, about ${formatDuration(seconds)} on ${flags.jobs ?? defaultJobs()} thread(s) of this machine`;
+  const shardHint = `pwcca plan ${discovery.root ?? '<inputs>'} --shards 64 shows how to split it over machines (--shard K/S)`;
+  if (flags.shard === undefined && flags.yes !== true && (context.stdin as { isTTY?: boolean }).isTTY === true) {
+    throw new UsageError(`this run compares ${count} pairs of ${files} files${time}: pass --yes to start it`, { hint: shardHint });
+  }
+  if (flags.quiet !== true) context.stderr.write(`pwcca: planning ${count} pairs of ${files} files${time} (${shardHint})\n`);
+}
+
+/**
+ * The run's time from timing its first pair, scaled by the cost model the
+ * shards use (a pair costs the product of its files' sizes, preparing a file
+ * its size squared; see src/engine/shards.ts). Null when the first files are
+ * too large to time quickly, or the pair fails.
+ */
+async function estimateRunSeconds(outline: PairwiseOutline, flags: PairwiseFlags, context: CliContext): Promise<number | null> {
+  const size = new Map<string, number>();
+  for (const id of new Set(outline.matrices.flatMap((matrix) => matrix.fileIds))) size.set(id, statSync(resolveRefSync(id).path).size);
+  const [a, b] = outline.matrices[0].fileIds;
+  if (size.get(a)! > TIMED_FILE_BYTES || size.get(b)! > TIMED_FILE_BYTES) return null;
+  const started = process.hrtime.bigint();
+  const { outcomes } = await runPairs([{ id: a, path: a }, { id: b, path: b }], [{ key: 'timing', a, b }], { ...readOptionsFrom(flags, context.stdin), jobs: 1, stream: false });
+  if (outcomes[0]?.error) return null;
+  const secondsPerUnit = Number(process.hrtime.bigint() - started) / 1e9 / (size.get(a)! * size.get(b)! + size.get(a)! ** 2 + size.get(b)! ** 2);
+  let units = 0;
+  for (const [, w] of size) units += w * w;
+  for (const matrix of outline.matrices) {
+    const widths = matrix.fileIds.map((id) => size.get(id)!);
+    const sum = widths.reduce((p, q) => p + q, 0);
+    units += (sum * sum - widths.reduce((p, q) => p + q * q, 0)) / 2;
+  }
+  return (units * secondsPerUnit) / (flags.jobs ?? defaultJobs());
+}
+
+/** Files larger than this are not read just to time a pair. */
+const TIMED_FILE_BYTES = 64 * 2 ** 20;
+
+function formatDuration(seconds: number): string {
+  if (seconds < 90) return `${Math.ceil(seconds)} s`;
+  if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 48 * 3600) return `${(seconds / 3600).toFixed(1)} h`;
+  return `${(seconds / 86400).toFixed(1)} days`;
 }
 
 /** `80 files, 20 networks, 4 layers, 760 pairs` (and what the matrices are). */

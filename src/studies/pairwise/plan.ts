@@ -51,8 +51,19 @@ export interface PairwisePlanOptions {
   readonly groups?: readonly string[];
 }
 
-/** Plans the matrices and pairs of a pairwise run from discovered files. */
-export function buildPairwisePlan(discovery: Discovery, options: PairwisePlanOptions = {}): PairwisePlan {
+/** The matrices of a pairwise run and what the user should know about them, before any pair is listed. */
+export interface PairwiseOutline {
+  readonly scopeKind: ScopeKind;
+  readonly matrices: readonly PlannedMatrix[];
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Plans the matrices of a pairwise run from discovered files, without listing
+ * their pairs: cheap however many pairs there are, so a run can say how big
+ * it is (see {@link countPairs}) before it commits memory to the pair list.
+ */
+export function outlinePairwisePlan(discovery: Discovery, options: PairwisePlanOptions = {}): PairwiseOutline {
   const warnings: string[] = [];
   if (options.crossLayer && discovery.mode !== 'tree') {
     throw new UsageError('--cross-layer needs a ROOT/<network>/<layer> folder tree', {
@@ -130,6 +141,17 @@ export function buildPairwisePlan(discovery: Discovery, options: PairwisePlanOpt
       hint: 'check the folder layout (ROOT/<network>/<layer>.npy) and --layers',
     });
   }
+  return { scopeKind: options.crossLayer ? 'network' : 'layer', matrices, warnings };
+}
+
+/** The number of pairs of the matrices: every unordered pair of labels, once per matrix. */
+export function countPairs(matrices: readonly PlannedMatrix[]): number {
+  return matrices.reduce((sum, matrix) => sum + (matrix.labels.length * (matrix.labels.length - 1)) / 2, 0);
+}
+
+/** Plans the matrices and pairs of a pairwise run from discovered files. */
+export function buildPairwisePlan(discovery: Discovery, options: PairwisePlanOptions = {}): PairwisePlan {
+  const { scopeKind, matrices, warnings } = outlinePairwisePlan(discovery, options);
   const tasks: PairwiseTask[] = [];
   matrices.forEach((matrix, m) => {
     for (let i = 0; i < matrix.labels.length; i++) {
@@ -150,5 +172,5 @@ export function buildPairwisePlan(discovery: Discovery, options: PairwisePlanOpt
   });
   const ids = new Set(matrices.flatMap((matrix) => matrix.fileIds));
   const files = discovery.files.filter((file) => ids.has(file.path)).map((file) => ({ id: file.path, path: file.path }));
-  return { scopeKind: options.crossLayer ? 'network' : 'layer', files, matrices, tasks, warnings };
+  return { scopeKind, files, matrices, tasks, warnings };
 }
