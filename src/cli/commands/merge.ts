@@ -9,19 +9,23 @@ import { fromJournalRecords, recordKey, toJournalRecord, type PairwiseMethod } f
 import { planPairwiseShards, replanPairwise, type PairwiseShardContext } from '../../studies/pairwise/shard.js';
 import { pairKey, SCHEMA_VERSION, type MethodName } from '../../types.js';
 import type { CliContext } from '../context.js';
-import { addOutputOptions, parseMethodList, parseNumberInRange, parsePositiveInteger, type OutputFlags } from '../options.js';
+import { addOutputOptions, parseMethodList, parseNumberInRange, parsePositiveInteger, parseSeed, type OutputFlags } from '../options.js';
+import { addPlotOption, checkPlotFlag, type PlotFlag } from '../plot-option.js';
 import { CONVERGENCE_FORMATS, writeConvergenceResult, type ConvergenceFlags } from './convergence.js';
 import { loadMeta, PAIRWISE_FORMATS, prepareMatrixOutput, writePairwiseResult, type StoredPairwiseOptions } from './pairwise.js';
 import type { PairwiseReportOptions } from '../../studies/pairwise/report.js';
 
 const FORMATS = ['table', 'csv', 'matrix-csv', 'json'] as const;
 
-interface MergeFlags extends OutputFlags {
+interface MergeFlags extends OutputFlags, PlotFlag {
   format: (typeof FORMATS)[number];
   method?: MethodName[];
   clusters?: number;
   meta?: string;
   threshold?: number;
+  permutations?: number;
+  seed: number;
+  aggregate?: 'mean';
 }
 
 const EXAMPLES = `
@@ -44,9 +48,16 @@ export function registerMerge(program: Command, context: CliContext): void {
     .addOption(new Option('--method <list>', 'comma list of pwcca, cca, svcca, or all; default: as the shards ran').argParser(parseMethodList))
     .addOption(new Option('--clusters <k>', 'pairwise: average-linkage clustering of each matrix into k clusters').argParser(parsePositiveInteger('--clusters')))
     .option('--meta <file>', 'pairwise: CSV with a network column and numeric columns to correlate with the distances')
-    .addOption(new Option('--threshold <distance>', 'convergence: the distance a layer must stay under to count as converged').argParser(parseNumberInRange('--threshold', 0, 1)));
+    .addOption(new Option('--threshold <distance>', 'convergence: the distance a layer must stay under to count as converged').argParser(parseNumberInRange('--threshold', 0, 1)))
+    .addOption(
+      new Option('--permutations <k>', "pairwise: group test with k shuffles of the networks' groups (default: as the shards ran)").argParser(parsePositiveInteger('--permutations')),
+    )
+    .addOption(new Option('--seed <s>', 'seed of --permutations').argParser(parseSeed).default(0))
+    .addOption(new Option('--aggregate <how>', 'pairwise: also the matrix averaged over the layers (default: as the shards ran)').choices(['mean']));
   addOutputOptions(command, FORMATS, 'table');
+  addPlotOption(command);
   command.addHelpText('after', EXAMPLES).action(async (paths: string[], flags: MergeFlags, self: Command) => {
+    checkPlotFlag(flags);
     await runMergeCommand(paths, flags, context, self.getOptionValueSource('format') === 'cli');
   });
 }
@@ -152,6 +163,9 @@ async function mergePairwise(parts: readonly ShardPart[], run: ReturnType<typeof
     clusters: flags.clusters ?? ran.clusters ?? undefined,
     meta: metaPath === undefined ? undefined : loadMeta(metaPath, context, quiet, flags.color),
     metaPath,
+    groups: stored.plan.plan.groups ?? undefined,
+    groupTest: flags.permutations !== undefined ? { permutations: flags.permutations, seed: flags.seed } : (ran.groupTest ?? undefined),
+    aggregate: flags.aggregate ?? ran.aggregate ?? undefined,
   };
   const out = output.journalPath === undefined ? flags.out : undefined;
   const matrixFolder = prepareMatrixOutput({ format: flags.format, out }, plan, methods, output.journalPath);
@@ -170,7 +184,7 @@ async function mergePairwise(parts: readonly ShardPart[], run: ReturnType<typeof
   }
   await writePairwiseResult(
     { discovery, plan, records, resumed: 0, streamed: false, options, matrixFolder, journalPath: output.journalPath, formatGiven: output.formatGiven, printed: new Set() },
-    { format: flags.format, out, quiet: flags.quiet, color: flags.color },
+    { format: flags.format, out, quiet: flags.quiet, color: flags.color, plot: flags.plot },
     context,
   );
 }
@@ -239,7 +253,7 @@ async function mergeConvergence(parts: readonly ShardPart[], run: ReturnType<typ
   await writeConvergenceResult(
     { ...report, stats: { ...report.stats, resumed: 0 } },
     { journalPath: output.journalPath, formatGiven: output.formatGiven, printed: new Set() },
-    { format: flags.format as ConvergenceFlags['format'], out: output.journalPath === undefined ? flags.out : undefined, quiet: flags.quiet, color: flags.color },
+    { format: flags.format as ConvergenceFlags['format'], out: output.journalPath === undefined ? flags.out : undefined, quiet: flags.quiet, color: flags.color, plot: flags.plot },
     context,
   );
 }

@@ -321,6 +321,9 @@ export interface StoredPairwiseOptions {
   readonly skipNonNumeric: boolean;
   readonly clusters: number | null;
   readonly metaPath: string | null;
+  /** The group test's shuffles and seed (--permutations, --seed), recomputed at merge from the distances. */
+  readonly groupTest?: PairwiseReportOptions['groupTest'] | null;
+  readonly aggregate?: PairwiseReportOptions['aggregate'] | null;
 }
 
 /**
@@ -336,7 +339,7 @@ function buildShardContext(discovery: Discovery, options: PairwiseReportOptions)
       root: discovery.root ?? null,
       files: discovery.files.map((file) => relativeTo(file.path)),
       groupBy: options.groupBy?.source ?? null,
-      plan: { crossLayer: options.crossLayer === true, layers: options.layers ?? null },
+      plan: { crossLayer: options.crossLayer === true, layers: options.layers ?? null, groups: options.groups ?? null },
     },
     options: {
       methods: options.methods ?? ['pwcca'],
@@ -348,6 +351,8 @@ function buildShardContext(discovery: Discovery, options: PairwiseReportOptions)
       skipNonNumeric: options.skipNonNumeric === true,
       clusters: options.clusters ?? null,
       metaPath: options.metaPath ?? null,
+      groupTest: options.groupTest ?? null,
+      aggregate: options.aggregate ?? null,
     },
   };
 }

@@ -49,7 +49,7 @@ export interface PairwiseShardContext {
   /** Every discovered file, relative to the root (`/`-separated), in discovery order. */
   readonly files: readonly string[];
   readonly groupBy: string | null;
-  readonly plan: { readonly crossLayer: boolean; readonly layers: readonly string[] | null };
+  readonly plan: { readonly crossLayer: boolean; readonly layers: readonly string[] | null; readonly groups?: readonly string[] | null };
 }
 
 /** Rebuilds the discovery and plan of a run from a shard header's context (the files are not read). */
@@ -61,6 +61,10 @@ export function replanPairwise(context: PairwiseShardContext): { discovery: Disc
     context.mode === 'list' || root === null
       ? classifyFileList(context.files, { groupBy })
       : classifyFiles(context.files, { groupBy, root, join: (relativePath) => join(root, ...relativePath.split('/')) });
-  const options: PairwisePlanOptions = { crossLayer: context.plan.crossLayer, ...(context.plan.layers !== null && { layers: context.plan.layers }) };
+  const options: PairwisePlanOptions = {
+    crossLayer: context.plan.crossLayer,
+    ...(context.plan.layers !== null && { layers: context.plan.layers }),
+    ...(context.plan.groups != null && { groups: context.plan.groups }),
+  };
   return { discovery, plan: buildPairwisePlan(discovery, options) };
 }

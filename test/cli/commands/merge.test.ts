@@ -46,6 +46,22 @@ describe('pwcca pairwise --shard and merge', () => {
     expect(got).toEqual(want);
   });
 
+  it('the group test, --aggregate mean and --groups of the shards carry into the merge, and --plot draws the merged report', async () => {
+    const folder = temporaryFolder('pwcca-merge-');
+    const shardFlags = ['--permutations', '99', '--seed', '4', '--aggregate', 'mean', '--clusters', '2', '--groups', 'random,trained'];
+    const single = await pwcca(['pairwise', runs, '--jobs', '1', '--quiet', '--format', 'json', ...shardFlags]);
+    expect(single.code, single.stderr).toBe(0);
+    const parts = await runShards('pairwise', runs, 3, folder, shardFlags);
+    const plot = join(folder, 'merged.svg');
+    const merged = await pwcca(['merge', ...parts, '--format', 'json', '--quiet', '--plot', plot]);
+    expect(merged.code, merged.stderr).toBe(0);
+    const [got, want] = [JSON.parse(merged.stdout), JSON.parse(single.stdout)];
+    expect(got.layers[0].groupTest.pwcca[0]).toMatchObject({ groups: ['random', 'trained'], permutations: 99 });
+    expect(JSON.stringify(got.layers)).toBe(JSON.stringify(want.layers));
+    expect(JSON.stringify(got.aggregate)).toBe(JSON.stringify(want.aggregate));
+    expect(readFileSync(plot, 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+  });
+
   it.each([
     ['--cross-layer', [runs], ['--cross-layer']],
     ['--layers and --group-by', [runs], ['--layers', 'fc2', '--group-by', '^(\\w+)/']],
