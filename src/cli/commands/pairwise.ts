@@ -338,6 +338,7 @@ function buildShardContext(discovery: Discovery, options: PairwiseReportOptions)
       mode: discovery.mode,
       root: discovery.root ?? null,
       files: discovery.files.map((file) => relativeTo(file.path)),
+      entries: discovery.files.map((file) => ({ path: relativeTo(file.path), network: file.network, layer: file.layer })),
       groupBy: options.groupBy?.source ?? null,
       plan: { crossLayer: options.crossLayer === true, layers: options.layers ?? null, groups: options.groups ?? null },
     },

@@ -5,14 +5,15 @@ import { runPairs } from '../../engine/run-pairs.js';
 import { factsFromIdentity, type FileFacts } from '../../engine/shard-parts.js';
 import type { ShardPlan } from '../../engine/shards.js';
 import type { PairTask, SourceFile } from '../../engine/types.js';
-import { discoverCheckpoints } from '../../studies/convergence/discover.js';
+import { discoverCheckpointArrays } from '../../studies/convergence/discover.js';
 import { parseReference, planConvergence, type ReferenceChoice } from '../../studies/convergence/plan.js';
 import { convergenceIdentity } from '../../studies/convergence/run.js';
 import { planConvergenceShards } from '../../studies/convergence/shard.js';
-import { discoverActivations } from '../../studies/pairwise/discover.js';
+import { discoverActivationArrays } from '../../studies/pairwise/discover.js';
 import { buildPairwisePlan } from '../../studies/pairwise/plan.js';
 import { buildPairwiseIdentity } from '../../studies/pairwise/run.js';
 import { planPairwiseShards } from '../../studies/pairwise/shard.js';
+import { resolveRefSync } from '../../io/load.js';
 import type { CliContext } from '../context.js';
 import { addReadOptions, parseList, parsePositiveInteger, readOptionsFrom, type ReadFlags } from '../options.js';
 import { writeData } from '../output.js';
@@ -73,16 +74,16 @@ interface Planned {
   readonly facts: FileFacts;
 }
 
-function planStudy(inputs: string[], flags: PlanFlags): Planned {
+async function planStudy(inputs: string[], flags: PlanFlags): Promise<Planned> {
   if (flags.study === 'convergence') {
     if (inputs.length !== 1) throw new UsageError('--study convergence takes one checkpoint folder', { hint: 'pwcca plan ckpt/ --study convergence --shards 8' });
     const root = inputs[0].replace(/[\\/]+$/, '') || inputs[0];
-    const set = discoverCheckpoints(root, { byLayer: flags.byLayer, layers: flags.layers });
+    const set = await discoverCheckpointArrays(root, { byLayer: flags.byLayer, layers: flags.layers });
     const plan = planConvergence(set, { reference: flags.reference });
     const facts = factsFromIdentity(plan.files, convergenceIdentity(set, plan, { root: flags.root ?? root }).files);
     return { what: `convergence ${root}: ${set.runs.length} run(s), ${set.layers.length} layer(s), ${set.steps.length} steps`, shards: planConvergenceShards(plan, facts, flags.shards), files: plan.files, tasks: plan.tasks, facts };
   }
-  const discovery = discoverActivations(inputs);
+  const discovery = await discoverActivationArrays(inputs);
   const plan = buildPairwisePlan(discovery, { crossLayer: flags.crossLayer, layers: flags.layers });
   const identity = buildPairwiseIdentity(plan, {}, flags.root ?? discovery.root);
   const facts = factsFromIdentity(plan.files, identity.files);
@@ -121,8 +122,8 @@ function formatSeconds(seconds: number): string {
 async function runPlanCommand(inputs: string[], flags: PlanFlags, context: CliContext): Promise<void> {
   if (flags.study === 'pairwise' && flags.byLayer) throw new UsageError('--by-layer is for --study convergence', { hint: 'pwcca plan ckpt/ --study convergence --by-layer --shards 8' });
   if (flags.study === 'convergence' && flags.crossLayer) throw new UsageError('--cross-layer is for pairwise runs', { hint: 'drop --cross-layer, or plan --study pairwise' });
-  const planned = planStudy(inputs, flags);
-  for (const file of planned.files) statSync(file.path); // fail early, naming the file, if one vanished
+  const planned = await planStudy(inputs, flags);
+  for (const file of planned.files) statSync(resolveRefSync(file.path).path); // fail early, naming the file, if one vanished
   const timing = flags.time ? await timeOnePair(planned, flags, context) : null;
   const { shards, summary } = planned.shards;
   const n = planned.files.length;

@@ -420,6 +420,19 @@ function labelFiles(paths: readonly string[], names: readonly string[], refs = f
   return paths.map((path, i) => ({ path, label: labels[i] }));
 }
 
+/**
+ * A discovery from files already labelled (e.g. saved in a shard's journal
+ * header): the same summary (networks, layers, groups, order) as the scan
+ * that labelled them gave. Pure.
+ */
+export function discoveryFromEntries(
+  mode: DiscoveryMode,
+  entries: ReadonlyArray<{ path: string; network: string; layer: string }>,
+  options: DiscoverOptions & { root?: string } = {},
+): Discovery {
+  return finish(mode, entries, options, []);
+}
+
 function finish(
   mode: DiscoveryMode,
   entries: ReadonlyArray<{ path: string; network: string; layer: string }>,

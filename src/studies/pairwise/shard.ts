@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { FileFacts } from '../../engine/shard-parts.js';
 import { buildShardPlan, type Shard, type ShardMatrix, type ShardPlan } from '../../engine/shards.js';
-import { classifyFileList, classifyFiles, type Discovery, type DiscoveryMode } from './discover.js';
+import { classifyFileList, classifyFiles, discoveryFromEntries, type Discovery, type DiscoveryMode } from './discover.js';
 import { buildPairwisePlan, type PairwisePlan, type PairwisePlanOptions } from './plan.js';
 
 /** The run's matrices as the partition sees them: files by root-relative path, weighted by size. */
@@ -48,6 +48,8 @@ export interface PairwiseShardContext {
   readonly root: string | null;
   /** Every discovered file, relative to the root (`/`-separated), in discovery order. */
   readonly files: readonly string[];
+  /** Every discovered input as labelled (path relative to the root, `#KEY` for an array of a multi-array file). */
+  readonly entries?: ReadonlyArray<{ readonly path: string; readonly network: string; readonly layer: string }>;
   readonly groupBy: string | null;
   readonly plan: { readonly crossLayer: boolean; readonly layers: readonly string[] | null; readonly groups?: readonly string[] | null };
 }
@@ -57,10 +59,14 @@ export function replanPairwise(context: PairwiseShardContext): { discovery: Disc
   const groupBy = context.groupBy === null ? undefined : new RegExp(context.groupBy);
   const root = context.root;
   // File paths as the run saw them (the root as given, joined as discovery joins it), for the report.
+  const joined = (relativePath: string) => (context.mode === 'list' || root === null ? relativePath : join(root, ...relativePath.split('/')));
+  // The labels as the run gave them: multi-array files were expanded into one input per array.
   const discovery =
-    context.mode === 'list' || root === null
-      ? classifyFileList(context.files, { groupBy })
-      : classifyFiles(context.files, { groupBy, root, join: (relativePath) => join(root, ...relativePath.split('/')) });
+    context.entries !== undefined
+      ? discoveryFromEntries(context.mode, context.entries.map((entry) => ({ ...entry, path: joined(entry.path) })), { groupBy, ...(root !== null && { root }) })
+      : context.mode === 'list' || root === null
+        ? classifyFileList(context.files, { groupBy })
+        : classifyFiles(context.files, { groupBy, root, join: joined });
   const options: PairwisePlanOptions = {
     crossLayer: context.plan.crossLayer,
     ...(context.plan.layers !== null && { layers: context.plan.layers }),

@@ -62,6 +62,21 @@ describe('pwcca pairwise --shard and merge', () => {
     expect(readFileSync(plot, 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
   });
 
+  it('merges a run over multi-array files (.npz networks whose keys are layers), and pwcca plan reads them too', async () => {
+    const folder = temporaryFolder('pwcca-merge-');
+    const input = join(folder, 'npz');
+    for (const [name, source] of [['a', 'layers_stored'], ['b', 'layers_deflated'], ['c', 'layers_stored']]) {
+      cpSync(join(repositoryRoot, 'fixtures/formats', `${source}.npz`), join(input, `${name}.npz`));
+    }
+    const single = await pwcca(['pairwise', input, '--format', 'csv', '--jobs', '1', '--quiet']);
+    expect(single.code, single.stderr).toBe(0);
+    const merged = await pwcca(['merge', ...(await runShards('pairwise', input, 2, folder)), '--format', 'csv', '--quiet']);
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(merged.stdout).toBe(single.stdout);
+    const plan = await pwcca(['plan', input, '--shards', '2', '--no-time']);
+    expect(plan.stdout).toMatch(/6 pairs over 6 files in 2 shards/);
+  });
+
   it.each([
     ['--cross-layer', [runs], ['--cross-layer']],
     ['--layers and --group-by', [runs], ['--layers', 'fc2', '--group-by', '^(\\w+)/']],
