@@ -6,9 +6,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectSameCsv } from '../helpers/cli.js';
+import { expectSameCsv, runMain } from '../helpers/cli.js';
 import { npyBytes } from '../helpers/npy-file.js';
-import { runMain } from '../helpers/run-main.js';
 import { useTemporaryFolders } from '../helpers/temp.js';
 import { makeSequence, sliceOf, writeNtc, type Sequence } from '../studies/timesteps/helpers.js';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { npyBytes } from '../helpers/npy-file.js';
 import { seededNormal } from '../helpers/random.js';
-import { runMain } from '../helpers/run-main.js';
+import { runMain } from '../helpers/cli.js';
 import { useTemporaryFolders } from '../helpers/temp.js';
 
 const temporaryFolder = useTemporaryFolders();

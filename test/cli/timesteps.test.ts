@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectClose } from '../helpers/expect-close.js';
 import { npyBytes } from '../helpers/npy-file.js';
-import { runMain } from '../helpers/run-main.js';
+import { runMain } from '../helpers/cli.js';
 import { useTemporaryFolders } from '../helpers/temp.js';
 import { buildSafetensors, buildZip, littleEndianBytes } from '../io/format-builders.js';
 import { makeSequence, sliceOf, writeNct, writeNtc, writeSlices, type Sequence } from '../studies/timesteps/helpers.js';

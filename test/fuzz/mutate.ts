@@ -3,18 +3,10 @@
  * hostile files carry: truncation, byte flips, corrupted length fields,
  * splices of other bytes, and appended garbage.
  */
+import { seededRandom } from '../helpers/random.js';
 
-/** mulberry32: a small seeded generator, so every input can be regenerated from (seed, index). */
-export function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator of the mutations, so every input can be regenerated from (seed, index). */
+export const createRandom = seededRandom;
 
 export interface Mutation {
   readonly bytes: Uint8Array;

@@ -513,8 +513,8 @@ export function loadMeta(path: string, context: CliContext, quiet: boolean, colo
   return table;
 }
 
-/** Checks matrix-csv output before any work: one matrix to stdout, or a folder for several. */
-export function prepareMatrixOutput(flags: Pick<PairwiseFlags, 'format' | 'out'>, plan: PairwisePlan, methods: readonly PairwiseMethod[], journalPath: string | undefined): string | undefined {
+/** Checks matrix-csv output before any work: one matrix to stdout, or a folder for several (also used by timesteps and merge). */
+export function prepareMatrixOutput(flags: { readonly format: string; readonly out?: string }, plan: Pick<PairwisePlan, 'matrices'>, methods: readonly PairwiseMethod[], journalPath: string | undefined): string | undefined {
   if (flags.format !== 'matrix-csv') return undefined;
   if (journalPath !== undefined) {
     throw new UsageError('--format matrix-csv writes a folder, not an .ndjson journal', {
@@ -524,7 +524,7 @@ export function prepareMatrixOutput(flags: Pick<PairwiseFlags, 'format' | 'out'>
   if (flags.out === undefined || flags.out === '-') {
     if (plan.matrices.length * methods.length > 1) {
       throw new UsageError(`--format matrix-csv on stdout takes one matrix, but this run has ${plan.matrices.length * methods.length}`, {
-        hint: 'pass --out DIR/ to write one <layer>.csv per layer, or pick one with --layers and one --method',
+        hint: 'pass --out DIR/ to write one CSV file per matrix, or select one matrix (--layers, --timesteps) and one --method',
       });
     }
     return undefined;

@@ -1,7 +1,6 @@
 import { Option, type Command } from 'commander';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ExitCode, InputError, UsageError } from '../../errors.js';
+import { ExitCode } from '../../errors.js';
 import { defaultJobs } from '../../engine/executor.js';
 import { openJournal, type Journal } from '../../engine/journal.js';
 import { matrixCsvFileName, toMatrixCsv, toPairwiseCsv } from '../../report/pairwise-csv.js';
@@ -27,7 +26,7 @@ import {
 } from '../options.js';
 import { buildMessagePaint, buildPaint, printFailures, printWarnings, shouldColor, writeData } from '../output.js';
 import { createProgress } from '../progress.js';
-import { printPairWarnings, reportSummary } from './pairwise.js';
+import { prepareMatrixOutput, printPairWarnings, reportSummary } from './pairwise.js';
 
 const FORMATS = ['table', 'csv', 'matrix-csv', 'json'] as const;
 
@@ -193,26 +192,3 @@ export function describeTimestepsRun(discovery: SequenceDiscovery, plan: Timeste
   return `${plural(plan.matrices.length, 'sequence array')}${shapes}, ${perArray} each, ${plural(plan.tasks.length, 'pair')}`;
 }
 
-/** Checks matrix-csv output before any work: one matrix to stdout, or a folder for several. */
-function prepareMatrixOutput(flags: TimestepsFlags, plan: TimestepsPlan, methods: readonly PairwiseMethod[], journalPath: string | undefined): string | undefined {
-  if (flags.format !== 'matrix-csv') return undefined;
-  if (journalPath !== undefined) {
-    throw new UsageError('--format matrix-csv writes a folder, not an .ndjson journal', {
-      hint: 'use --format matrix-csv --out DIR/, or --out pairs.ndjson with --format csv/json on stdout',
-    });
-  }
-  if (flags.out === undefined || flags.out === '-') {
-    if (plan.matrices.length * methods.length > 1) {
-      throw new UsageError(`--format matrix-csv on stdout takes one matrix, but this run has ${plan.matrices.length * methods.length}`, {
-        hint: 'pass --out DIR/ to write one <network>__<layer>.csv per array, or pick one array and one --method',
-      });
-    }
-    return undefined;
-  }
-  try {
-    mkdirSync(flags.out, { recursive: true });
-  } catch (error) {
-    throw new InputError(`cannot create the output folder: ${(error as Error).message}`, { where: flags.out, hint: 'check the path and its permissions' });
-  }
-  return flags.out;
-}

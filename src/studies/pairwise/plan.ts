@@ -149,9 +149,11 @@ export function countPairs(matrices: readonly PlannedMatrix[]): number {
   return matrices.reduce((sum, matrix) => sum + (matrix.labels.length * (matrix.labels.length - 1)) / 2, 0);
 }
 
-/** Plans the matrices and pairs of a pairwise run from discovered files. */
-export function buildPairwisePlan(discovery: Discovery, options: PairwisePlanOptions = {}): PairwisePlan {
-  const { scopeKind, matrices, warnings } = outlinePairwisePlan(discovery, options);
+/**
+ * Every unordered pair of labels of each matrix, matrix by matrix and row by
+ * row (consecutive pairs share files, so few prepared sides are held at once).
+ */
+export function listMatrixTasks(matrices: readonly PlannedMatrix[]): PairwiseTask[] {
   const tasks: PairwiseTask[] = [];
   matrices.forEach((matrix, m) => {
     for (let i = 0; i < matrix.labels.length; i++) {
@@ -170,6 +172,13 @@ export function buildPairwisePlan(discovery: Discovery, options: PairwisePlanOpt
       }
     }
   });
+  return tasks;
+}
+
+/** Plans the matrices and pairs of a pairwise run from discovered files. */
+export function buildPairwisePlan(discovery: Discovery, options: PairwisePlanOptions = {}): PairwisePlan {
+  const { scopeKind, matrices, warnings } = outlinePairwisePlan(discovery, options);
+  const tasks = listMatrixTasks(matrices);
   const ids = new Set(matrices.flatMap((matrix) => matrix.fileIds));
   const files = discovery.files.filter((file) => ids.has(file.path)).map((file) => ({ id: file.path, path: file.path }));
   return { scopeKind, files, matrices, tasks, warnings };

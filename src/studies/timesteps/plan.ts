@@ -6,8 +6,7 @@
  * selections, so the pairwise study runs and reports it. Pure.
  */
 import { UsageError } from '../../errors.js';
-import { pairKey } from '../../types.js';
-import type { PairwisePlan, PairwiseTask, PlannedMatrix } from '../pairwise/plan.js';
+import { listMatrixTasks, type PairwisePlan, type PlannedMatrix } from '../pairwise/plan.js';
 import type { SequenceArray } from './discover.js';
 import { timestepRef } from './slices.js';
 
@@ -66,24 +65,7 @@ export function buildTimestepsPlan(sequences: readonly SequenceArray[], options:
     if (labels.has(matrix.scope)) throw new UsageError(`two sequence arrays get the same name ${matrix.scope}`, { hint: 'give each file its own name' });
     labels.add(matrix.scope);
   }
-  const tasks: PairwiseTask[] = [];
-  matrices.forEach((matrix, m) => {
-    for (let i = 0; i < matrix.labels.length; i++) {
-      for (let j = i + 1; j < matrix.labels.length; j++) {
-        tasks.push({
-          key: pairKey(matrix.scope, matrix.labels[i], matrix.labels[j]),
-          a: matrix.fileIds[i],
-          b: matrix.fileIds[j],
-          scope: matrix.scope,
-          matrix: m,
-          i,
-          j,
-          labelA: matrix.labels[i],
-          labelB: matrix.labels[j],
-        });
-      }
-    }
-  });
+  const tasks = listMatrixTasks(matrices);
   const files = matrices.flatMap((matrix) => matrix.fileIds.map((id) => ({ id, path: id })));
   return { scopeKind: 'layer', files, matrices, tasks, warnings: [], timesteps };
 }
