@@ -153,16 +153,17 @@ async function npyHeaders(files: readonly SourceFile[], options: Pick<EngineOpti
   const headers = new Map<string, NpyHeader>();
   // Streamed files are 2-D: a layout streams when it leaves 2-D arrays as (datapoints, neurons) (e.g. nchw).
   if (options.stream === false || layoutForRank(options.layout ?? 'auto', 2) !== 'auto') return headers;
-  await Promise.all(
+  const read = await Promise.all(
     files.map(async (file) => {
-      if (file.path === '-' || file.load !== undefined) return;
-      try {
-        headers.set(file.id, await loadNpyHeader(file.path));
-      } catch {
-        // Not a .npy file (or not a readable one): loaded in memory, where the loader reports any problem.
-      }
+      if (file.path === '-' || file.load !== undefined) return undefined;
+      // Not a .npy file (or not a readable one): loaded in memory, where the loader reports any problem.
+      return loadNpyHeader(file.path).catch(() => undefined);
     }),
   );
+  files.forEach((file, k) => {
+    const header = read[k];
+    if (header !== undefined) headers.set(file.id, header);
+  });
   return headers;
 }
 
