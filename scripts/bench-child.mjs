@@ -34,7 +34,7 @@ try {
   compare = async () => {
     let px, py, cross;
     const { statSync } = await import('node:fs');
-    const big = Math.max(statSync(a).size, statSync(b).size) >= 2 ** 30; // runCompare's STREAM_FILE_BYTES
+    const big = Math.max(statSync(a).size, statSync(b).size) >= 2 ** 30; // this fallback keeps the old 1 GiB rule
     if (stream === true || (stream === 'auto' && big)) {
       const ra = await openNpyRows(a);
       const rb = await openNpyRows(b);

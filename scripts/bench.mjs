@@ -1,7 +1,10 @@
 // pwcca benchmarks against numpy (run by `npm run bench`, which builds first).
 //
-//   npm run bench                      all of B1-B4, the kernel figures (K) and the decompositions (D)
-//   npm run bench -- --only B1,K       a selection (B1 B2 B3 B4 K D)
+//   npm run bench                      all of B1-B5, the kernel figures (K) and the decompositions (D)
+//   npm run bench -- --only B1,K       a selection (B1 B2 B3 B4 B5 K D)
+//
+// B1, B2 and B4 also give the same-algorithm ratio (S lines): pwcca's CPU time over
+// numpy's running pwcca's algorithm, both on one thread, each file prepared once.
 //   npm run bench -- --quick           B2's numpy baseline times 12 of the 120 pairs and scales up
 //
 // Data are generated deterministically under os.tmpdir() and removed at the end.
@@ -18,7 +21,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const dist = (file) => import(pathToFileURL(path.join(root, 'dist', file)).href);
 const args = process.argv.slice(2);
-const onlyArg = args.includes('--only') ? args[args.indexOf('--only') + 1] : 'B1,B2,B3,B4,K,D';
+const onlyArg = args.includes('--only') ? args[args.indexOf('--only') + 1] : 'B1,B2,B3,B4,B5,K,D';
 const only = new Set(onlyArg.split(',').map((s) => s.trim().toUpperCase()));
 const quick = args.includes('--quick');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pwcca-bench-'));
@@ -142,6 +145,24 @@ function child(a, b, stream, reps = 1) {
   return { ...result, wall, maxRssMiB: rss ? Number(rss[1]) / 1024 : null };
 }
 
+/**
+ * Same-algorithm ratio: pwcca on one thread (scripts/bench-same.mjs, default
+ * route) against numpy running pwcca's algorithm on one thread
+ * (bench_baseline.py `same`), CPU time of each, each file prepared once.
+ */
+function sameAlgorithm(label, which, files) {
+  const out = spawnSync(process.execPath, [path.join(here, 'bench-same.mjs'), which, ...files], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (out.status !== 0) throw new Error(`bench-same failed: ${out.stderr}`);
+  const ours = JSON.parse(out.stdout.trim().split('\n').pop());
+  const numpy = baseline({ task: 'same', paths: files, pairs: which }, { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' });
+  const cell = numpy ? `${(ours.cpuSeconds / numpy.cpuSeconds).toFixed(2)}x (goal <= 2.0x)` : 'skipped';
+  rows.push(['S', `${label}, ${ours.pairs} pair(s), 1 thread each, CPU time (pwcca ${ours.streamed ? 'streamed' : 'in memory'})`, fmt(ours.cpuSeconds), fmt(numpy?.cpuSeconds), cell]);
+  if (numpy) {
+    const diff = Math.max(...ours.values.flatMap((v, i) => v.map((x, k) => Math.abs(x - numpy.values[i][k]))));
+    notes.push(`S ${label}: max |pwcca - numpy| over directional PWCCA and mean CCA ${diff.toExponential(1)}`);
+  }
+}
+
 const fmt = (s) => (s === null || s === undefined ? '-' : `${s.toFixed(2)} s`);
 const ratio = (ours, theirs) => (theirs ? `${(ours / theirs).toFixed(2)}x` : 'skipped');
 const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
@@ -233,6 +254,8 @@ async function b1() {
   const numpy = baseline({ task: 'b1', a, b, reps: 3 });
   rows.push(['B1', 'compare 10000x512 f32 pair, PWCCA+CCA (in-process, median of 3)', fmt(inProcess), fmt(numpy?.seconds), `${ratio(inProcess, numpy?.seconds)} (goal <= 1.0x)`]);
   rows.push(['B1', '  first run in a fresh process (incl. wasm compile)', fmt(ours.seconds[0]), fmt(numpy?.all?.[0]), ratio(ours.seconds[0], numpy?.all?.[0])]);
+  log('B1: same-algorithm ratio ...');
+  sameAlgorithm('compare 10000x512', 'one', [a, b]);
   notes.push(`B1 values: pwcca paper-PWCCA ${ours.pwcca.toFixed(6)}, CCA mean ${ours.cca.toFixed(6)}; numpy reference compute_pwcca ${numpy?.pwcca?.toFixed(6) ?? '-'}, CCA mean ${numpy?.cca?.toFixed(6) ?? '-'} (route ${ours.route}, kernels ${ours.kernels})`);
 }
 
@@ -257,6 +280,8 @@ async function b2() {
   log('B2: numpy (120 pairs, both sides recomputed per pair) ...');
   const numpy = baseline({ task: 'b2', paths: files, pairs: quick ? 12 : undefined });
   rows.push(['B2', `pairwise ${count} nets x 10000x512, ${pairs.length} pairs (${jobs} threads)`, fmt(ours), fmt(numpy?.seconds), numpy ? `${(numpy.seconds / ours).toFixed(2)}x faster (goal >= 4x)` : 'skipped']);
+  log('B2: same-algorithm ratio, pairwise 8 x 10000x512 ...');
+  sameAlgorithm('pairwise 8 x 10000x512', 'all', files.slice(0, 8));
   if (numpy && numpy.timedPairs < numpy.pairs) notes.push(`B2 numpy time scaled from ${numpy.timedPairs} of ${numpy.pairs} pairs (--quick)`);
 }
 
@@ -304,6 +329,50 @@ async function b4() {
   log('B4: numpy ...');
   const numpy = baseline({ task: 'b4', a, b });
   rows.push(['B4', 'compare 20000x2048 f32 pair (wide layers)', fmt(ours.seconds[0]), fmt(numpy?.seconds), ratio(ours.seconds[0], numpy?.seconds)]);
+  log('B4: same-algorithm ratio ...');
+  sameAlgorithm('compare 20000x2048', 'one', [a, b]);
+}
+
+/**
+ * Two 1,000,000 x 256 float32 files (just under 1 GiB each) compared with the
+ * CLI's default flags, as a new user runs it: peak RSS and time, against
+ * numpy's chunked float64 moments on the same files (bench_baseline.py b3).
+ */
+async function b5() {
+  const n = 1_000_000;
+  const d = 256;
+  const need = 2 * n * d * 4 + (256 << 20);
+  if (freeBytes(tmp) < need) {
+    notes.push(`B5 skipped: needs ${(need / 2 ** 30).toFixed(1)} GiB free in ${tmp}`);
+    return;
+  }
+  log(`B5: generating 2 x ${n} x ${d} float32 (${((n * d * 4) / 1e9).toFixed(2)} GB each) ...`);
+  const [a, b] = networkFiles('b5-', 2, n, d, 32);
+  log('B5: pwcca compare, default flags ...');
+  const useTime = spawnSync('/usr/bin/time', ['-v', 'true']).status === 0;
+  const command = [path.join(root, 'bin/pwcca.js'), 'compare', a, b, '--format', 'json'];
+  const started = performance.now();
+  const out = useTime
+    ? spawnSync('/usr/bin/time', ['-v', process.execPath, ...command], { encoding: 'utf8', maxBuffer: 1 << 26 })
+    : spawnSync(process.execPath, command, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const wall = (performance.now() - started) / 1000;
+  if (out.status !== 0) throw new Error(`pwcca compare failed: ${out.stderr}`);
+  const field = (name) => {
+    const match = new RegExp(`${name}: ([\\d.:]+)`).exec(out.stderr ?? '');
+    return match ? match[1] : null;
+  };
+  const rss = field('Maximum resident set size \\(kbytes\\)');
+  const cpu = field('User time \\(seconds\\)') === null ? null : Number(field('User time \\(seconds\\)')) + Number(field('System time \\(seconds\\)'));
+  const report = JSON.parse(out.stdout);
+  log('B5: numpy (memory-mapped, chunked float64 moments) ...');
+  const numpy = baseline({ task: 'b3', a, b });
+  const rssCell = rss === null ? 'RSS not measured' : `peak RSS ${(Number(rss) / 1024).toFixed(0)} MiB (goal < 400 MB)`;
+  rows.push(['B5', `compare 2 x ${n}x${d} f32 .npy (1.02 GB each), default flags, wall`, fmt(wall), fmt(numpy?.seconds), `${ratio(wall, numpy?.seconds)} (goal <= 1.0x); ${rssCell}`]);
+  rows.push(['B5', '  same, CPU time (all threads)', fmt(cpu), fmt(numpy?.cpuSeconds), ratio(cpu, numpy?.cpuSeconds)]);
+  const cca = report.comparison?.cca?.mean ?? report.cca?.mean;
+  if (numpy) notes.push(`B5 CCA mean pwcca ${cca} vs numpy ${numpy.cca}; numpy peak RSS ${numpy.maxRssMiB.toFixed(0)} MiB`);
+  rmSync(a, { force: true });
+  rmSync(b, { force: true });
 }
 
 // -------------------------------------------------------------------- main
@@ -319,6 +388,7 @@ try {
   if (only.has('B2')) await b2();
   if (only.has('B3')) await b3();
   if (only.has('B4')) await b4();
+  if (only.has('B5')) await b5();
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

@@ -121,6 +121,7 @@ def b2(job):
 def b3(job):
     """Chunked float64 moments from memory-mapped files (numpy cannot hold both as float64 in 400 MB), then CCA."""
     t = time.perf_counter()
+    cpu = time.process_time()
     xa = np.load(job["a"], mmap_mode="r")
     xb = np.load(job["b"], mmap_mode="r")
     n, dx = xa.shape
@@ -138,7 +139,7 @@ def b3(job):
         xx += a.T @ a; yy += b.T @ b; xy += a.T @ b
     rho = cca_from_moments(xx, yy, xy)
     seconds = time.perf_counter() - t
-    return {"seconds": seconds, "cca": float(np.mean(rho)),
+    return {"seconds": seconds, "cpuSeconds": time.process_time() - cpu, "cca": float(np.mean(rho)),
             "maxRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -149,6 +150,44 @@ def cca_from_moments(xx, yy, xy):
         return v[:, keep] / np.sqrt(w[keep])
     wx, wy = whiten(xx), whiten(yy)
     return np.clip(np.linalg.svd(wx.T @ xy @ wy, compute_uv=False), 0, 1)
+
+
+def same(job):
+    """pwcca's algorithm in numpy, on ONE thread, CPU time: each file loaded and prepared once
+    (mean, covariance, symmetric eigendecomposition, whitening W = V diag(w^-1/2) over the kept
+    eigenvalues), then per pair the centred cross-covariance, the SVD of W_x^T C W_y and the
+    PWCCA weights from C_xx W_x U and C_yy W_y V (both directions, pwcca-spec.md). `pairs`:
+    "one" (the first two files) or "all"."""
+    try:
+        from threadpoolctl import threadpool_limits
+        limit = threadpool_limits(limits=1)
+    except ImportError:
+        limit = None  # the caller also sets OPENBLAS_NUM_THREADS=1
+    start = time.process_time()
+    wall = time.perf_counter()
+    sides = []
+    for path in job["paths"]:
+        x = np.load(path).astype(np.float64)
+        n = x.shape[0]
+        mean = x.mean(axis=0)
+        x -= mean
+        cov = (x.T @ x) / (n - 1)
+        w, v = np.linalg.eigh(cov)
+        keep = w > max(cov.shape[0], n) * 2.0 ** -52 * w.max()
+        sides.append({"x": x, "cov": cov, "w": v[:, keep] / np.sqrt(w[keep]), "n": n})
+    k = len(sides)
+    pairs = [(0, 1)] if job.get("pairs") == "one" else [(i, j) for i in range(k) for j in range(i + 1, k)]
+    values = []
+    for i, j in pairs:
+        a, b = sides[i], sides[j]
+        cross = (a["x"].T @ b["x"]) / (a["n"] - 1)
+        u, rho, vt = np.linalg.svd(a["w"].T @ cross @ b["w"], full_matrices=False)
+        rho = np.clip(rho, 0, 1)
+        wa = np.abs(a["cov"] @ (a["w"] @ u)).sum(axis=0); wa /= wa.sum()
+        wb = np.abs(b["cov"] @ (b["w"] @ vt.T)).sum(axis=0); wb /= wb.sum()
+        values.append((float(np.sum(wa * rho)), float(np.sum(wb * rho)), float(np.mean(rho))))
+    del limit
+    return {"cpuSeconds": time.process_time() - start, "seconds": time.perf_counter() - wall, "pairs": len(pairs), "values": values}
 
 
 def b4(job):
@@ -197,7 +236,7 @@ def decompose(job):
 
 def main():
     job = json.loads(sys.argv[1])
-    result = {"b1": b1, "b2": b2, "b3": b3, "b4": b4, "kernel": kernel, "decompose": decompose}[job["task"]](job)
+    result = {"b1": b1, "b2": b2, "b3": b3, "b4": b4, "same": same, "kernel": kernel, "decompose": decompose}[job["task"]](job)
     result["numpy"] = np.__version__
     print(json.dumps(result))
 

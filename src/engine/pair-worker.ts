@@ -5,11 +5,24 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { PwccaError } from '../errors.js';
+import { kernelArenaBytes, resetKernelArena } from '../linalg/wasm.js';
 import { InlineExecutor, type WorkerReply, type WorkerRequest } from './executor.js';
 
 const inline = new InlineExecutor();
 
+/**
+ * An arena larger than this (64 MiB) is released once the worker has been
+ * idle for {@link ARENA_IDLE_MS}: the arena keeps its high-water mark (about
+ * 160 MiB after a D = 2048 pair), which an idle worker should not pin while
+ * the rest of the run (or the next batch) needs the memory.
+ */
+const ARENA_KEEP_BYTES = 64 * 2 ** 20;
+const ARENA_IDLE_MS = 200;
+let arenaTimer: ReturnType<typeof setTimeout> | undefined;
+
 parentPort!.on('message', async (request: WorkerRequest) => {
+  if (arenaTimer !== undefined) clearTimeout(arenaTimer);
+  arenaTimer = undefined;
   let reply: WorkerReply;
   try {
     reply = { id: request.id, ok: true, value: await run(request) };
@@ -28,6 +41,11 @@ parentPort!.on('message', async (request: WorkerRequest) => {
     };
   }
   parentPort!.postMessage(reply);
+  if (kernelArenaBytes() > ARENA_KEEP_BYTES) {
+    // Not at once: the next job usually follows within milliseconds and reuses the arena.
+    arenaTimer = setTimeout(resetKernelArena, ARENA_IDLE_MS);
+    arenaTimer.unref();
+  }
 });
 
 function run(request: WorkerRequest): Promise<unknown> {

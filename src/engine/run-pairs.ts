@@ -11,7 +11,7 @@ import type { Matrix } from '../types.js';
 import { createExecutor } from './executor.js';
 import { describeFailure } from './failure.js';
 import { checkPairShapes } from './pair-check.js';
-import { chooseRoute, type Route } from './route.js';
+import { chooseRoute, defaultMaxMemoryBytes, type Route } from './route.js';
 import { runStreamedPairs } from './streamed-pairs.js';
 import type {
   EngineOptions,
@@ -115,7 +115,9 @@ async function runMeasured<T>(
     }
   }
   const used = files.filter((file) => remaining.has(file.id));
-  const route = await chooseRoute(used, tasks.length, options);
+  // Resampling needs the rows in memory: `auto` then loads (an explicit `stream: true` is refused below).
+  const routeOptions = measure.needsRows && (options.stream ?? 'auto') === 'auto' ? { ...options, stream: false } : options;
+  const route = await chooseRoute(used, tasks.length, routeOptions);
   if (route.headers !== null && measure.needsRows) {
     throw new UsageError(measure.needsRows, {
       hint: 'drop --stream (or pass --no-stream); resampling shuffles or redraws rows, which a single streamed pass cannot do',
@@ -145,7 +147,7 @@ async function runLoadedPairs<T>(
   onResult: (result: PairResult<T>) => void | Promise<void>,
 ): Promise<{ results: PairResult<T>[]; stats: RunStats }> {
   const concurrency = route.threads;
-  const maxMemory = options.maxMemoryBytes ?? Infinity;
+  const maxMemory = options.maxMemoryBytes ?? defaultMaxMemoryBytes();
   const cache = new Map<string, Promise<CachedSide>>();
   const settled = new Map<string, CachedSide>();
   const inputs = new Map<string, InputInfo & { rank: number }>();
@@ -173,7 +175,8 @@ async function runLoadedPairs<T>(
       const file = byId.get(id)!;
       pending = (async () => {
         loads++;
-        const loaded = file.load ? await file.load() : await loadMatrix(file.path, options);
+        // .npy files are decoded straight into the executor's (shared) memory: adopt() then copies nothing.
+        const loaded = file.load ? await file.load() : await loadMatrix(file.path, { ...options, allocate: (length) => executor.allocate(length) });
         const bytes = loaded.matrix.data.byteLength + 2 * loaded.matrix.cols * loaded.matrix.cols * 8;
         evictFor(bytes);
         const matrix = executor.adopt(loaded.matrix);

@@ -8,21 +8,16 @@
  * in batches whose sums fit in `maxMemoryBytes`, one pass over their files
  * per batch.
  */
-import { totalmem } from 'node:os';
 import { PwccaError, withWhere } from '../errors.js';
 import type { InputInfo } from '../io/load.js';
 import type { NpyHeader } from '../io/npy.js';
 import type { PreparedSide } from '../metrics/side.js';
 import { describeFailure } from './failure.js';
 import { checkPairInfos } from './pair-check.js';
-import { streamedInfo } from './route.js';
+import { defaultMaxMemoryBytes, streamedInfo } from './route.js';
 import { createRowSums, streamCentredProducts } from './stream-moments.js';
 import type { EngineOptions, Executor, PairMeasure, PairResult, PairTask, RunStats, SourceFile, StreamedMeans } from './types.js';
 
-/** Default budget for the sums of one batch when no --max-memory is given: half the machine's memory. */
-function defaultBudget(): number {
-  return totalmem() / 2;
-}
 
 /**
  * Splits the tasks, in order, into batches whose sums (8 bytes per entry of
@@ -112,7 +107,7 @@ export async function runStreamedPairs<T>(
   const fileError = (id: string, error: unknown) =>
     fileErrors.set(id, error instanceof PwccaError ? withWhere(error, pathOf(id)) : error);
 
-  const budget = options.maxMemoryBytes ?? defaultBudget();
+  const budget = options.maxMemoryBytes ?? defaultMaxMemoryBytes();
   const batches = planBatches(tasks, colsOf, budget);
   // Progress in rows: every file once for its means, then each batch's pass(es) over its files.
   const rowsOf = (id: string) => infos.get(id)!.datapoints;

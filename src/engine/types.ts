@@ -77,15 +77,17 @@ export interface EngineOptions extends ReadOptions {
   readonly jobs?: number;
   /**
    * Soft cap on the memory held by loaded matrices and prepared sides
-   * (bytes); on the streamed route, on the sums of one pass (default: half
-   * the machine's memory).
+   * (bytes); on the streamed route, on the sums of one pass. A run whose
+   * pair would not fit in memory is streamed when its files can be (default:
+   * half the machine's memory).
    */
   readonly maxMemoryBytes?: number;
   /**
    * Read the files in row chunks instead of loading them: `true` when every
-   * file is a 2-D C-ordered .npy file, `auto` (default) when one of them is
-   * also 1 GiB or more, `false` never. The results equal the in-memory
-   * route's to rounding.
+   * file is a 2-D C-ordered .npy file, `auto` (default) when they are and one
+   * holds a million values or more (or a pair would not fit in
+   * `maxMemoryBytes`), `false` never (see engine/route.ts). The results equal
+   * the in-memory route's to rounding.
    */
   readonly stream?: boolean | 'auto';
   /** On the streamed route, called as rows are read: rows read so far over all passes, and the total. */

@@ -196,7 +196,13 @@ async function* readChunks(
   }
 }
 
-function throwOnNonFinite(values: Float64Array, firstRow: number, cols: number, path: string): void {
+/**
+ * Throws an InputError naming the first NaN or infinite value of a chunk
+ * (row counted from `firstRow`, column, file); returns when there is none.
+ * What `chunks(..., { checkFinite: true })` runs on every chunk, for callers
+ * that detect a bad value more cheaply first and only need its place.
+ */
+export function throwOnNonFinite(values: Float64Array, firstRow: number, cols: number, path: string): void {
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
     // value - value is NaN for NaN and +-Infinity, 0 otherwise.

@@ -168,8 +168,9 @@ export function checkNpyHeader(header: NpyHeader, fileByteLength: number, source
  * scattered to its C position, so the caller never needs a second copy.
  *
  * @param chunk whole elements of the data section (its length a multiple of the item size).
+ * @param scratch Fortran order only: a buffer of at least the chunk's element count to convert into (reused across chunks); default a fresh one.
  */
-export function decodeNpyData(header: NpyHeader, chunk: Uint8Array, firstElement: number, out: Float64Array): void {
+export function decodeNpyData(header: NpyHeader, chunk: Uint8Array, firstElement: number, out: Float64Array, scratch?: Float64Array): void {
   const count = chunk.length / header.itemSize;
   if (!Number.isInteger(count)) throw new RangeError(`chunk of ${chunk.length} bytes is not whole ${header.itemSize}-byte elements`);
   const values = storedValues(header, chunk);
@@ -178,7 +179,7 @@ export function decodeNpyData(header: NpyHeader, chunk: Uint8Array, firstElement
     return;
   }
   // Fortran order: convert the chunk in stored order, then scatter each value to its C position.
-  const converted = new Float64Array(count);
+  const converted = scratch && scratch.length >= count ? scratch : new Float64Array(count);
   convertValues(header.dtype, values, converted, 0);
   const walker = new FortranWalker(header.shape, firstElement);
   for (let i = 0; i < count; i++) {

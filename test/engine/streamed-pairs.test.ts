@@ -1,6 +1,6 @@
 /**
  * The engine's streamed route (`pairwise` and `convergence`
- * with --stream, or files of 1 GiB or more): every pair's products summed in
+ * with --stream, or by default from a million values per file): every pair's products summed in
  * one pass over the files, the same values as the in-memory route, failures
  * recorded per pair, batches under a memory cap, and worker threads (needs
  * `npm run build`).

@@ -114,10 +114,17 @@ describe('runPairwise', () => {
     expect(run.records.map((r) => r.values!.pwcca.distance)).toEqual(baseline.map((r) => r.values!.pwcca.distance));
   });
 
-  it('under a memory cap evicts and prepares again, with the same values', async () => {
-    const run = await runPairwise(plan, { jobs: 1, maxMemoryBytes: 1 });
+  it('under a memory cap evicts and prepares again in memory, with the same values', async () => {
+    const run = await runPairwise(plan, { jobs: 1, maxMemoryBytes: 1, stream: false });
     expect(run.stats.evictions).toBeGreaterThan(0);
     expect(run.records.map((r) => r.values!.pwcca.distance)).toEqual(baseline.map((r) => r.values!.pwcca.distance));
+  });
+
+  it('streams under a memory cap no pair fits in, with the same values', async () => {
+    const run = await runPairwise(plan, { jobs: 1, maxMemoryBytes: 1 });
+    expect(run.stats.streamed).toBe(true);
+    const distances = (records: readonly PairwiseRecord[]) => records.flatMap((r) => [r.values!.pwcca.distance, r.values!.cca.distance]);
+    expectClose(distances(run.records), distances(baseline), 1e-12, 'pwcca and cca distance of each pair');
   });
 
   it('gives the same values on two worker threads, each file still prepared once', async () => {
