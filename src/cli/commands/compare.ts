@@ -86,7 +86,7 @@ export function registerCompare(program: Command, context: CliContext): void {
     .addOption(new Option('--confidence <level>', 'level of the --bootstrap intervals').argParser(parseConfidence).default(0.95))
     .addOption(new Option('--seed <s>', 'seed of --permutations and --bootstrap (runs repeat exactly)').argParser(parseSeed).default(0))
     .option('--details', 'table output: list the canonical correlations and PWCCA weights')
-    .option('--stream', 'read 2-D .npy files in row chunks (memory independent of the number of datapoints); default: for files of 1 GiB or more')
+    .option('--stream', 'read 2-D .npy files in row chunks (memory independent of the number of datapoints); default: when a file holds a million values or more, or the pair would not fit in --max-memory')
     .option('--no-stream', 'always load both files into memory')
     .addOption(
       new Option('-j, --jobs <n>', 'threads for a large pair (prepares both sides and splits the products; at most 2 used)')
