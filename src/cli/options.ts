@@ -175,7 +175,7 @@ export interface RunFlags {
 export function addRunOptions(command: Command, items: string): Command {
   return command
     .addOption(new Option('-j, --jobs <n>', 'worker threads').argParser(parsePositiveInteger('--jobs')).default(defaultJobs(), 'the number of cores'))
-    .addOption(new Option('--max-memory <size>', 'cap on memory held by loaded and prepared files (streamed: by one pass\'s sums), e.g. 512M, 2G; default: half the machine's memory').argParser(parseByteSize))
+    .addOption(new Option('--max-memory <size>', 'cap on memory held by loaded and prepared files (streamed: by one pass\'s sums), e.g. 512M, 2G; default: half the machine\'s memory').argParser(parseByteSize))
     .option('--stream', 'read 2-D .npy files in row chunks, all pairs\' products in one pass (memory independent of the number of datapoints); default: when a file holds a million values or more, or a pair would not fit in --max-memory')
     .option('--no-stream', 'always load the files into memory')
     .option('--resume', `with --out FILE.ndjson: skip the ${items} already in FILE (same inputs and options only)`);
