@@ -1,7 +1,7 @@
 // pwcca benchmarks against numpy (run by `npm run bench`, which builds first).
 //
 //   npm run bench                      all of B1-B5, the kernel figures (K) and the decompositions (D)
-//   npm run bench -- --only B1,K       a selection (B1 B2 B3 B4 B5 K D)
+//   npm run bench -- --only B1,K       a selection (B1 B2 B3 B4 B5 P K D)
 //
 // B1, B2 and B4 also give the same-algorithm ratio (S lines): pwcca's CPU time over
 // numpy's running pwcca's algorithm, both on one thread, each file prepared once.
@@ -21,7 +21,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const dist = (file) => import(pathToFileURL(path.join(root, 'dist', file)).href);
 const args = process.argv.slice(2);
-const onlyArg = args.includes('--only') ? args[args.indexOf('--only') + 1] : 'B1,B2,B3,B4,B5,K,D';
+const onlyArg = args.includes('--only') ? args[args.indexOf('--only') + 1] : 'B1,B2,B3,B4,B5,P,K,D';
 const only = new Set(onlyArg.split(',').map((s) => s.trim().toUpperCase()));
 const quick = args.includes('--quick');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pwcca-bench-'));
@@ -244,6 +244,31 @@ async function decompositions() {
   notes.push(`D load average before ${before ?? '-'}, after ${loadAverage() ?? '-'}; numpy limited to one thread by ${threads ?? '-'}${error ? `; numpy failed: ${error}` : ''}`);
 }
 
+/**
+ * P: the cost of a permutation test (issue: < 8x the plain compare, >= 10x
+ * faster than numpy re-running the reference per shuffle). Both pwcca runs are
+ * the CLI in a fresh process, as a user runs them; numpy times 10 shuffles
+ * and is scaled to 100.
+ */
+async function permutations() {
+  log('P: generating 2 x 10000 x 512 float32 ...');
+  const [a, b] = networkFiles('p-', 2, 10000, 512);
+  const cli = (...extra) => {
+    const started = performance.now();
+    const out = spawnSync(process.execPath, [path.join(root, 'bin/pwcca.js'), 'compare', a, b, '--format', 'json', '--quiet', ...extra], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (out.status !== 0) throw new Error(`pwcca compare failed: ${out.stderr}`);
+    return (performance.now() - started) / 1000;
+  };
+  log('P: pwcca plain and with --permutations 100 ...');
+  const plain = cli();
+  const permuted = cli('--permutations', '100');
+  log('P: numpy, reference per permutation ...');
+  const numpy = baseline({ task: 'permutations', a, b, permutations: 10 });
+  const numpy100 = numpy ? numpy.seconds * 10 : null;
+  rows.push(['P', 'compare 10000x512 --permutations 100 vs the plain compare (CLI, fresh process, wall)', fmt(permuted), fmt(plain), `${(permuted / plain).toFixed(2)}x (goal < 8x)`]);
+  rows.push(['P', '  vs numpy re-running google/svcca per permutation (10 timed, x10)', fmt(permuted), fmt(numpy100), numpy100 ? `${(numpy100 / permuted).toFixed(2)}x faster (goal >= 10x)` : 'skipped']);
+}
+
 async function b1() {
   log('B1: generating 2 x 10000 x 512 float32 ...');
   const [a, b] = networkFiles('b1-', 2, 10000, 512);
@@ -389,6 +414,7 @@ try {
   if (only.has('B3')) await b3();
   if (only.has('B4')) await b4();
   if (only.has('B5')) await b5();
+  if (only.has('P')) await permutations();
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

@@ -234,9 +234,20 @@ def decompose(job):
     return out
 
 
+def permutations(job):
+    # What a user of google/svcca runs for a permutation null: the whole
+    # reference computation again for every shuffle of b's datapoints.
+    a, b = load(job["a"]), load(job["b"])
+    rng = np.random.default_rng(0)
+    t = time.perf_counter()
+    for _ in range(job["permutations"]):
+        compute_pwcca(a, b[:, rng.permutation(b.shape[1])])
+    return {"seconds": time.perf_counter() - t, "permutations": job["permutations"]}
+
+
 def main():
     job = json.loads(sys.argv[1])
-    result = {"b1": b1, "b2": b2, "b3": b3, "b4": b4, "same": same, "kernel": kernel, "decompose": decompose}[job["task"]](job)
+    result = {"b1": b1, "b2": b2, "b3": b3, "b4": b4, "same": same, "kernel": kernel, "decompose": decompose, "permutations": permutations}[job["task"]](job)
     result["numpy"] = np.__version__
     print(json.dumps(result))
 
