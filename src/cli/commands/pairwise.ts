@@ -8,7 +8,7 @@ import { toPairwiseTable } from '../../report/pairwise-table.js';
 import { SCHEMA_VERSION } from '../../types.js';
 import { discoverActivationArrays, type Discovery } from '../../studies/pairwise/discover.js';
 import { defaultJobs } from '../../engine/executor.js';
-import { openJournal, type Journal } from '../../engine/journal.js';
+import { openJournal, type Journal, type JournalHeader } from '../../engine/journal.js';
 import { runPairs } from '../../engine/run-pairs.js';
 import { resolveRefSync } from '../../io/load.js';
 import { factsFromIdentity, withShard } from '../../engine/shard-parts.js';
@@ -23,7 +23,7 @@ import {
   type PairwiseMethod,
   type PairwiseRecord,
 } from '../../studies/pairwise/run.js';
-import { buildPairwisePlan, countPairs, outlinePairwisePlan, type PairwiseOutline, type PairwisePlan } from '../../studies/pairwise/plan.js';
+import { buildPairwisePlan, countPairs, outlinePairwisePlan, type PairwiseOutline, type PairwisePlan, type ScopeKind } from '../../studies/pairwise/plan.js';
 import { buildPairwiseReport, CELL_ALPHA, type PairwiseReportOptions } from '../../studies/pairwise/report.js';
 import { parseMetaCsv, type MetaTable } from '../../stats/meta-correlation.js';
 import type { CliContext } from '../context.js';
@@ -248,28 +248,22 @@ async function runPairwiseCommand(
       );
     }
   }
-  let journal: Journal | undefined;
-  let previous: PairwiseRecord[] = [];
-  if (journalPath !== undefined) {
-    identity ??= buildPairwiseIdentity(plan, options, root);
-    const header = {
-      type: 'header' as const,
-      schemaVersion: SCHEMA_VERSION,
-      command: 'pairwise',
-      identity: flags.shard === undefined ? identity : withShard(identity, flags.shard),
-      context: buildShardContext(discovery, options),
-    };
-    journal = openJournal(journalPath, header, {
-      resume: flags.resume === true,
-      validate: (line) => checkJournalRecord(line, plan.scopeKind),
-    });
-    if (journal.restarted !== undefined) printWarnings([journal.restarted], context, quiet, flags.color);
-    previous = fromJournalRecords(journal.previous, plan.scopeKind);
-    if (!quiet) {
-      const resumed = previous.length > 0 ? `; ${previous.length} pairs already done there` : '';
-      context.stderr.write(`pwcca: writing each pair to ${journalPath} as it finishes${resumed} (if interrupted, run again with --resume)\n`);
-    }
-  }
+  identity ??= journalPath === undefined ? undefined : buildPairwiseIdentity(plan, options, root);
+  const { journal, previous } = openPairJournal(
+    journalPath,
+    identity === undefined
+      ? undefined
+      : {
+          type: 'header',
+          schemaVersion: SCHEMA_VERSION,
+          command: 'pairwise',
+          identity: flags.shard === undefined ? identity : withShard(identity, flags.shard),
+          context: buildShardContext(discovery, options),
+        },
+    plan.scopeKind,
+    flags,
+    context,
+  );
 
   const progress = createProgress(context, { quiet, label: 'pairs' });
   let run;
@@ -482,6 +476,30 @@ function formatDuration(seconds: number): string {
   if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`;
   if (seconds < 48 * 3600) return `${(seconds / 3600).toFixed(1)} h`;
   return `${(seconds / 86400).toFixed(1)} days`;
+}
+
+/**
+ * Opens the journal of a run of pairs (`--out FILE.ndjson`), resuming it with
+ * --resume (every line checked), and says so on stderr; pairwise and
+ * timesteps write the same records.
+ */
+export function openPairJournal(
+  journalPath: string | undefined,
+  header: JournalHeader | undefined,
+  scopeKind: ScopeKind,
+  flags: Pick<PairwiseFlags, 'resume' | 'quiet' | 'color'>,
+  context: CliContext,
+): { journal?: Journal; previous: PairwiseRecord[] } {
+  if (journalPath === undefined || header === undefined) return { previous: [] };
+  const quiet = flags.quiet === true;
+  const journal = openJournal(journalPath, header, { resume: flags.resume === true, validate: (line) => checkJournalRecord(line, scopeKind) });
+  if (journal.restarted !== undefined) printWarnings([journal.restarted], context, quiet, flags.color);
+  const previous = fromJournalRecords(journal.previous, scopeKind);
+  if (!quiet) {
+    const resumed = previous.length > 0 ? `; ${previous.length} pairs already done there` : '';
+    context.stderr.write(`pwcca: writing each pair to ${journalPath} as it finishes${resumed} (if interrupted, run again with --resume)\n`);
+  }
+  return { journal, previous };
 }
 
 /** `80 files, 20 networks, 4 layers, 760 pairs` (and what the matrices are). */

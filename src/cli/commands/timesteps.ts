@@ -2,11 +2,10 @@ import { Option, type Command } from 'commander';
 import { join } from 'node:path';
 import { ExitCode } from '../../errors.js';
 import { defaultJobs } from '../../engine/executor.js';
-import { openJournal, type Journal } from '../../engine/journal.js';
 import { matrixCsvFileName, toMatrixCsv, toPairwiseCsv } from '../../report/pairwise-csv.js';
 import { toPairwiseJson } from '../../report/pairwise-json.js';
 import { toPairwiseTable } from '../../report/pairwise-table.js';
-import { buildPairwiseIdentity, checkJournalRecord, fromJournalRecords, toJournalRecord, type PairwiseMethod, type PairwiseRecord } from '../../studies/pairwise/run.js';
+import { buildPairwiseIdentity, toJournalRecord, type PairwiseMethod } from '../../studies/pairwise/run.js';
 import { checkSequenceLayout, discoverSequences, type SequenceDiscovery } from '../../studies/timesteps/discover.js';
 import { buildTimestepsPlan, parseTimesteps, type TimestepsPlan } from '../../studies/timesteps/plan.js';
 import { buildTimestepsReport, runTimesteps } from '../../studies/timesteps/run.js';
@@ -26,7 +25,7 @@ import {
 } from '../options.js';
 import { buildMessagePaint, buildPaint, printFailures, printWarnings, shouldColor, writeData } from '../output.js';
 import { createProgress } from '../progress.js';
-import { prepareMatrixOutput, printPairWarnings, reportSummary } from './pairwise.js';
+import { openPairJournal, prepareMatrixOutput, printPairWarnings, reportSummary } from './pairwise.js';
 
 const FORMATS = ['table', 'csv', 'matrix-csv', 'json'] as const;
 
@@ -93,28 +92,24 @@ async function runTimestepsCommand(inputs: string[], flags: TimestepsFlags, cont
   printWarnings(discovery.warnings, context, quiet, flags.color);
   if (!quiet) context.stderr.write(`pwcca: ${describeTimestepsRun(discovery, plan)}\n`);
 
-  const read = { layout, skipNonNumeric: flags.skipNonNumeric === true, stdin: context.stdin, ...(flags.dtype && { dtype: flags.dtype }) };
-  const compare = { variant: flags.variant, epsilon: flags.epsilon, svcca: methods.includes('svcca') ? svccaOptionsFrom(flags) : undefined };
-  // What makes the numbers, in both shapes the pairwise study accepts: the
-  // study's own options (methods, variant, epsilon, svcca and the read
-  // options) and the older settings form ({ read, compare }).
-  const settings = { ...read, methods, variant: flags.variant, epsilon: flags.epsilon, svcca: svccaOptionsFrom(flags), read, compare };
-  let journal: Journal | undefined;
-  let previous: PairwiseRecord[] = [];
-  if (journalPath !== undefined) {
-    const identity = buildPairwiseIdentity(plan, settings);
-    journal = openJournal(
-      journalPath,
-      { type: 'header', schemaVersion: SCHEMA_VERSION, command: 'timesteps', identity },
-      { resume: flags.resume === true, validate: (line) => checkJournalRecord(line, plan.scopeKind) },
-    );
-    if (journal.restarted !== undefined) printWarnings([journal.restarted], context, quiet, flags.color);
-    previous = fromJournalRecords(journal.previous, plan.scopeKind);
-    if (!quiet) {
-      const resumed = previous.length > 0 ? `; ${previous.length} pairs already done there` : '';
-      context.stderr.write(`pwcca: writing each pair to ${journalPath} as it finishes${resumed} (if interrupted, run again with --resume)\n`);
-    }
-  }
+  // What makes the numbers: the read options and the comparison's.
+  const settings = {
+    layout,
+    skipNonNumeric: flags.skipNonNumeric === true,
+    stdin: context.stdin,
+    ...(flags.dtype && { dtype: flags.dtype }),
+    methods,
+    variant: flags.variant,
+    epsilon: flags.epsilon,
+    svcca: svccaOptionsFrom(flags),
+  };
+  const { journal, previous } = openPairJournal(
+    journalPath,
+    { type: 'header', schemaVersion: SCHEMA_VERSION, command: 'timesteps', identity: buildPairwiseIdentity(plan, settings) },
+    plan.scopeKind,
+    flags,
+    context,
+  );
 
   const progress = createProgress(context, { quiet, label: 'pairs' });
   let run;

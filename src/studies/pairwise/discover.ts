@@ -291,14 +291,7 @@ export function listActivationFiles(root: string): ActivationScan {
       return;
     }
     scanned.add(real);
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(folder, { withFileTypes: true });
-    } catch (error) {
-      throw new UsageError(`cannot read the folder: ${(error as Error).message}`, { where: folder, hint: 'check the path and its permissions' });
-    }
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
+    for (const entry of visibleEntries(folder)) {
       const path = join(folder, entry.name);
       const kind = entry.isSymbolicLink() ? linkTargetKind(path) : entry.isDirectory() ? 'folder' : entry.isFile() ? 'file' : 'other';
       if (kind === 'folder') visit(path, [...ancestors, real]);
@@ -330,14 +323,7 @@ export function noActivationFiles(root: string, layout: string): UsageError {
   const counts = new Map<string, number>();
   let total = 0;
   const visit = (folder: string, depth: number) => {
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(folder, { withFileTypes: true });
-    } catch (error) {
-      throw new UsageError(`cannot read the folder: ${(error as Error).message}`, { where: folder, hint: 'check the path and its permissions' });
-    }
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
+    for (const entry of visibleEntries(folder)) {
       const path = join(folder, entry.name);
       if (entry.isDirectory() || (entry.isSymbolicLink() && linkTargetKind(path) === 'folder')) {
         if (depth < 8) visit(path, depth + 1);
@@ -361,6 +347,15 @@ export function noActivationFiles(root: string, layout: string): UsageError {
     where: root,
     hint: `save each layer's activations with np.save(path, acts) (from torch: acts.detach().cpu().numpy()) or as Arrow/Feather, as ${layout}`,
   });
+}
+
+/** The entries of a folder that are not hidden (names starting with a dot). */
+function visibleEntries(folder: string): Dirent[] {
+  try {
+    return readdirSync(folder, { withFileTypes: true }).filter((entry) => !entry.name.startsWith('.'));
+  } catch (error) {
+    throw new UsageError(`cannot read the folder: ${(error as Error).message}`, { where: folder, hint: 'check the path and its permissions' });
+  }
 }
 
 /** Whether `real` is, or contains, a folder on the path being scanned (a link to `.`, or up the tree like `up -> ..`). */
