@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -261,4 +262,22 @@ async function waitFor(ready: () => boolean, timeoutMs: number, what: string, ch
     if (children.some((child) => child.exitCode !== null || child.signalCode !== null)) break;
   }
   throw new Error(what);
+}
+
+/**
+ * Inside a describe: starts a local cluster before its tests and stops every
+ * daemon (by pid) after them. Returns the running cluster.
+ */
+export function useLocalSlurm(): () => LocalSlurm {
+  let slurm: LocalSlurm | undefined;
+  beforeAll(async () => {
+    slurm = await startLocalSlurm();
+  }, 120_000);
+  afterAll(async () => {
+    await slurm?.stop();
+  }, 120_000);
+  return () => {
+    if (slurm === undefined) throw new Error('the local Slurm cluster did not start');
+    return slurm;
+  };
 }

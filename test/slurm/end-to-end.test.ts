@@ -5,11 +5,11 @@
  * Runs on a throwaway single-node cluster (test/helpers/slurm.ts); skips,
  * saying why, where Slurm is not installed.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pwccaBin, repositoryRoot, runPwcca } from '../helpers/cli.js';
-import { localSlurmUnavailable, startLocalSlurm, type LocalSlurm } from '../helpers/slurm.js';
+import { localSlurmUnavailable, useLocalSlurm } from '../helpers/slurm.js';
 import { useTemporaryFolders } from '../helpers/temp.js';
 
 const temporaryFolder = useTemporaryFolders();
@@ -22,27 +22,19 @@ const studies = [
 ] as const;
 
 describe.skipIf(unavailable !== null)('shards as a Slurm job array, merged', () => {
-  let slurm: LocalSlurm;
-
-  beforeAll(async () => {
-    slurm = await startLocalSlurm();
-  }, 120_000);
-
-  afterAll(async () => {
-    await slurm?.stop();
-  }, 120_000);
+  const cluster = useLocalSlurm();
 
   it.each(studies)('$command: sbatch --array=1-3 of the shipped script, then merge, equals one run', async ({ command, input, compare }) => {
     const work = temporaryFolder(`pwcca-slurm-${command}-`);
     const out = join(work, 'out');
     const script = join(repositoryRoot, `scripts/slurm/pwcca-${command}.sbatch`);
-    const submitted = await slurm.run('sbatch', ['--array=1-3', '--wait', `--output=${join(work, 'task-%a.log')}`, script, input, out, '--jobs', '1'], {
+    const submitted = await cluster().run('sbatch', ['--array=1-3', '--wait', `--output=${join(work, 'task-%a.log')}`, script, input, out, '--jobs', '1'], {
       cwd: work,
       timeoutMs: 600_000,
       env: { PWCCA_BIN: pwccaBin },
     });
     const logs = () => readdirSync(work).filter((name) => name.endsWith('.log')).map((name) => `${name}:\n${readFileSync(join(work, name), 'utf8')}`).join('\n');
-    expect(submitted.code, `sbatch failed (${submitted.code}): ${submitted.stderr}\n${logs()}\n${slurm.logs()}`).toBe(0);
+    expect(submitted.code, `sbatch failed (${submitted.code}): ${submitted.stderr}\n${logs()}\n${cluster().logs()}`).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['part-1.ndjson', 'part-2.ndjson', 'part-3.ndjson']);
 
     const parts = [1, 2, 3].map((k) => join(out, `part-${k}.ndjson`));

@@ -2,31 +2,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { localSlurmUnavailable, startLocalSlurm, type LocalSlurm } from '../helpers/slurm.js';
+import { localSlurmUnavailable, useLocalSlurm } from '../helpers/slurm.js';
 
 const unavailable = localSlurmUnavailable();
 if (unavailable) console.warn(`skipping the local Slurm tests: ${unavailable}`);
 
 describe.skipIf(unavailable !== null)('a local single-node Slurm cluster', () => {
-  let slurm: LocalSlurm;
+  const cluster = useLocalSlurm();
   let work: string;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'pwcca-slurm-job-'));
-    slurm = await startLocalSlurm();
-  }, 120_000);
+  });
 
-  afterAll(async () => {
-    await slurm?.stop();
+  afterAll(() => {
     rmSync(work, { recursive: true, force: true });
-  }, 120_000);
+  });
 
   it('runs every task of a job array, each seeing its index and the array size', async () => {
     const script = join(work, 'array.sh');
     writeFileSync(script, '#!/bin/bash\necho "$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT" > "$1/task-$SLURM_ARRAY_TASK_ID.txt"\n');
     chmodSync(script, 0o755);
-    const submitted = await slurm.run('sbatch', ['--array=1-4', '--wait', `--output=${join(work, 'slurm-%A_%a.out')}`, script, work], { cwd: work, timeoutMs: 180_000 });
-    expect(submitted.code, `sbatch failed: ${submitted.stderr}\n${slurm.logs()}`).toBe(0);
+    const submitted = await cluster().run('sbatch', ['--array=1-4', '--wait', `--output=${join(work, 'slurm-%A_%a.out')}`, script, work], { cwd: work, timeoutMs: 180_000 });
+    expect(submitted.code, `sbatch failed: ${submitted.stderr}\n${cluster().logs()}`).toBe(0);
     const outputs = readdirSync(work).filter((name) => name.startsWith('task-')).sort();
     expect(outputs.map((name) => `${name}: ${readFileSync(join(work, name), 'utf8').trim()}`)).toEqual([
       'task-1.txt: 1/4',

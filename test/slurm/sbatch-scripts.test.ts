@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repositoryRoot } from '../helpers/cli.js';
-import { localSlurmUnavailable, startLocalSlurm, type LocalSlurm } from '../helpers/slurm.js';
+import { localSlurmUnavailable, useLocalSlurm } from '../helpers/slurm.js';
 
 const scripts = {
   pairwise: join(repositoryRoot, 'scripts/slurm/pwcca-pairwise.sbatch'),
@@ -87,24 +87,16 @@ const unavailable = localSlurmUnavailable();
 if (unavailable) console.warn(`skipping the sbatch test on a local Slurm: ${unavailable}`);
 
 describe.skipIf(unavailable !== null)('the shipped pairwise script submitted to a local Slurm', () => {
-  let slurm: LocalSlurm;
-
-  beforeAll(async () => {
-    slurm = await startLocalSlurm();
-  }, 120_000);
-
-  afterAll(async () => {
-    await slurm?.stop();
-  }, 120_000);
+  const cluster = useLocalSlurm();
 
   it('runs shards 1/3, 2/3 and 3/3 as the three tasks of --array=1-3', async () => {
     const out = join(work, 'slurm-out');
-    const submitted = await slurm.run('sbatch', ['--array=1-3', '--wait', `--output=${join(work, 'slurm-%A_%a.out')}`, scripts.pairwise, 'runs/', out], {
+    const submitted = await cluster().run('sbatch', ['--array=1-3', '--wait', `--output=${join(work, 'slurm-%A_%a.out')}`, scripts.pairwise, 'runs/', out], {
       cwd: work,
       timeoutMs: 180_000,
       env: { ARGS_DIR: work, PWCCA_BIN: fakePwcca(work) },
     });
-    expect(submitted.code, `sbatch failed: ${submitted.stderr}\n${slurm.logs()}`).toBe(0);
+    expect(submitted.code, `sbatch failed: ${submitted.stderr}\n${cluster().logs()}`).toBe(0);
     expect([1, 2, 3].map((id) => recordedArgs(id).slice(0, 7).join(' '))).toEqual(
       [1, 2, 3].map((id) => `pairwise runs/ --shard ${id}/3 --out ${out}/part-${id}.ndjson --resume`),
     );

@@ -24,7 +24,7 @@ import {
   type PairwiseRecord,
 } from '../../studies/pairwise/run.js';
 import { buildPairwisePlan, countPairs, outlinePairwisePlan, type PairwiseOutline, type PairwisePlan, type ScopeKind } from '../../studies/pairwise/plan.js';
-import { buildPairwiseReport, CELL_ALPHA, type PairwiseReportOptions } from '../../studies/pairwise/report.js';
+import { buildPairwiseReport, CELL_ALPHA, type PairwiseReport, type PairwiseReportOptions } from '../../studies/pairwise/report.js';
 import { parseMetaCsv, type MetaTable } from '../../stats/meta-correlation.js';
 import type { CliContext } from '../context.js';
 import {
@@ -389,30 +389,7 @@ export async function writePairwiseResult(
   printWarnings([...(result.unusedFlagWarnings ?? []), ...report.warnings.filter((warning) => !result.printed.has(warning))], context, quiet, flags.color);
   printPairWarnings(plan, records, context, quiet, flags.color);
 
-  if (matrixFolder !== undefined) {
-    for (const matrix of report.matrices) {
-      for (const method of methods) {
-        await writeData(toMatrixCsv(matrix, method), join(matrixFolder, matrixCsvFileName(matrix.scope, method, methods.length > 1)), context);
-      }
-    }
-    // The mean over layers: _mean.csv, a name apart from the layers' own files.
-    if (report.aggregate) {
-      for (const method of methods) {
-        await writeData(toMatrixCsv(report.aggregate, method), join(matrixFolder, matrixCsvFileName('_mean', method, methods.length > 1)), context);
-      }
-    }
-  } else if (journalPath === undefined || formatGiven) {
-    const out = journalPath === undefined ? flags.out : undefined;
-    let text: string;
-    if (flags.format === 'json') text = toPairwiseJson(report);
-    else if (flags.format === 'csv') text = toPairwiseCsv(report);
-    else if (flags.format === 'matrix-csv') text = toMatrixCsv(report.matrices[0], methods[0]);
-    else {
-      const color = out === undefined && shouldColor(flags.color, context.stdout, context.env);
-      text = toPairwiseTable(report, { paint: buildPaint(color) });
-    }
-    await writeData(text, out, context);
-  }
+  await writePairwiseData(report, methods, { matrixFolder, journalPath, formatGiven }, flags, context);
   await writeReportPlot(flags, () => toPairwiseJson(report));
   reportSummary(records, result.resumed, result.streamed, journalPath, context, quiet, flags.color);
 }
@@ -476,6 +453,46 @@ function formatDuration(seconds: number): string {
   if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`;
   if (seconds < 48 * 3600) return `${(seconds / 3600).toFixed(1)} h`;
   return `${(seconds / 86400).toFixed(1)} days`;
+}
+
+/**
+ * Writes a pairwise-shaped report's data: one CSV per matrix and method into
+ * a matrix-csv folder, or the asked format to --out or stdout (with a
+ * journal, only when --format was given). Shared by pairwise, merge and
+ * timesteps.
+ */
+export async function writePairwiseData(
+  report: PairwiseReport,
+  methods: readonly PairwiseMethod[],
+  output: { readonly matrixFolder?: string; readonly journalPath?: string; readonly formatGiven: boolean },
+  flags: Pick<PairwiseFlags, 'format' | 'out' | 'color'>,
+  context: CliContext,
+): Promise<void> {
+  const { matrixFolder, journalPath, formatGiven } = output;
+  if (matrixFolder !== undefined) {
+    for (const matrix of report.matrices) {
+      for (const method of methods) {
+        await writeData(toMatrixCsv(matrix, method), join(matrixFolder, matrixCsvFileName(matrix.scope, method, methods.length > 1)), context);
+      }
+    }
+    // The mean over layers: _mean.csv, a name apart from the layers' own files.
+    if (report.aggregate) {
+      for (const method of methods) {
+        await writeData(toMatrixCsv(report.aggregate, method), join(matrixFolder, matrixCsvFileName('_mean', method, methods.length > 1)), context);
+      }
+    }
+  } else if (journalPath === undefined || formatGiven) {
+    const out = journalPath === undefined ? flags.out : undefined;
+    let text: string;
+    if (flags.format === 'json') text = toPairwiseJson(report);
+    else if (flags.format === 'csv') text = toPairwiseCsv(report);
+    else if (flags.format === 'matrix-csv') text = toMatrixCsv(report.matrices[0], methods[0]);
+    else {
+      const color = out === undefined && shouldColor(flags.color, context.stdout, context.env);
+      text = toPairwiseTable(report, { paint: buildPaint(color) });
+    }
+    await writeData(text, out, context);
+  }
 }
 
 /**

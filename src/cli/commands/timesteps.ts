@@ -1,10 +1,6 @@
 import { Option, type Command } from 'commander';
-import { join } from 'node:path';
 import { ExitCode } from '../../errors.js';
 import { defaultJobs } from '../../engine/executor.js';
-import { matrixCsvFileName, toMatrixCsv, toPairwiseCsv } from '../../report/pairwise-csv.js';
-import { toPairwiseJson } from '../../report/pairwise-json.js';
-import { toPairwiseTable } from '../../report/pairwise-table.js';
 import { buildPairwiseIdentity, toJournalRecord, type PairwiseMethod } from '../../studies/pairwise/run.js';
 import { checkSequenceLayout, discoverSequences, type SequenceDiscovery } from '../../studies/timesteps/discover.js';
 import { buildTimestepsPlan, parseTimesteps, type TimestepsPlan } from '../../studies/timesteps/plan.js';
@@ -23,9 +19,9 @@ import {
   type MetricFlags,
   type OutputFlags,
 } from '../options.js';
-import { buildMessagePaint, buildPaint, printFailures, printWarnings, shouldColor, writeData } from '../output.js';
+import { buildMessagePaint, printFailures, printWarnings } from '../output.js';
 import { createProgress } from '../progress.js';
-import { openPairJournal, prepareMatrixOutput, printPairWarnings, reportSummary } from './pairwise.js';
+import { openPairJournal, prepareMatrixOutput, printPairWarnings, reportSummary, writePairwiseData } from './pairwise.js';
 
 const FORMATS = ['table', 'csv', 'matrix-csv', 'json'] as const;
 
@@ -147,24 +143,7 @@ async function runTimestepsCommand(inputs: string[], flags: TimestepsFlags, cont
   printWarnings(report.warnings.filter((warning) => !known.has(warning)), context, quiet, flags.color);
   printPairWarnings(plan, run.records, context, quiet, flags.color);
 
-  if (matrixFolder !== undefined) {
-    for (const matrix of report.matrices) {
-      for (const method of methods) {
-        await writeData(toMatrixCsv(matrix, method), join(matrixFolder, matrixCsvFileName(matrix.scope, method, methods.length > 1)), context);
-      }
-    }
-  } else if (journalPath === undefined || formatGiven) {
-    const out = journalPath === undefined ? flags.out : undefined;
-    let text: string;
-    if (flags.format === 'json') text = toPairwiseJson(report);
-    else if (flags.format === 'csv') text = toPairwiseCsv(report);
-    else if (flags.format === 'matrix-csv') text = toMatrixCsv(report.matrices[0], methods[0]);
-    else {
-      const color = out === undefined && shouldColor(flags.color, context.stdout, context.env);
-      text = toPairwiseTable(report, { paint: buildPaint(color) });
-    }
-    await writeData(text, out, context);
-  }
+  await writePairwiseData(report, methods, { matrixFolder, journalPath, formatGiven }, flags, context);
   reportSummary(run.records, run.resumed, false, journalPath, context, quiet, flags.color);
   reportUnreadable(discovery, context, flags.color);
 }
