@@ -9,10 +9,11 @@
 // Data are generated deterministically under os.tmpdir() and removed at the
 // end. Exit code 1 when the ratio is over the target. Never part of `npm test`.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { uniform, writeNpy } from './bench-data.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const bin = path.join(here, '..', 'bin', 'pwcca.js');
@@ -29,33 +30,6 @@ function log(message) {
   process.stderr.write(`${message}\n`);
 }
 
-/** xorshift32 uniform in [-0.5, 0.5). */
-function uniform(seed) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296 - 0.5;
-  };
-}
-
-function writeNpy(file, n, d, fill) {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${n}, ${d}), }`;
-  header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
-  const prefix = Buffer.alloc(10);
-  prefix.set([0x93, ...Buffer.from('NUMPY'), 1, 0]);
-  prefix.writeUInt16LE(header.length, 8);
-  const data = new Float32Array(n * d);
-  fill(data);
-  const fd = openSync(file, 'w');
-  writeSync(fd, Buffer.concat([prefix, Buffer.from(header, 'latin1')]));
-  writeSync(fd, new Uint8Array(data.buffer));
-  closeSync(fd);
-}
-
 /** ROOT/net<k>/fc.npy: networks sharing a 32-dimensional latent signal through their own mix, plus private noise. */
 function writeNetworks(root) {
   const latentDims = 32;
@@ -66,13 +40,11 @@ function writeNetworks(root) {
     const noise = uniform(1000 + k);
     const mix = Float64Array.from({ length: latentDims * cols }, () => mixRandom());
     mkdirSync(path.join(root, `net${String(k).padStart(3, '0')}`), { recursive: true });
-    writeNpy(path.join(root, `net${String(k).padStart(3, '0')}`, 'fc.npy'), rows, cols, (data) => {
-      for (let r = 0; r < rows; r++) {
-        for (let j = 0; j < cols; j++) {
-          let sum = 0;
-          for (let i = 0; i < latentDims; i++) sum += latent[r * latentDims + i] * mix[i * cols + j];
-          data[r * cols + j] = sum + (0.5 + k / networks) * noise();
-        }
+    writeNpy(path.join(root, `net${String(k).padStart(3, '0')}`, 'fc.npy'), rows, cols, (r, line) => {
+      for (let j = 0; j < cols; j++) {
+        let sum = 0;
+        for (let i = 0; i < latentDims; i++) sum += latent[r * latentDims + i] * mix[i * cols + j];
+        line[j] = sum + (0.5 + k / networks) * noise();
       }
     });
   }

@@ -12,10 +12,11 @@
 // importable; otherwise pwcca's own figures are printed and the baseline is
 // marked as skipped. Never part of `npm test`.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, statfsSync, writeSync } from 'node:fs';
+import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { uniform, writeNpy } from './bench-data.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -34,49 +35,6 @@ function log(message) {
 
 // ------------------------------------------------------------------ data
 
-/** xorshift32 uniform in [-0.5, 0.5): deterministic and fast enough for 800 M values. */
-function uniform(seed) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296 - 0.5;
-  };
-}
-
-function npyHeader(shape) {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
-  header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
-  const prefix = Buffer.alloc(10);
-  prefix.set([0x93, ...Buffer.from('NUMPY'), 1, 0]);
-  prefix.writeUInt16LE(header.length, 8);
-  return Buffer.concat([prefix, Buffer.from(header, 'latin1')]);
-}
-
-/**
- * Writes an n x d float32 .npy file row chunk by row chunk: `row(r, out)` fills
- * one row. Memory stays at one chunk whatever n is.
- */
-function writeNpy(file, n, d, row) {
-  const fd = openSync(file, 'w');
-  writeSync(fd, npyHeader([n, d]));
-  const chunkRows = 4096;
-  const chunk = new Float32Array(chunkRows * d);
-  const line = new Float64Array(d);
-  for (let r0 = 0; r0 < n; r0 += chunkRows) {
-    const count = Math.min(chunkRows, n - r0);
-    for (let r = 0; r < count; r++) {
-      row(r0 + r, line);
-      chunk.set(line, r * d);
-    }
-    writeSync(fd, new Uint8Array(chunk.buffer, 0, count * d * 4));
-  }
-  closeSync(fd);
-  return file;
-}
 
 /**
  * A family of "networks" that share a latent signal: network k sees the latent
