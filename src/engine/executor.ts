@@ -5,7 +5,10 @@ import { InputError, InternalError, NumericError, UsageError, type PwccaError } 
 import { comparePrepared, withCkaRows, type CompareOptions, type PairComparison } from '../metrics/compare.js';
 import { scaledMatrix } from '../metrics/magnitude.js';
 import { centredCrossProduct, centredCrossProductInto, centredGramInto } from '../linalg/kernels.js';
+import { permutablePair, whitenedVariates, type PermutableInputs, type PermutablePair, type SimilarityMethod } from '../metrics/permutable.js';
+import { resampledSimilarities } from '../metrics/resample.js';
 import { crossCovariance, prepareFromMoments, prepareSide, type PreparedSide, type SideMoments } from '../metrics/side.js';
+import { evaluateEach, type DrawOutcome } from '../stats/draws.js';
 import type { Matrix } from '../types.js';
 import { streamColumnMeans } from './stream-moments.js';
 import type { Executor, StreamedMeans } from './types.js';
@@ -50,6 +53,9 @@ export async function splitCrossCovariance(
 
 /** Runs everything on the calling thread. */
 export class InlineExecutor implements Executor {
+  /** The permutation test pair built last, by its inputs' key: the batches of one test reuse it. */
+  private permutable: { key: string; pair: PermutablePair } | null = null;
+
   async prepare(matrix: Matrix): Promise<PreparedSide> {
     return prepareSide(matrix);
   }
@@ -80,6 +86,35 @@ export class InlineExecutor implements Executor {
     return streamColumnMeans(path);
   }
 
+  async variates(x: Matrix, side: PreparedSide, epsilon: number | undefined): Promise<Float64Array> {
+    return whitenedVariates(x, side, epsilon);
+  }
+
+  /** Whether this executor holds a permutation test's pair (its variates: n x (rx + ry) floats). */
+  holdsPermutablePair(): boolean {
+    return this.permutable !== null;
+  }
+
+  /** Drops the pair of the last permutation test (a worker does when idle, so finished tests do not pin memory). */
+  dropPermutablePair(): void {
+    this.permutable = null;
+  }
+
+  async permutationBatch(inputs: PermutableInputs, permutations: readonly Int32Array[]): Promise<DrawOutcome<SimilarityMethod>[]> {
+    if (this.permutable?.key !== inputs.key) this.permutable = { key: inputs.key, pair: permutablePair(inputs) };
+    return evaluateEach(this.permutable.pair.similarities)(permutations);
+  }
+
+  async bootstrapBatch(
+    x: Matrix,
+    y: Matrix,
+    resamples: readonly Int32Array[],
+    methods: readonly SimilarityMethod[],
+    options: CompareOptions,
+  ): Promise<DrawOutcome<SimilarityMethod>[]> {
+    return evaluateEach((rows) => resampledSimilarities(x, y, rows, methods, options))(resamples);
+  }
+
   allocate(length: number): Float64Array {
     return new Float64Array(length);
   }
@@ -103,7 +138,18 @@ export type WorkerRequest =
   | { id: number; type: 'compareMoments'; px: PreparedSide; py: PreparedSide; cross: Float64Array; options: CompareOptions }
   | { id: number; type: 'cross'; x: Matrix; meanX: Float64Array; y: Matrix; meanY: Float64Array; start: number; end: number }
   | { id: number; type: 'accumulate'; x: Matrix; meanX: Float64Array; y: Matrix | null; meanY: Float64Array | null; into: Float64Array }
-  | { id: number; type: 'columnMeans'; path: string };
+  | { id: number; type: 'columnMeans'; path: string }
+  | { id: number; type: 'variates'; x: Matrix; side: PreparedSide; epsilon: number | undefined }
+  | { id: number; type: 'permutationBatch'; inputs: PermutableInputs; draws: readonly Int32Array[] }
+  | {
+      id: number;
+      type: 'bootstrapBatch';
+      x: Matrix;
+      y: Matrix;
+      draws: readonly Int32Array[];
+      methods: readonly SimilarityMethod[];
+      options: CompareOptions;
+    };
 
 /** Replies from a pair worker: a value, or a serialised error. */
 export type WorkerReply =
@@ -188,6 +234,24 @@ export class WorkerExecutor implements Executor {
 
   columnMeans(path: string): Promise<StreamedMeans> {
     return this.submit({ id: this.nextId++, type: 'columnMeans', path }) as Promise<StreamedMeans>;
+  }
+
+  variates(x: Matrix, side: PreparedSide, epsilon: number | undefined): Promise<Float64Array> {
+    return this.submit({ id: this.nextId++, type: 'variates', x, side, epsilon }) as Promise<Float64Array>;
+  }
+
+  permutationBatch(inputs: PermutableInputs, draws: readonly Int32Array[]): Promise<DrawOutcome<SimilarityMethod>[]> {
+    return this.submit({ id: this.nextId++, type: 'permutationBatch', inputs, draws }) as Promise<DrawOutcome<SimilarityMethod>[]>;
+  }
+
+  bootstrapBatch(
+    x: Matrix,
+    y: Matrix,
+    draws: readonly Int32Array[],
+    methods: readonly SimilarityMethod[],
+    options: CompareOptions,
+  ): Promise<DrawOutcome<SimilarityMethod>[]> {
+    return this.submit({ id: this.nextId++, type: 'bootstrapBatch', x, y, draws, methods, options }) as Promise<DrawOutcome<SimilarityMethod>[]>;
   }
 
   allocate(length: number): Float64Array {
@@ -295,7 +359,8 @@ export class WorkerExecutor implements Executor {
   }
 }
 
-function toShared(values: Float64Array): Float64Array {
+/** `values` in a SharedArrayBuffer (itself when it already is one): what worker threads can hand over without a copy. */
+export function toShared(values: Float64Array): Float64Array {
   if (values.buffer instanceof SharedArrayBuffer) return values;
   const shared = new Float64Array(new SharedArrayBuffer(values.byteLength));
   shared.set(values);

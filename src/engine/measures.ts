@@ -5,8 +5,8 @@
  */
 import { comparePrepared, withCkaRows, type CompareOptions, type PairComparison } from '../metrics/compare.js';
 import { splitCrossCovariance } from './executor.js';
-import { runPairResampling, type PairResampling, type PairResamplingResult } from './resampling.js';
-import type { PairMeasure, PairMoments } from './types.js';
+import { runPairResampling } from './resampling.js';
+import type { PairMeasure, PairMoments, PairResampling, PairResamplingResult } from './types.js';
 
 /** A pair's comparison and, when the run asked for them, its permutation test and bootstrap intervals. */
 export interface ComparedPair {
@@ -16,8 +16,8 @@ export interface ComparedPair {
 
 /**
  * Comparisons with the given options: what {@link runPairs} measures. With
- * `resampling`, each pair's tests run right after its comparison, on this
- * thread, while both matrices are in memory.
+ * `resampling`, each pair's tests run right after its comparison, while both
+ * matrices are in memory, on as many of the executor's threads as the pair has.
  */
 export function compareMeasure(compare: Omit<CompareOptions, 'labels'> = {}, resampling?: PairResampling): PairMeasure<ComparedPair> {
   return {
@@ -27,7 +27,7 @@ export function compareMeasure(compare: Omit<CompareOptions, 'labels'> = {}, res
           ? comparePrepared(px, py, await splitCrossCovariance(executor, x, px, y, py, shares), withCkaRows(x, px, y, py, { ...compare, labels }))
           : await executor.compare(x, px, y, py, { ...compare, labels });
       if (!resampling) return { comparison };
-      return { comparison, resampling: runPairResampling(x, px, y, py, comparison, { ...compare }, resampling) };
+      return { comparison, resampling: await runPairResampling(executor, { x, px, y, py }, comparison, compare, resampling, shares) };
     },
     fromCross: async (executor, px, py, cross, labels, rows) => ({
       comparison: await executor.compareMoments(px, py, cross, { ...compare, ...(compare.cka && rows && { cka: { rows } }), labels }),
@@ -36,6 +36,7 @@ export function compareMeasure(compare: Omit<CompareOptions, 'labels'> = {}, res
     needsRows: resampling
       ? 'permutation tests and bootstrap intervals need the files in memory, but this run streams them'
       : undefined,
+    resamplesPerPair: resampling ? (resampling.permutations ?? 0) + (resampling.bootstrap ?? 0) : 0,
   };
 }
 

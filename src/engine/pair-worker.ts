@@ -6,7 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { PwccaError } from '../errors.js';
 import { kernelArenaBytes, resetKernelArena } from '../linalg/wasm.js';
-import { InlineExecutor, type WorkerReply, type WorkerRequest } from './executor.js';
+import { InlineExecutor, toShared, type WorkerReply, type WorkerRequest } from './executor.js';
 
 const inline = new InlineExecutor();
 
@@ -14,7 +14,8 @@ const inline = new InlineExecutor();
  * An arena larger than this (64 MiB) is released once the worker has been
  * idle for {@link ARENA_IDLE_MS}: the arena keeps its high-water mark (about
  * 160 MiB after a D = 2048 pair), which an idle worker should not pin while
- * the rest of the run (or the next batch) needs the memory.
+ * the rest of the run (or the next batch) needs the memory. The pair of the
+ * last permutation test (its whitened variates) is dropped likewise.
  */
 const ARENA_KEEP_BYTES = 64 * 2 ** 20;
 const ARENA_IDLE_MS = 200;
@@ -41,9 +42,13 @@ parentPort!.on('message', async (request: WorkerRequest) => {
     };
   }
   parentPort!.postMessage(reply);
-  if (kernelArenaBytes() > ARENA_KEEP_BYTES) {
-    // Not at once: the next job usually follows within milliseconds and reuses the arena.
-    arenaTimer = setTimeout(resetKernelArena, ARENA_IDLE_MS);
+  const bigArena = kernelArenaBytes() > ARENA_KEEP_BYTES;
+  if (bigArena || inline.holdsPermutablePair()) {
+    // Not at once: the next job usually follows within milliseconds and reuses both.
+    arenaTimer = setTimeout(() => {
+      if (bigArena) resetKernelArena();
+      inline.dropPermutablePair();
+    }, ARENA_IDLE_MS);
     arenaTimer.unref();
   }
 });
@@ -64,5 +69,12 @@ function run(request: WorkerRequest): Promise<unknown> {
       return inline.accumulate(request.x, request.meanX, request.y, request.meanY, request.into);
     case 'columnMeans':
       return inline.columnMeans(request.path);
+    case 'variates':
+      // Shared, so that every batch of the test hands the variates to the workers without a copy.
+      return inline.variates(request.x, request.side, request.epsilon).then(toShared);
+    case 'permutationBatch':
+      return inline.permutationBatch(request.inputs, request.draws);
+    case 'bootstrapBatch':
+      return inline.bootstrapBatch(request.x, request.y, request.draws, request.methods, request.options);
   }
 }

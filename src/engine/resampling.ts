@@ -3,37 +3,16 @@
  * pair's comparison while both matrices and prepared sides are in memory:
  * the permutation null (shuffled datapoint pairing, reusing the prepared
  * sides) and bootstrap intervals (resampled datapoints, compared from
- * scratch).
+ * scratch). The shuffles and resamples run in batches on the executor's
+ * threads, as many at a time as the pair has threads.
  */
 import type { CompareOptions, PairComparison } from '../metrics/compare.js';
-import { observedValues, preparePermutablePair, type SimilarityMethod } from '../metrics/permutable.js';
-import { resampledSimilarities } from '../metrics/resample.js';
+import { observedValues, variateWhitenings, type PermutableInputs, type SimilarityMethod } from '../metrics/permutable.js';
 import type { PreparedSide } from '../metrics/side.js';
 import { bootstrap, type BootstrapResult } from '../stats/bootstrap.js';
 import { permutationTest, type PermutationTestResult } from '../stats/permutation.js';
 import type { Matrix } from '../types.js';
-
-/** What to resample for each pair of a run. */
-export interface PairResampling {
-  /** Methods to test; those the comparison did not compute are left out. */
-  readonly methods: readonly SimilarityMethod[];
-  /** K shuffles of the datapoint pairing (permutation null), if any. */
-  readonly permutations?: number;
-  /** B bootstrap resamples of the datapoints, if any. */
-  readonly bootstrap?: number;
-  /** Seed of both (default 0). */
-  readonly seed?: number;
-  /** Confidence level of the bootstrap intervals (default 0.95). */
-  readonly confidence?: number;
-  /** Progress of one pair's resampling: done and total resamples (permutations first, then bootstrap). */
-  readonly onProgress?: (done: number, total: number) => void;
-}
-
-/** The resampling results of one pair, as `compare`'s JSON names them. */
-export interface PairResamplingResult {
-  readonly significance?: PermutationTestResult<SimilarityMethod>;
-  readonly confidence?: BootstrapResult<SimilarityMethod>;
-}
+import type { Executor, PairResampling, PairResamplingResult } from './types.js';
 
 /** The methods of `wanted` that `comparison` holds, in pwcca, cca, svcca, cka order. */
 export function testedMethods(comparison: PairComparison, wanted: readonly SimilarityMethod[]): SimilarityMethod[] {
@@ -41,39 +20,66 @@ export function testedMethods(comparison: PairComparison, wanted: readonly Simil
   return (['pwcca', 'cca', 'svcca', 'cka'] as const).filter((method) => wanted.includes(method) && computed[method]);
 }
 
-/** Runs the requested tests on one pair (x, y as loaded; px, py prepared from them). */
-export function runPairResampling(
-  x: Matrix,
-  px: PreparedSide,
-  y: Matrix,
-  py: PreparedSide,
+/** Distinguishes the permutable inputs of the pairs of one process (a worker thread keeps the pair it built last). */
+let inputsCount = 0;
+
+/**
+ * Runs the requested tests on one pair (x, y as loaded; px, py prepared from
+ * them), `lanes` batches at a time on the executor.
+ */
+export async function runPairResampling(
+  executor: Executor,
+  sides: { x: Matrix; px: PreparedSide; y: Matrix; py: PreparedSide },
   comparison: PairComparison,
   compare: CompareOptions,
   resampling: PairResampling,
-): PairResamplingResult {
+  lanes: number,
+): Promise<PairResamplingResult> {
+  const { x, y } = sides;
   const methods = testedMethods(comparison, resampling.methods);
   const total = (resampling.permutations ?? 0) + (resampling.bootstrap ?? 0);
   const seed = resampling.seed ?? 0;
+  const { labels: _labels, ...options } = compare;
   let significance: PermutationTestResult<SimilarityMethod> | undefined;
   let confidence: BootstrapResult<SimilarityMethod> | undefined;
   if (resampling.permutations !== undefined) {
-    const pair = preparePermutablePair(x, px, y, py, methods, compare);
-    significance = permutationTest(pair, observedValues(comparison, methods), {
+    const inputs = await permutableInputsOn(executor, sides, methods, options);
+    significance = await permutationTest(x.rows, (draws) => executor.permutationBatch(inputs, draws), observedValues(comparison, methods), {
       permutations: resampling.permutations,
       seed,
+      lanes,
       onProgress: (done) => resampling.onProgress?.(done, total),
     });
   }
   if (resampling.bootstrap !== undefined) {
     const offset = resampling.permutations ?? 0;
-    const { labels: _labels, cka: _cka, ...options } = compare;
-    confidence = bootstrap(x.rows, (rows) => resampledSimilarities(x, y, rows, methods, options), {
+    const { cka: _cka, ...bootstrapOptions } = options;
+    confidence = await bootstrap(x.rows, (draws) => executor.bootstrapBatch(x, y, draws, methods, bootstrapOptions), {
       resamples: resampling.bootstrap,
       observed: observedValues(comparison, methods),
       seed,
       confidence: resampling.confidence,
+      lanes,
       onProgress: (done) => resampling.onProgress?.(offset + done, total),
     });
   }
   return { ...(significance && { significance }), ...(confidence && { confidence }) };
+}
+
+/** The pair's permutable inputs, each side's variates computed on its own thread. */
+async function permutableInputsOn(
+  executor: Executor,
+  { x, px, y, py }: { x: Matrix; px: PreparedSide; y: Matrix; py: PreparedSide },
+  methods: readonly SimilarityMethod[],
+  options: CompareOptions,
+): Promise<PermutableInputs> {
+  if (y.rows !== x.rows) throw new RangeError(`sides differ in rows: ${x.rows} and ${y.rows}`);
+  const { rank, epsilon } = variateWhitenings(methods, options);
+  const both = (whitening: number | undefined) =>
+    Promise.all([executor.variates(x, px, whitening), executor.variates(y, py, whitening)]).then(([vx, vy]) => ({ x: vx, y: vy }));
+  const [rankVariates, epsilonVariates] = await Promise.all([
+    rank ? both(undefined) : null,
+    epsilon === undefined ? null : both(epsilon),
+  ]);
+  return { key: `pair-${++inputsCount}`, n: x.rows, methods, options, px, py, rankVariates, epsilonVariates };
 }

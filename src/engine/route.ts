@@ -83,13 +83,15 @@ export interface RouteDecision {
  *
  * Threads: no more than `jobs` and than there are pairs, and one when the
  * run's estimated work is under {@link PARALLEL_MIN_FLOPS}; a single pair
- * uses two (one per side, or one per half of the rows) only when a file is
- * {@link PARALLEL_FILE_BYTES} or more.
+ * uses two (one per side, or one per half of the rows, and one per batch of
+ * its resamples) when a file is {@link PARALLEL_FILE_BYTES} or more, or when
+ * its resampling tests (`resamplesPerPair` shuffles or resamples, each
+ * costing about a pair's cross product and SVD) are that much work.
  */
 export function decideRoute(
   files: readonly RouteFile[],
   pairs: number,
-  options: Pick<EngineOptions, 'stream' | 'jobs' | 'maxMemoryBytes'> = {},
+  options: Pick<EngineOptions, 'stream' | 'jobs' | 'maxMemoryBytes'> & RouteWork = {},
 ): RouteDecision {
   const mode = options.stream ?? 'auto';
   const streamable = files.length > 0 && files.every((file) => file.streamable);
@@ -101,19 +103,28 @@ export function decideRoute(
   const maxMemory = options.maxMemoryBytes ?? defaultMaxMemoryBytes();
   const stream = streamable && (mode === true || (mode === 'auto' && (largestValues >= STREAM_MIN_VALUES || twoLargest > maxMemory)));
   const jobs = Math.max(1, options.jobs ?? 1);
+  const resamples = options.resamplesPerPair ?? 0;
   if (pairs <= 1) {
-    const shares = jobs > 1 && largestBytes >= PARALLEL_FILE_BYTES ? 2 : 1;
+    const heavy = largestBytes >= PARALLEL_FILE_BYTES || (resamples > 0 && estimatedFlops(files, 1, resamples) >= PARALLEL_MIN_FLOPS);
+    const shares = jobs > 1 && heavy ? 2 : 1;
     return { stream, threads: shares, shares };
   }
-  return { stream, threads: estimatedFlops(files, pairs) < PARALLEL_MIN_FLOPS ? 1 : Math.min(jobs, pairs), shares: 1 };
+  return { stream, threads: estimatedFlops(files, pairs, resamples) < PARALLEL_MIN_FLOPS ? 1 : Math.min(jobs, pairs), shares: 1 };
+}
+
+/** Work a run does per pair beyond its comparison. */
+export interface RouteWork {
+  /** Permutations plus bootstrap resamples per pair (default 0). */
+  readonly resamplesPerPair?: number;
 }
 
 /**
  * Rough work of a run: every file's Gram matrix and eigendecomposition once,
- * and per pair a cross product and an SVD of the widest pair's size (files of
- * unknown shape count as square-ish float32 data: rows = cols).
+ * and per pair a cross product and an SVD of the widest pair's size, once
+ * plus once per resample (files of unknown shape count as square-ish float32
+ * data: rows = cols).
  */
-function estimatedFlops(files: readonly RouteFile[], pairs: number): number {
+function estimatedFlops(files: readonly RouteFile[], pairs: number, resamples = 0): number {
   const shapes = files.map((file) => {
     if (file.rows !== undefined && file.cols !== undefined) return { n: file.rows, d: file.cols };
     const side = Math.sqrt(file.bytes / 4);
@@ -122,7 +133,7 @@ function estimatedFlops(files: readonly RouteFile[], pairs: number): number {
   const perFile = shapes.reduce((sum, { n, d }) => sum + 2 * n * d * d + 10 * d ** 3, 0);
   const widest = shapes.reduce((best, shape) => (shape.d > best.d ? shape : best), { n: 0, d: 0 });
   const perPair = 2 * widest.n * widest.d ** 2 + 20 * widest.d ** 3;
-  return perFile + pairs * perPair;
+  return perFile + pairs * perPair * (1 + resamples);
 }
 
 /**
@@ -132,7 +143,7 @@ function estimatedFlops(files: readonly RouteFile[], pairs: number): number {
  * Fortran order, more than two axes, a layout that transposes 2-D arrays and
  * a header that does not read are not streamable.
  */
-export async function chooseRoute(files: readonly SourceFile[], pairs: number, options: EngineOptions): Promise<Route> {
+export async function chooseRoute(files: readonly SourceFile[], pairs: number, options: EngineOptions & RouteWork): Promise<Route> {
   const headers = await npyHeaders(files, options);
   const facts = await Promise.all(
     files.map(async (file): Promise<RouteFile> => {

@@ -117,7 +117,7 @@ async function runMeasured<T>(
   const used = files.filter((file) => remaining.has(file.id));
   // Resampling needs the rows in memory: `auto` then loads (an explicit `stream: true` is refused below).
   const routeOptions = measure.needsRows && (options.stream ?? 'auto') === 'auto' ? { ...options, stream: false } : options;
-  const route = await chooseRoute(used, tasks.length, routeOptions);
+  const route = await chooseRoute(used, tasks.length, { ...routeOptions, resamplesPerPair: measure.resamplesPerPair });
   if (route.headers !== null && measure.needsRows) {
     throw new UsageError(measure.needsRows, {
       hint: 'drop --stream (or pass --no-stream); resampling shuffles or redraws rows, which a single streamed pass cannot do',

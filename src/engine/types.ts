@@ -7,8 +7,11 @@ import type { CompareOptions, PairComparison } from '../metrics/compare.js';
 import type { PreparedSide, SideMoments } from '../metrics/side.js';
 import type { InputInfo, LoadedMatrix } from '../io/load.js';
 import type { Matrix, ReadOptions } from '../types.js';
-import type { PairResampling, PairResamplingResult } from './resampling.js';
 import type { CkaRowSums } from '../metrics/cka.js';
+import type { PermutableInputs, SimilarityMethod } from '../metrics/permutable.js';
+import type { BootstrapResult } from '../stats/bootstrap.js';
+import type { PermutationTestResult } from '../stats/permutation.js';
+import type { DrawOutcome } from '../stats/draws.js';
 
 /** One activation file taking part in a run. */
 export interface SourceFile {
@@ -164,6 +167,21 @@ export interface Executor {
   accumulate(x: Matrix, meanX: Float64Array, y: Matrix | null, meanY: Float64Array | null, into: Float64Array): Promise<void>;
   /** Pass one of a streamed file (column means, every value checked), on a thread of this executor: files are read in parallel. */
   columnMeans(path: string): Promise<StreamedMeans>;
+  /**
+   * A side's whitened variates Xc W for a permutation test (n x r, shared
+   * memory for workers), with the whitening of `epsilon` (undefined: rank).
+   */
+  variates(x: Matrix, side: PreparedSide, epsilon: number | undefined): Promise<Float64Array>;
+  /** A batch of a permutation test: the similarities of each shuffle of the rows of y. */
+  permutationBatch(inputs: PermutableInputs, permutations: readonly Int32Array[]): Promise<DrawOutcome<SimilarityMethod>[]>;
+  /** A batch of a bootstrap: the similarities of each resample of the rows of both sides, compared from scratch. */
+  bootstrapBatch(
+    x: Matrix,
+    y: Matrix,
+    resamples: readonly Int32Array[],
+    methods: readonly SimilarityMethod[],
+    options: CompareOptions,
+  ): Promise<DrawOutcome<SimilarityMethod>[]>;
   /** A zeroed array that this executor's threads can fill and the caller read (shared memory for workers). */
   allocate(length: number): Float64Array;
   /** Makes a matrix cheap to hand to this executor (shared memory for workers). */
@@ -206,4 +224,28 @@ export interface PairMeasure<T> {
   readonly wantsRowSums?: boolean;
   /** Why this measure needs the rows in memory (resampling), if it does: the streamed route is then a usage error. */
   readonly needsRows?: string;
+  /** Shuffles and resamples per pair (resampling tests), which the route weighs when choosing threads. */
+  readonly resamplesPerPair?: number;
+}
+
+/** What to resample for each pair of a run. */
+export interface PairResampling {
+  /** Methods to test; those the comparison did not compute are left out. */
+  readonly methods: readonly SimilarityMethod[];
+  /** K shuffles of the datapoint pairing (permutation null), if any. */
+  readonly permutations?: number;
+  /** B bootstrap resamples of the datapoints, if any. */
+  readonly bootstrap?: number;
+  /** Seed of both (default 0). */
+  readonly seed?: number;
+  /** Confidence level of the bootstrap intervals (default 0.95). */
+  readonly confidence?: number;
+  /** Progress of one pair's resampling: done and total resamples (permutations first, then bootstrap). */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** The resampling results of one pair, as `compare`'s JSON names them. */
+export interface PairResamplingResult {
+  readonly significance?: PermutationTestResult<SimilarityMethod>;
+  readonly confidence?: BootstrapResult<SimilarityMethod>;
 }

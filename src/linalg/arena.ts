@@ -84,3 +84,27 @@ export class WasmArena {
     return lengths.map((len, i) => new Float64Array(buffer, offsets[i], len).fill(0));
   }
 }
+
+/**
+ * Copies rows r0 .. r0+len of the row-major `src` (cols wide) into `view` from
+ * double `at` on: row r0 + r, or row rowMap[r0 + r] with a row map (the
+ * product kernels' chunk copy, which gathers shuffled rows for free).
+ */
+export function copyRows(
+  view: Float64Array,
+  at: number,
+  src: Float64Array,
+  r0: number,
+  len: number,
+  cols: number,
+  rowMap: Int32Array | null,
+): void {
+  if (rowMap === null) {
+    view.set(src.subarray(r0 * cols, (r0 + len) * cols), at);
+    return;
+  }
+  for (let r = 0; r < len; r++) {
+    const from = rowMap[r0 + r] * cols;
+    view.set(src.subarray(from, from + cols), at + r * cols);
+  }
+}

@@ -188,6 +188,37 @@ export function multiplyTransposeA(
   return out;
 }
 
+/**
+ * a^T (b with its rows reordered): row i of a meets row `rowsOfB[i]` of b.
+ * a is aRows x aCols and b aRows x bCols, row-major; the result is aCols x
+ * bCols. The permutation null's product: the reordered rows are read straight
+ * into the kernel's packed blocks, so no reordered copy of b is made. Large
+ * products take the Strassen-Winograd route, as centred cross products do.
+ */
+export function multiplyTransposeAGathered(
+  a: Float64Array,
+  aRows: number,
+  aCols: number,
+  b: Float64Array,
+  bCols: number,
+  rowsOfB: Int32Array,
+): Float64Array {
+  checkBuffer('multiplyTransposeAGathered (a)', a, aRows, aCols);
+  checkBuffer('multiplyTransposeAGathered (b)', b, aRows, bCols);
+  if (rowsOfB.length !== aRows) throw new RangeError(`multiplyTransposeAGathered: ${rowsOfB.length} row indices for ${aRows} rows`);
+  for (let i = 0; i < aRows; i++) {
+    if (!(rowsOfB[i] >= 0 && rowsOfB[i] < aRows)) throw new RangeError(`multiplyTransposeAGathered: row index ${rowsOfB[i]} outside 0..${aRows - 1}`);
+  }
+  const out = new Float64Array(aCols * bCols);
+  if (useStrassen(aCols, bCols, aRows)) {
+    const zeroA = new Float64Array(aCols);
+    const zeroB = new Float64Array(bCols);
+    if (strassenCrossProductInto(a, zeroA, aCols, b, zeroB, bCols, aRows, out, rowsOfB)) return out;
+  }
+  crossProductInto(a, null, aCols, b, null, bCols, aRows, out, false, rowsOfB);
+  return out;
+}
+
 /** Transpose of a rows x cols row-major matrix (cols x rows row-major). */
 export function transpose(a: Float64Array, rows: number, cols: number): Float64Array {
   checkBuffer('transpose', a, rows, cols);
@@ -216,7 +247,8 @@ export function transposeInto(a: Float64Array, rows: number, cols: number, out: 
  * out += (A - 1 meanA^T)^T (B - 1 meanB^T) with A rows x p and B rows x q
  * row-major; out is p x q row-major and must start zeroed. Null means are zero.
  * With `symmetric` (A === B, same means) only tiles with j >= i are computed
- * and the lower triangle is mirrored at the end.
+ * and the lower triangle is mirrored at the end. With `rowsOfB`, row r of A
+ * meets row rowsOfB[r] of B (never with `symmetric`).
  */
 function crossProductInto(
   a: Float64Array,
@@ -228,13 +260,14 @@ function crossProductInto(
   rows: number,
   out: Float64Array,
   symmetric: boolean,
+  rowsOfB: Int32Array | null = null,
 ): void {
   if (p === 0 || q === 0 || rows === 0) return;
   // The same algorithm in WebAssembly SIMD (src/linalg/wasm.ts), unless it is
   // unavailable, switched off (PWCCA_KERNELS=js) or the product is tiny.
   const engine = rows * p * q >= WASM_MIN_WORK ? activeEngine() : null;
   if (engine !== null) {
-    engine.crossProductInto(a, meanA, p, b, meanB, q, rows, out, symmetric);
+    engine.crossProductInto(a, meanA, p, b, meanB, q, rows, out, symmetric, rowsOfB);
     return;
   }
   const R = BLOCK_ROWS;
@@ -244,8 +277,8 @@ function crossProductInto(
 
   for (let r0 = 0; r0 < rows; r0 += R) {
     const len = Math.min(R, rows - r0);
-    pack(a, meanA, p, r0, len, pa, R);
-    if (!symmetric) pack(b, meanB, q, r0, len, pb, R);
+    pack(a, meanA, p, r0, len, pa, R, null);
+    if (!symmetric) pack(b, meanB, q, r0, len, pb, R, rowsOfB);
     microTiles(pa, p, pb, q, len, R, out, symmetric);
   }
 
@@ -258,7 +291,8 @@ function crossProductInto(
 
 /**
  * Copies rows r0 .. r0+len of the row-major src (cols wide) into dst, centred
- * and transposed: dst[c * stride + r] = src[(r0 + r) * cols + c] - mean[c].
+ * and transposed: dst[c * stride + r] = src[(r0 + r) * cols + c] - mean[c]
+ * (row rowMap[r0 + r] of src instead, with a row map).
  */
 function pack(
   src: Float64Array,
@@ -268,9 +302,10 @@ function pack(
   len: number,
   dst: Float64Array,
   stride: number,
+  rowMap: Int32Array | null,
 ): void {
   for (let r = 0; r < len; r++) {
-    const off = (r0 + r) * cols;
+    const off = (rowMap === null ? r0 + r : rowMap[r0 + r]) * cols;
     if (mean === null) {
       for (let c = 0; c < cols; c++) dst[c * stride + r] = src[off + c];
     } else {

@@ -28,6 +28,7 @@
  * relaxed backend the quarter-size products use fused multiply-adds.
  */
 
+import { copyRows } from './arena.js';
 import { kernelBackend, kernelModule } from './wasm.js';
 
 interface StrassenExports {
@@ -69,7 +70,8 @@ export function useStrassen(p: number, q: number, rows: number): boolean {
 
 /**
  * out (p x q row-major) += (A - 1 meanA^T)^T (B - 1 meanB^T) by two levels of
- * Strassen-Winograd; A is rows x p and B rows x q, row-major. Returns false
+ * Strassen-Winograd; A is rows x p and B rows x q, row-major (row r of A
+ * meets row rowsOfB[r] of B, with a row map). Returns false
  * (and leaves out untouched) when the WebAssembly kernels are unavailable.
  */
 export function strassenCrossProductInto(
@@ -81,6 +83,7 @@ export function strassenCrossProductInto(
   q: number,
   rows: number,
   out: Float64Array,
+  rowsOfB: Int32Array | null = null,
 ): boolean {
   const module = kernelModule();
   if (module === null) return false;
@@ -120,8 +123,8 @@ export function strassenCrossProductInto(
 
     for (let r0 = 0; r0 < rows; r0 += chunkRows) {
       const len = Math.min(chunkRows, rows - r0);
-      view.set(a.subarray(r0 * p, (r0 + len) * p), chunkA / 8);
-      view.set(b.subarray(r0 * q, (r0 + len) * q), chunkB / 8);
+      copyRows(view, chunkA / 8, a, r0, len, p, null);
+      copyRows(view, chunkB / 8, b, r0, len, q, rowsOfB);
       k.strassen2Chunk(chunkA, mA, sA, p, chunkB, mB, sB, q, len, acc, pa, pb, sa, sb, sa2, sb2);
     }
     k.strassen2Combine(acc, p, q, tmp, outAt);

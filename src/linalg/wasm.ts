@@ -36,7 +36,7 @@
 
 import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
-import { WasmArena } from './arena.js';
+import { WasmArena, copyRows } from './arena.js';
 import type { DecomposeKernels } from './decompose-kernels.js';
 
 /** Which implementation runs the kernels. */
@@ -247,7 +247,8 @@ export class WasmEngine {
    * out += (A - 1 meanA^T)^T (B - 1 meanB^T): A rows x p and B rows x q
    * row-major, out p x q row-major. Null means are zero. With `symmetric`
    * (A === B with the same means) only the upper triangle is computed and
-   * mirrored, as in the TypeScript kernel.
+   * mirrored, as in the TypeScript kernel. With `rowsOfB`, row r of A meets
+   * row rowsOfB[r] of B: the rows are gathered while copying B's chunks in.
    *
    * The buffers (output, means, packed blocks, a row chunk of each operand:
    * about 8 (p q + 2 chunk) bytes, 32 MiB for 2048 x 2048) are taken from the
@@ -263,6 +264,7 @@ export class WasmEngine {
     rows: number,
     out: Float64Array,
     symmetric: boolean,
+    rowsOfB: Int32Array | null = null,
   ): void {
     const arena = this.arena;
     const mark = arena.mark();
@@ -286,8 +288,8 @@ export class WasmEngine {
       }
       for (let r0 = 0; r0 < rows; r0 += chunkRows) {
         const len = Math.min(chunkRows, rows - r0);
-        view.set(a.subarray(r0 * p, (r0 + len) * p), chunkA / 8);
-        if (!symmetric) view.set(b.subarray(r0 * q, (r0 + len) * q), chunkB / 8);
+        copyRows(view, chunkA / 8, a, r0, len, p, null);
+        if (!symmetric) copyRows(view, chunkB / 8, b, r0, len, q, rowsOfB);
         this.kernels.crossChunk(
           chunkA, meanAAt, p,
           symmetric ? chunkA : chunkB, symmetric ? meanAAt : meanBAt, q,

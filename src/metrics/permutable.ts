@@ -20,15 +20,16 @@
  * Only the reference regularisation (`epsilon`) needs a second product, with
  * its own whitened variates.
  */
-import { multiplyTransposeA } from '../linalg/kernels.js';
+import { multiplyTransposeA, multiplyTransposeAGathered } from '../linalg/kernels.js';
 import type { Matrix } from '../types.js';
 import { ckaFromInputs, squaredFrobenius } from './cka.js';
 import { meanCorrelation, solveWhitenedCca } from './cca.js';
 import { directionalPwcca, pwccaRule, resolveEpsilon, whitenFor, type CompareOptions, type PairComparison } from './compare.js';
 import { scaleByPowerOfTwo } from './magnitude.js';
 import type { PreparedSide } from './side.js';
+import type { Side } from './pwcca.js';
 import { REFERENCE_EPSILON, svccaDims } from './svcca.js';
-import { rankWhitening, type Whitening } from './whitening.js';
+import { rankWhitening } from './whitening.js';
 
 /** The similarities a resampling test can recompute. */
 export type SimilarityMethod = 'pwcca' | 'cca' | 'svcca' | 'cka';
@@ -70,11 +71,89 @@ export interface PermutablePair {
 }
 
 /**
+ * Everything a shuffle needs, as plain data: the prepared sides, the options
+ * and the whitened variates (n x r per side), computed once per pair. It can
+ * be sent to a worker thread (with the arrays in shared memory, nothing is
+ * copied), which builds the {@link PermutablePair} with {@link permutablePair}.
+ */
+export interface PermutableInputs {
+  /** Names this pair's inputs within the run: a thread keeps the pair it built for the last key. */
+  readonly key: string;
+  readonly n: number;
+  readonly methods: readonly SimilarityMethod[];
+  /** As for comparePrepared, without labels. */
+  readonly options: CompareOptions;
+  readonly px: PreparedSide;
+  readonly py: PreparedSide;
+  /** Xc W and Yc W with the rank whitening, when a method needs it (see {@link variateWhitenings}). */
+  readonly rankVariates: SidePair<Float64Array> | null;
+  /** The same with the reference regularisation (`epsilon`), when PWCCA or CCA use it. */
+  readonly epsilonVariates: SidePair<Float64Array> | null;
+}
+
+interface SidePair<T> {
+  readonly x: T;
+  readonly y: T;
+}
+
+/**
+ * The whitenings whose variates a permutation test of `methods` needs, by the
+ * epsilon of {@link whitenFor} (undefined: the rank whitening): the rank one
+ * for CKA, SVCCA and (without epsilon) PWCCA and CCA; the epsilon one for
+ * PWCCA and CCA with epsilon.
+ */
+export function variateWhitenings(methods: readonly SimilarityMethod[], options: CompareOptions): { rank: boolean; epsilon: number | undefined } {
+  const epsilon = resolveEpsilon(options);
+  const needMain = methods.includes('pwcca') || methods.includes('cca');
+  return {
+    rank: methods.includes('cka') || methods.includes('svcca') || (needMain && epsilon === undefined),
+    epsilon: needMain ? epsilon : undefined,
+  };
+}
+
+/**
+ * The whitened variates of one side, Xc W (n x r row-major), for the
+ * whitening {@link whitenFor} gives with `epsilon`. x is the unscaled matrix
+ * the side was prepared from (its power-of-two scaling and centring are
+ * applied here).
+ */
+export function whitenedVariates(x: Matrix, side: PreparedSide, epsilon: number | undefined): Float64Array {
+  const whitening = whitenFor(side, epsilon);
+  return multiplyTransposeA(centredTransposed(x, side), x.cols, x.rows, whitening.basis, whitening.r);
+}
+
+/**
+ * The inputs of a permutation test computed on this thread (see
+ * {@link PermutableInputs}; the engine computes the two sides' variates on
+ * two threads). Memory: n x (rx + ry) floats (twice with `epsilon`).
+ */
+export function permutableInputs(
+  x: Matrix,
+  px: PreparedSide,
+  y: Matrix,
+  py: PreparedSide,
+  methods: readonly SimilarityMethod[],
+  options: CompareOptions = {},
+  key = 'local',
+): PermutableInputs {
+  if (y.rows !== x.rows) throw new RangeError(`sides differ in rows: ${x.rows} and ${y.rows}`);
+  const { rank, epsilon } = variateWhitenings(methods, options);
+  return {
+    key,
+    n: x.rows,
+    methods,
+    options,
+    px,
+    py,
+    rankVariates: rank ? { x: whitenedVariates(x, px, undefined), y: whitenedVariates(y, py, undefined) } : null,
+    epsilonVariates: epsilon === undefined ? null : { x: whitenedVariates(x, px, epsilon), y: whitenedVariates(y, py, epsilon) },
+  };
+}
+
+/**
  * Prepares a pair for {@link PermutablePair.similarities}. x and y are the
- * unscaled matrices px and py were prepared from (power-of-two scaling and
- * centring are applied here); `options` as for comparePrepared (variant,
- * epsilon, svcca dims). Memory: the whitened variates, n x (rx + ry) floats
- * (twice with `epsilon`).
+ * unscaled matrices px and py were prepared from; `options` as for
+ * comparePrepared (variant, epsilon, svcca dims).
  */
 export function preparePermutablePair(
   x: Matrix,
@@ -84,34 +163,34 @@ export function preparePermutablePair(
   methods: readonly SimilarityMethod[],
   options: CompareOptions = {},
 ): PermutablePair {
-  const n = x.rows;
-  if (y.rows !== n) throw new RangeError(`sides differ in rows: ${n} and ${y.rows}`);
+  return permutablePair(permutableInputs(x, px, y, py, methods, options));
+}
+
+/** The pair of {@link PermutableInputs}: per shuffle, one n x rx x ry product and a small SVD. */
+export function permutablePair(inputs: PermutableInputs): PermutablePair {
+  const { n, px, py, options } = inputs;
   const variant = options.variant ?? 'paper';
   const epsilon = resolveEpsilon(options);
-  const wants = new Set(methods);
+  const wants = new Set(inputs.methods);
   const needMain = wants.has('pwcca') || wants.has('cca');
-  const needRank = wants.has('cka') || wants.has('svcca') || (needMain && epsilon === undefined);
-
-  const xc = centredTransposed(x, px);
-  const yc = centredTransposed(y, py);
-  const rank = needRank ? { x: rankWhitening(px), y: rankWhitening(py) } : null;
-  const rankVariates = rank ? { x: variates(xc, x, rank.x), y: variates(yc, y, rank.y) } : null;
-  const main = needMain ? (epsilon === undefined ? rank! : { x: whitenFor(px, epsilon), y: whitenFor(py, epsilon) }) : null;
-  const mainVariates = needMain ? (epsilon === undefined ? rankVariates! : { x: variates(xc, x, main!.x), y: variates(yc, y, main!.y) }) : null;
+  const rank = inputs.rankVariates ? { x: rankWhitening(px), y: rankWhitening(py) } : null;
+  const main = needMain ? (epsilon === undefined ? rank : { x: whitenFor(px, epsilon), y: whitenFor(py, epsilon) }) : null;
+  const mainVariates = epsilon === undefined ? inputs.rankVariates : inputs.epsilonVariates;
+  if (needMain && (main === null || mainVariates === null)) throw new RangeError('the permutable inputs lack the variates of PWCCA and CCA');
+  if ((wants.has('cka') || wants.has('svcca')) && rank === null) throw new RangeError('the permutable inputs lack the rank-whitened variates');
 
   const svcca = wants.has('svcca') ? svccaScales(px, py, options) : null;
   const cka = wants.has('cka')
     ? { xSquaredNorm: squaredFrobenius(px.covariance), ySquaredNorm: squaredFrobenius(py.covariance) }
     : null;
-  const permuted = new Float64Array(n * Math.max(rank?.y.r ?? 0, main?.y.r ?? 0));
+  // Which directions PWCCA needs: both on a tie of the paper variant, else the rule's side only.
+  const tie = main !== null && main.x.r === main.y.r;
+  const pwccaSide: Side = main !== null && main.x.r <= main.y.r ? 'a' : 'b';
+  const needA = tie && variant === 'paper' ? true : pwccaSide === 'a';
+  const needB = tie && variant === 'paper' ? true : pwccaSide === 'b';
 
   const whitenedCross = (vx: Float64Array, rx: number, vy: Float64Array, ry: number, permutation: Int32Array) => {
-    const rows = permuted.subarray(0, n * ry);
-    for (let i = 0; i < n; i++) {
-      const source = permutation[i] * ry;
-      rows.set(vy.subarray(source, source + ry), i * ry);
-    }
-    const product = multiplyTransposeA(vx, n, rx, rows, ry);
+    const product = multiplyTransposeAGathered(vx, n, rx, vy, ry, permutation);
     const scale = 1 / (n - 1);
     for (let i = 0; i < product.length; i++) product[i] *= scale;
     return product;
@@ -123,15 +202,15 @@ export function preparePermutablePair(
     similarities(permutation: Int32Array): MethodValues {
       if (permutation.length !== n) throw new RangeError(`permutation of ${permutation.length} rows for ${n}`);
       const values: MethodValues = {};
-      const rankCross = rank ? whitenedCross(rankVariates!.x, rank.x.r, rankVariates!.y, rank.y.r, permutation) : null;
+      const rankCross = rank ? whitenedCross(inputs.rankVariates!.x, rank.x.r, inputs.rankVariates!.y, rank.y.r, permutation) : null;
       if (main) {
         const cross = epsilon === undefined ? rankCross! : whitenedCross(mainVariates!.x, main.x.r, mainVariates!.y, main.y.r, permutation);
         const solution = solveWhitenedCca(cross, main.x.r, main.y.r);
         if (wants.has('cca')) values.cca = meanCorrelation(solution.rho);
         if (wants.has('pwcca')) {
-          const fromA = directionalPwcca(variant, solution, px, main.x, 'a').similarity;
-          const fromB = directionalPwcca(variant, solution, py, main.y, 'b').similarity;
-          values.pwcca = pwccaRule(variant, main.x.r === main.y.r, fromA, fromB, main.x.r <= main.y.r ? 'a' : 'b');
+          const fromA = needA ? directionalPwcca(variant, solution, px, main.x, 'a').similarity : Number.NaN;
+          const fromB = needB ? directionalPwcca(variant, solution, py, main.y, 'b').similarity : Number.NaN;
+          values.pwcca = pwccaRule(variant, tie, fromA, fromB, pwccaSide);
         }
       }
       if (svcca) values.svcca = svccaFromRankCross(rankCross!, rank!.y.r, svcca);
@@ -161,11 +240,6 @@ function centredTransposed(x: Matrix, side: PreparedSide): Float64Array {
     for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c] - side.mean[c];
   }
   return out;
-}
-
-/** Xc · basis (n x r row-major), from the transposed centred side. */
-function variates(centredT: Float64Array, x: Matrix, whitening: Whitening): Float64Array {
-  return multiplyTransposeA(centredT, x.cols, x.rows, whitening.basis, whitening.r);
 }
 
 interface SvccaScales {

@@ -24,8 +24,9 @@
  * rank and biases CCA-family similarities upwards) and says nothing about
  * other datasets or other trained networks. Pure: matrices in, numbers out.
  */
-import { NumericError, PwccaError, UsageError } from '../errors.js';
-import { checkResampleCount, type MethodValues } from './permutation.js';
+import { NumericError, UsageError } from '../errors.js';
+import { isFailedDraw, runDraws, type BatchEvaluator } from './draws.js';
+import { checkResampleCount } from './permutation.js';
 import { checkSeed, resampleIndices, seededRandom } from './random.js';
 
 /** A percentile interval. */
@@ -62,7 +63,9 @@ export interface BootstrapOptions {
   readonly confidence?: number;
   /** The observed value per method: the intervals are then shifted by the bootstrap bias estimate. */
   readonly observed?: Readonly<Record<string, number | undefined>>;
-  /** Called after each resample with (done, B). */
+  /** Batches of resamples evaluated at a time (default 1; see ./draws.ts). */
+  readonly lanes?: number;
+  /** Called as resamples finish with (done, B). */
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -94,15 +97,15 @@ export function percentileInterval(values: readonly number[], level: number): In
 }
 
 /**
- * Generic bootstrap: draws B sets of n row indices with replacement, calls
- * `statistic` on each, and returns the percentile interval of every method it
- * returns. A statistic that throws a NumericError counts as a failed resample.
+ * Generic bootstrap: draws B sets of n row indices with replacement, has
+ * `evaluate` compute the statistic on each (a NumericError there marks a
+ * failed resample), and returns the percentile interval of every method.
  */
-export function bootstrap<M extends string>(
+export async function bootstrap<M extends string>(
   n: number,
-  statistic: (rows: Int32Array) => MethodValues<M>,
+  evaluate: BatchEvaluator<M>,
   options: BootstrapOptions,
-): BootstrapResult<M> {
+): Promise<BootstrapResult<M>> {
   const b = options.resamples;
   checkResampleCount(b, '--bootstrap');
   const seed = options.seed ?? 0;
@@ -110,26 +113,23 @@ export function bootstrap<M extends string>(
   const level = options.confidence ?? 0.95;
   checkConfidence(level);
   const random = seededRandom(seed);
+  const outcomes = await runDraws(b, () => resampleIndices(n, random), evaluate, options);
   const samples = new Map<M, number[]>();
   let failed = 0;
-  let lastError: PwccaError | null = null;
-  for (let t = 0; t < b; t++) {
-    const rows = resampleIndices(n, random);
-    try {
-      const values = statistic(rows);
-      for (const [method, value] of Object.entries(values) as [M, number][]) {
-        if (!samples.has(method)) samples.set(method, []);
-        samples.get(method)!.push(value);
-      }
-    } catch (error) {
-      if (!(error instanceof NumericError)) throw error;
+  let lastFailure = '';
+  for (const outcome of outcomes) {
+    if (isFailedDraw(outcome)) {
       failed++;
-      lastError = error;
+      lastFailure = outcome.failed;
+      continue;
     }
-    options.onProgress?.(t + 1, b);
+    for (const [method, value] of Object.entries(outcome) as [M, number][]) {
+      if (!samples.has(method)) samples.set(method, []);
+      samples.get(method)!.push(value);
+    }
   }
   if (failed === b) {
-    throw new NumericError(`every bootstrap resample failed (${b} of ${b}): ${lastError?.message}`, {
+    throw new NumericError(`every bootstrap resample failed (${b} of ${b}): ${lastFailure}`, {
       hint: 'the pair has too few datapoints for its ranks; use more datapoints or --method svcca',
     });
   }
@@ -142,4 +142,3 @@ export function bootstrap<M extends string>(
   }
   return result as BootstrapResult<M>;
 }
-

@@ -3,13 +3,17 @@
  *
  * The null shuffles the datapoint pairing (the rows of one side) K times with
  * the seeded generator of ./random.ts and recomputes every requested
- * similarity through a {@link PermutableStatistic}; for a compared pair that
- * is `preparePermutablePair` (../metrics/permutable.ts): one n x rx x ry
- * product and a small SVD per shuffle, never a re-preparation. Pure: numbers
- * in, numbers out.
+ * similarity for each shuffle; for a compared pair that is a
+ * `PermutablePair` (../metrics/permutable.ts): one n x rx x ry product and a
+ * small SVD per shuffle, never a re-preparation. The shuffles are evaluated
+ * in batches (./draws.ts), on as many threads as the caller's evaluator uses,
+ * with the same results on any number. Pure: numbers in, numbers out.
  */
 import { UsageError } from '../errors.js';
+import { isFailedDraw, runDraws, type BatchEvaluator, type MethodValues } from './draws.js';
 import { randomPermutation, seededRandom, checkSeed } from './random.js';
+
+export type { MethodValues } from './draws.js';
 
 /** Null values within this of the observed one count as at least as large (rounding of two routes). */
 const TIE_TOLERANCE = 1e-12;
@@ -30,17 +34,6 @@ export interface NullSummary {
   readonly nullValues: number[];
 }
 
-/** Similarities of one pairing of the rows, per method name. */
-export type MethodValues<M extends string = string> = Partial<Record<M, number>>;
-
-/** Something whose similarities can be recomputed with the rows of one side permuted. */
-export interface PermutableStatistic<M extends string = string> {
-  /** Number of rows (datapoints). */
-  readonly n: number;
-  /** The similarities with row i of one side paired with row permutation[i] of the other. */
-  similarities(permutation: Int32Array): MethodValues<M>;
-}
-
 /** The result of {@link permutationTest}, keyed as pwcca's JSON `significance` object. */
 export type PermutationTestResult<M extends string = string> = {
   readonly test: 'permutation';
@@ -53,7 +46,9 @@ export interface PermutationOptions {
   readonly permutations: number;
   /** Seed of the generator (default 0: runs repeat exactly). */
   readonly seed?: number;
-  /** Called after each shuffle with (done, K). */
+  /** Batches of shuffles evaluated at a time (default 1; see ./draws.ts). */
+  readonly lanes?: number;
+  /** Called as shuffles finish with (done, K). */
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -67,32 +62,34 @@ export function checkResampleCount(k: number, flag = '--permutations'): void {
 }
 
 /**
- * Runs K shuffles of the rows of y through `pair` and summarises the null of
- * every method of `observed` (see {@link NullSummary}).
+ * Runs K shuffles of n rows through `evaluate` (the similarities with row i
+ * of x paired with row permutation[i] of y) and summarises the null of every
+ * method of `observed` (see {@link NullSummary}).
  */
-export function permutationTest<M extends string>(
-  pair: PermutableStatistic<M>,
+export async function permutationTest<M extends string>(
+  n: number,
+  evaluate: BatchEvaluator<M>,
   observed: MethodValues<M>,
   options: PermutationOptions,
-): PermutationTestResult<M> {
+): Promise<PermutationTestResult<M>> {
   const k = options.permutations;
   checkResampleCount(k);
   const seed = options.seed ?? 0;
   checkSeed(seed);
   const methods = (Object.keys(observed) as M[]).filter((m) => observed[m] !== undefined);
-  const nulls = new Map(methods.map((method) => [method, new Array<number>(k)]));
   const random = seededRandom(seed);
-  for (let t = 0; t < k; t++) {
-    const values = pair.similarities(randomPermutation(pair.n, random));
-    for (const method of methods) {
-      const value = values[method];
-      if (value === undefined) throw new RangeError(`the prepared pair does not compute ${method}`);
-      nulls.get(method)![t] = value;
-    }
-    options.onProgress?.(t + 1, k);
-  }
+  const outcomes = await runDraws(k, () => randomPermutation(n, random), evaluate, options);
   const result: Record<string, unknown> = { test: 'permutation', permutations: k, seed };
-  for (const method of methods) result[method] = summariseNull(observed[method]!, nulls.get(method)!);
+  for (const method of methods) {
+    const nulls = outcomes.map((outcome) => {
+      // A shuffle changes neither side's covariance, so it cannot make a comparison undefined.
+      if (isFailedDraw(outcome)) throw new RangeError(`a shuffle failed: ${outcome.failed}`);
+      const value = outcome[method];
+      if (value === undefined) throw new RangeError(`the prepared pair does not compute ${method}`);
+      return value;
+    });
+    result[method] = summariseNull(observed[method]!, nulls);
+  }
   return result as PermutationTestResult<M>;
 }
 

@@ -61,6 +61,21 @@ describe('decideRoute', () => {
     expect(decideRoute([small, large], 1, { jobs: 1 })).toMatchObject({ threads: 1, shares: 1 });
   });
 
+  it('gives a single pair of small files two threads when its resampling tests are much work', () => {
+    // 1000 x 200 float32 (0.8 MB, under PARALLEL_FILE_BYTES): one shuffle is about 2 * 1000 * 200^2 + 20 * 200^3 = 0.24 GFLOP.
+    const medium = npy(1000, 200);
+    expect(decideRoute([medium, medium], 1, { jobs: 2 })).toMatchObject({ threads: 1, shares: 1 });
+    expect(decideRoute([medium, medium], 1, { jobs: 2, resamplesPerPair: 1 })).toMatchObject({ threads: 1, shares: 1 });
+    expect(decideRoute([medium, medium], 1, { jobs: 2, resamplesPerPair: 100 })).toMatchObject({ threads: 2, shares: 2 });
+    expect(decideRoute([medium, medium], 1, { jobs: 1, resamplesPerPair: 100 })).toMatchObject({ threads: 1, shares: 1 });
+    // Tiny pairs stay on the calling thread whatever the count.
+    expect(decideRoute([npy(50, 3), npy(50, 3)], 1, { jobs: 2, resamplesPerPair: 10_000 })).toMatchObject({ threads: 1, shares: 1 });
+    // Many pairs: the resamples count in the run's work.
+    const few = npy(300, 40);
+    expect(decideRoute([few, few, few], 3, { jobs: 2 })).toMatchObject({ threads: 1 });
+    expect(decideRoute([few, few, few], 3, { jobs: 2, resamplesPerPair: 1000 })).toMatchObject({ threads: 2 });
+  });
+
   it('gives many pairs no more threads than jobs or pairs, and one thread when the work is tiny', () => {
     const tiny = npy(50, 3);
     expect(decideRoute([tiny, tiny, tiny], 3, { jobs: 8 })).toMatchObject({ threads: 1, shares: 1 });

@@ -6,8 +6,10 @@ import {
   columnMeans,
   multiply,
   multiplyTransposeA,
+  multiplyTransposeAGathered,
   transpose,
 } from '../../src/linalg/kernels.js';
+import { strassenMinCols, STRASSEN_MIN_ROWS, useStrassen } from '../../src/linalg/strassen.js';
 import { randomMatrix } from '../helpers/random.js';
 import { asymmetry, fromMl, maxAbs, maxAbsDiff, naiveCross, naiveTranspose, toMl } from './linalg-helpers.js';
 
@@ -144,6 +146,28 @@ for (const backend of availableKernelBackends()) {
       const ml = toMl(a, 140, 33);
       expect(relativeError(got, fromMl(ml.transpose().mmul(ml)))).toBeLessThan(1e-13);
       expect(asymmetry(got, 33)).toBeNull();
+    });
+
+    it('multiplyTransposeAGathered pairs row i of a with row rows[i] of b, on the plain and the Strassen route', () => {
+      // The Strassen shape on the SIMD backend only, where it starts at 384 columns (1024 on relaxed: too slow to check naively).
+      const routes: Array<[number, number, number]> = [[300, 13, 9]];
+      if (backend === 'simd') routes.push([STRASSEN_MIN_ROWS + 70, strassenMinCols() + 3, strassenMinCols() + 1]);
+      const strassen: boolean[] = [];
+      for (const [rows, p, q] of routes) {
+        const a = randomMatrix(rows, p, rows).data;
+        const b = randomMatrix(rows, q, rows + 1).data;
+        // A fixed derangement-like shuffle: i -> (7919 i + 3) mod rows (7919 is prime, coprime to these row counts).
+        const order = Int32Array.from({ length: rows }, (_, i) => (7919 * i + 3) % rows);
+        const gathered = new Float64Array(rows * q);
+        for (let i = 0; i < rows; i++) gathered.set(b.subarray(order[i] * q, order[i] * q + q), i * q);
+        const expected = naiveCross(a, new Float64Array(p), p, gathered, new Float64Array(q), q, rows);
+        expect(relativeError(multiplyTransposeAGathered(a, rows, p, b, q, order), expected)).toBeLessThan(1e-12);
+        strassen.push(useStrassen(p, q, rows));
+      }
+      expect(strassen).toEqual(backend === 'simd' ? [false, true] : [false]);
+      const a = randomMatrix(4, 2, 1).data;
+      expect(() => multiplyTransposeAGathered(a, 4, 2, a, 2, Int32Array.from([0, 1, 2]))).toThrow(RangeError);
+      expect(() => multiplyTransposeAGathered(a, 4, 2, a, 2, Int32Array.from([0, 1, 2, 4]))).toThrow(RangeError);
     });
 
     it('handles empty inner dimensions and rejects mismatched shapes', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NumericError, UsageError } from '../../src/errors.js';
 import { bootstrap, percentileInterval, quantile, type BootstrapOptions } from '../../src/stats/bootstrap.js';
+import { evaluateHere } from '../../src/stats/draws.js';
 import type { SimilarityMethod } from '../../src/metrics/permutable.js';
 import { resampledSimilarities, selectRows } from '../../src/metrics/resample.js';
 import type { Matrix } from '../../src/types.js';
@@ -11,7 +12,7 @@ const ALL: SimilarityMethod[] = ['pwcca', 'cca', 'svcca', 'cka'];
 /** The bootstrap of a pair, as the engine runs it (observed values from the pair itself). */
 function runPairBootstrap(x: Matrix, y: Matrix, methods: SimilarityMethod[], options: BootstrapOptions) {
   const observed = resampledSimilarities(x, y, Int32Array.from({ length: x.rows }, (_, i) => i), methods);
-  return bootstrap(x.rows, (rows) => resampledSimilarities(x, y, rows, methods), { ...options, observed });
+  return bootstrap(x.rows, evaluateHere((rows) => resampledSimilarities(x, y, rows, methods)), { ...options, observed });
 }
 
 describe('resampled similarities', () => {
@@ -39,27 +40,29 @@ describe('percentile interval', () => {
     expect(quantile(values, 0.33)).toBeCloseTo(3.97, 12);
   });
 
-  it('rejects a level outside (0, 1) and a bad count', () => {
+  it('rejects a level outside (0, 1) and a bad count', async () => {
     for (const level of [0, 1, 1.5, -0.1, Number.NaN]) expect(() => percentileInterval([1, 2], level)).toThrow(UsageError);
-    for (const resamples of [0, -1, 2.5]) expect(() => bootstrap(10, () => ({ cca: 1 }), { resamples })).toThrow(UsageError);
+    for (const resamples of [0, -1, 2.5]) await expect(bootstrap(10, evaluateHere(() => ({ cca: 1 })), { resamples })).rejects.toThrow(UsageError);
   });
 
-  it('counts failed resamples and fails only when all do', () => {
-    let call = 0;
-    const result = bootstrap(10, () => {
-      if (call++ % 2 === 0) throw new NumericError('degenerate');
-      return { cca: call };
-    }, { resamples: 10 });
-    expect(result.failed).toBe(5);
-    expect(() => bootstrap(10, () => { throw new NumericError('degenerate'); }, { resamples: 3 })).toThrow(NumericError);
+  it('counts failed resamples and fails only when all do, on any number of lanes', async () => {
+    for (const lanes of [1, 3]) {
+      let call = 0;
+      const result = await bootstrap(10, evaluateHere(() => {
+        if (call++ % 2 === 0) throw new NumericError('degenerate');
+        return { cca: call };
+      }), { resamples: 10, lanes });
+      expect(result.failed).toBe(5);
+    }
+    await expect(bootstrap(10, evaluateHere(() => { throw new NumericError('degenerate'); }), { resamples: 3 })).rejects.toThrow(NumericError);
   });
 });
 
 describe('pair bootstrap', () => {
-  it.each([1, 2, 3])('contains the observed value on typical data (seed %i)', (seed) => {
+  it.each([1, 2, 3])('contains the observed value on typical data (seed %i)', async (seed) => {
     const { x, y } = correlatedPair(300, 8, 8, seed);
     const observed = compareMatrices(x, y, { svcca: {}, cka: {} });
-    const result = runPairBootstrap(x, y, ALL, { resamples: 60, seed });
+    const result = await runPairBootstrap(x, y, ALL, { resamples: 60, seed });
     expect(result.level).toBe(0.95);
     expect(result.resamples).toBe(60);
     expect(result.failed).toBe(0);
@@ -70,9 +73,9 @@ describe('pair bootstrap', () => {
     expect(outside).toEqual([]);
   }, 60_000);
 
-  it('contains the observed value where resampling inflates the similarities (25 datapoints per dimension)', () => {
+  it('contains the observed value where resampling inflates the similarities (25 datapoints per dimension)', async () => {
     const { x, y } = correlatedPair(400, 16, 16, 4, 3);
-    const result = runPairBootstrap(x, y, ALL, { resamples: 60, seed: 2 });
+    const result = await runPairBootstrap(x, y, ALL, { resamples: 60, seed: 2 });
     const observed = resampledSimilarities(x, y, Int32Array.from({ length: 400 }, (_, i) => i), ALL);
     for (const m of ALL) {
       const r = result[m]!;
@@ -84,16 +87,16 @@ describe('pair bootstrap', () => {
     expect(result.cca!.percentile.low).toBeGreaterThan(observed.cca!);
   }, 60_000);
 
-  it('shrinks as the number of datapoints grows, and repeats with a seed', () => {
-    const width = (n: number) => {
+  it('shrinks as the number of datapoints grows, and repeats with a seed', async () => {
+    const width = async (n: number) => {
       const { x, y } = correlatedPair(n, 6, 6, 9);
-      const result = runPairBootstrap(x, y, ALL, { resamples: 60, seed: 4, confidence: 0.9 });
+      const result = await runPairBootstrap(x, y, ALL, { resamples: 60, seed: 4, confidence: 0.9 });
       return Object.fromEntries(ALL.map((m) => [m, result[m]!.high - result[m]!.low]));
     };
-    const small = width(150);
-    const large = width(2400);
+    const small = await width(150);
+    const large = await width(2400);
     for (const m of ALL) expect(large[m], m).toBeLessThan(small[m] / 2);
     const { x, y } = correlatedPair(100, 4, 4, 1);
-    expect(runPairBootstrap(x, y, ['cca'], { resamples: 20, seed: 5 })).toEqual(runPairBootstrap(x, y, ['cca'], { resamples: 20, seed: 5 }));
+    expect(await runPairBootstrap(x, y, ['cca'], { resamples: 20, seed: 5 })).toEqual(await runPairBootstrap(x, y, ['cca'], { resamples: 20, seed: 5, lanes: 4 }));
   }, 60_000);
 });

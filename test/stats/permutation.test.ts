@@ -4,6 +4,7 @@ import { computeCka } from '../../src/metrics/cka.js';
 import type { CompareOptions, PairComparison } from '../../src/metrics/compare.js';
 import { observedValues, preparePermutablePair, type MethodValues, type SimilarityMethod } from '../../src/metrics/permutable.js';
 import { crossCovariance, prepareSide, type PreparedSide } from '../../src/metrics/side.js';
+import { evaluateHere } from '../../src/stats/draws.js';
 import { permutationTest, summariseNull, type PermutationOptions } from '../../src/stats/permutation.js';
 import { randomPermutation, seededRandom } from '../../src/stats/random.js';
 import { buildMatrix, type Matrix } from '../../src/types.js';
@@ -17,7 +18,8 @@ function runPairPermutationTest(
   x: Matrix, px: PreparedSide, y: Matrix, py: PreparedSide, comparison: PairComparison,
   methods: SimilarityMethod[], options: PermutationOptions,
 ) {
-  return permutationTest(preparePermutablePair(x, px, y, py, methods), observedValues(comparison, methods), options);
+  const pair = preparePermutablePair(x, px, y, py, methods);
+  return permutationTest(x.rows, evaluateHere(pair.similarities), observedValues(comparison, methods), options);
 }
 
 /** Every method by a full re-preparation of the two matrices (the plain route). */
@@ -72,12 +74,12 @@ describe.each(CASES)('permuted similarities, %s', (_name, make, options) => {
 });
 
 describe('permutation test', () => {
-  it('gives p = 1/(K+1) for related data and a null near chance', () => {
+  it('gives p = 1/(K+1) for related data and a null near chance', async () => {
     const { x, y } = correlatedPair(300, 10, 10, 21);
     const px = prepareSide(x);
     const py = prepareSide(y);
     const comparison = compareMatrices(x, y, { svcca: {}, cka: {} });
-    const result = runPairPermutationTest(x, px, y, py, comparison, ALL, { permutations: 99, seed: 7 });
+    const result = await runPairPermutationTest(x, px, y, py, comparison, ALL, { permutations: 99, seed: 7 });
     expect(result.test).toBe('permutation');
     expect(result.permutations).toBe(99);
     expect(result.seed).toBe(7);
@@ -91,20 +93,20 @@ describe('permutation test', () => {
     }
   });
 
-  it('gives p > 0.01 for independent data, and repeats exactly with the same seed', () => {
+  it('gives p > 0.01 for independent data, and repeats exactly with the same seed', async () => {
     const x = randomMatrix(200, 6, 31);
     const y = randomMatrix(200, 6, 32);
     const px = prepareSide(x);
     const py = prepareSide(y);
     const comparison = compareMatrices(x, y, { svcca: {}, cka: {} });
     const run = (seed: number) => runPairPermutationTest(x, px, y, py, comparison, ALL, { permutations: 199, seed });
-    const first = run(0);
+    const first = await run(0);
     for (const method of ALL) expect(first[method]!.pValue, method).toBeGreaterThan(0.01);
-    expect(run(0)).toEqual(first);
-    expect(run(1).cca!.nullValues).not.toEqual(first.cca!.nullValues);
+    expect(await run(0)).toEqual(first);
+    expect((await run(1)).cca!.nullValues).not.toEqual(first.cca!.nullValues);
   });
 
-  it('matches the analytic null of the mean canonical correlation for independent data', () => {
+  it('matches the analytic null of the mean canonical correlation for independent data', async () => {
     // For independent sides and a random pairing the null of the linear CKA numerator has
     // mean tr(Cxx) tr(Cyy) / (n - 1) in covariance units; checked here through the CKA null mean.
     const x = randomMatrix(400, 5, 41);
@@ -112,7 +114,7 @@ describe('permutation test', () => {
     const px = prepareSide(x);
     const py = prepareSide(y);
     const pair = preparePermutablePair(x, px, y, py, ['cka']);
-    const result = permutationTest(pair, { cka: 0 }, { permutations: 400, seed: 3 });
+    const result = await permutationTest(x.rows, evaluateHere(pair.similarities), { cka: 0 }, { permutations: 400, seed: 3 });
     const trace = (c: Float64Array, d: number) => Array.from({ length: d }, (_, i) => c[i * d + i]).reduce((a, b) => a + b, 0);
     const frob = (c: Float64Array) => Math.sqrt(c.reduce((a, v) => a + v * v, 0));
     // E ||Xc^T P Yc||^2 = tr(Sx) tr(Sy) / (n - 1) exactly over uniform permutations (S: centred scatter matrices).
@@ -128,11 +130,35 @@ describe('permutation test', () => {
     expect(Math.abs(summary.nullStd - Math.sqrt((0.01 + 0.04 + 0.16 + 0.09) / 4))).toBeLessThan(1e-15);
   });
 
-  it('rejects a count that is not a positive whole number', () => {
+  it('rejects a count that is not a positive whole number', async () => {
     const { x, y } = correlatedPair(60, 4, 4, 1);
     const px = prepareSide(x);
     const py = prepareSide(y);
     const pair = preparePermutablePair(x, px, y, py, ['cca']);
-    for (const k of [0, -3, 2.5, Number.NaN]) expect(() => permutationTest(pair, { cca: 0.5 }, { permutations: k })).toThrow(UsageError);
+    for (const k of [0, -3, 2.5, Number.NaN]) {
+      await expect(permutationTest(x.rows, evaluateHere(pair.similarities), { cca: 0.5 }, { permutations: k })).rejects.toThrow(UsageError);
+    }
+  });
+
+  it('gives the same null whatever the batches and the number of them in flight', async () => {
+    const { x, y } = correlatedPair(150, 6, 7, 12);
+    const px = prepareSide(x);
+    const py = prepareSide(y);
+    const pair = preparePermutablePair(x, px, y, py, ALL);
+    const observed = { pwcca: 0.5, cca: 0.5, svcca: 0.5, cka: 0.5 };
+    const batches: number[] = [];
+    const recorded = evaluateHere(pair.similarities);
+    const one = await permutationTest(x.rows, evaluateHere(pair.similarities), observed, { permutations: 37, seed: 4 });
+    const three = await permutationTest(x.rows, (draws) => {
+      batches.push(draws.length);
+      return recorded(draws);
+    }, observed, { permutations: 37, seed: 4, lanes: 3 });
+    expect(three).toEqual(one);
+    expect(batches.length).toBeGreaterThan(3);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(37);
+    // The shuffles are the seeded stream, one after another.
+    const random = seededRandom(4);
+    const firstTwo = [randomPermutation(x.rows, random), randomPermutation(x.rows, random)];
+    expect(one.cca!.nullValues.slice(0, 2)).toEqual(firstTwo.map((p) => pair.similarities(p).cca));
   });
 });
