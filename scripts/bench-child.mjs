@@ -14,8 +14,10 @@ let compare;
 let route = 'runCompare';
 try {
   const { runCompare } = await load('studies/compare.js');
+  const { defaultJobs } = await load('engine/executor.js');
   compare = async () => {
-    const report = await runCompare(a, b, { method: 'pwcca', stream });
+    // The CLI's defaults: one thread per core, as numpy's BLAS uses them.
+    const report = await runCompare(a, b, { method: 'pwcca', stream, jobs: defaultJobs() });
     return { pwcca: report.comparison.pwcca.similarity, cca: report.comparison.cca.mean };
   };
 } catch (error) {
