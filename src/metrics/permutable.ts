@@ -123,37 +123,11 @@ export function whitenedVariates(x: Matrix, side: PreparedSide, epsilon: number 
 }
 
 /**
- * The inputs of a permutation test computed on this thread (see
- * {@link PermutableInputs}; the engine computes the two sides' variates on
- * two threads). Memory: n x (rx + ry) floats (twice with `epsilon`).
- */
-export function permutableInputs(
-  x: Matrix,
-  px: PreparedSide,
-  y: Matrix,
-  py: PreparedSide,
-  methods: readonly SimilarityMethod[],
-  options: CompareOptions = {},
-  key = 'local',
-): PermutableInputs {
-  if (y.rows !== x.rows) throw new RangeError(`sides differ in rows: ${x.rows} and ${y.rows}`);
-  const { rank, epsilon } = variateWhitenings(methods, options);
-  return {
-    key,
-    n: x.rows,
-    methods,
-    options,
-    px,
-    py,
-    rankVariates: rank ? { x: whitenedVariates(x, px, undefined), y: whitenedVariates(y, py, undefined) } : null,
-    epsilonVariates: epsilon === undefined ? null : { x: whitenedVariates(x, px, epsilon), y: whitenedVariates(y, py, epsilon) },
-  };
-}
-
-/**
- * Prepares a pair for {@link PermutablePair.similarities}. x and y are the
+ * Prepares a pair for {@link PermutablePair.similarities} on this thread (the
+ * engine computes the two sides' variates on two threads). x and y are the
  * unscaled matrices px and py were prepared from; `options` as for
- * comparePrepared (variant, epsilon, svcca dims).
+ * comparePrepared (variant, epsilon, svcca dims). Memory: n x (rx + ry)
+ * floats (twice with `epsilon`).
  */
 export function preparePermutablePair(
   x: Matrix,
@@ -163,7 +137,19 @@ export function preparePermutablePair(
   methods: readonly SimilarityMethod[],
   options: CompareOptions = {},
 ): PermutablePair {
-  return permutablePair(permutableInputs(x, px, y, py, methods, options));
+  if (y.rows !== x.rows) throw new RangeError(`sides differ in rows: ${x.rows} and ${y.rows}`);
+  const { rank, epsilon } = variateWhitenings(methods, options);
+  const both = (whitening: number | undefined) => ({ x: whitenedVariates(x, px, whitening), y: whitenedVariates(y, py, whitening) });
+  return permutablePair({
+    key: 'local',
+    n: x.rows,
+    methods,
+    options,
+    px,
+    py,
+    rankVariates: rank ? both(undefined) : null,
+    epsilonVariates: epsilon === undefined ? null : both(epsilon),
+  });
 }
 
 /** The pair of {@link PermutableInputs}: per shuffle, one n x rx x ry product and a small SVD. */
