@@ -9,6 +9,7 @@ import { permutationTest, summariseNull, type PermutationOptions } from '../../s
 import { randomPermutation, seededRandom } from '../../src/stats/random.js';
 import { buildMatrix, type Matrix } from '../../src/types.js';
 import { randomMatrix } from '../helpers/random.js';
+import { directPaperPwcca } from '../metrics/direct-pwcca.js';
 import { compareMatrices, correlatedPair, scaleMatrix, withDuplicatedColumns } from '../metrics/helpers.js';
 
 const ALL: SimilarityMethod[] = ['pwcca', 'cca', 'svcca', 'cka'];
@@ -65,6 +66,21 @@ describe.each(CASES)('permuted similarities, %s', (_name, make, options) => {
       gaps.push(worstGap(pair.similarities(permutation), plainValues(x, permuteRows(y, permutation), options)));
     }
     expect(Math.max(...gaps), gaps.join(', ')).toBeLessThanOrEqual(1e-10);
+  });
+
+  // That route is the paper's formula for full-rank sides with the rank whitening.
+  const paperRoute = options.epsilon === undefined && options.variant === undefined && px.rank === x.cols && py.rank === y.cols;
+  if (paperRoute) it('equal the paper\'s formula taken literally on the shuffled matrix (an independent ml-matrix route), to 1e-10', () => {
+    const random = seededRandom(23);
+    for (let t = 0; t < 2; t++) {
+      const permutation = randomPermutation(x.rows, random);
+      const direct = directPaperPwcca(x, permuteRows(y, permutation));
+      const got = pair.similarities(permutation);
+      const tie = x.cols === y.cols;
+      const expected = tie ? (direct.fromA + direct.fromB) / 2 : x.cols < y.cols ? direct.fromA : direct.fromB;
+      expect(Math.abs(got.pwcca! - expected), `pwcca, shuffle ${t}`).toBeLessThanOrEqual(1e-10);
+      expect(Math.abs(got.cca! - direct.rho.reduce((a, b) => a + b, 0) / direct.rho.length), `cca, shuffle ${t}`).toBeLessThanOrEqual(1e-10);
+    }
   });
 
   it('give the observed values for the identity', () => {
