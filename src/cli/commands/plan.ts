@@ -128,20 +128,27 @@ async function runPlanCommand(inputs: string[], flags: PlanFlags, context: CliCo
   const { shards, summary } = planned.shards;
   const n = planned.files.length;
   const estimate = (cost: number) => (timing === null ? null : cost * timing.secondsPerUnit);
+  // The plan's inputs are arrays (FILE or FILE#KEY): one per single-array file, several per .npz, torch, safetensors or HDF5 file.
+  const filesAmong = (inputs: readonly string[]) => new Set(inputs.map((input) => resolveRefSync(input).path)).size;
+  const fileCount = filesAmong(planned.files.map((file) => file.path));
   const rows = shards.map((shard) => ({
     shard: shard.index,
     pairs: shard.pairs.length,
-    files: shard.files.length,
+    arrays: shard.files.length,
+    files: filesAmong(shard.files),
     costShare: summary.totalCost > 0 ? shard.cost / summary.totalCost : 1 / shards.length,
     seconds: estimate(shard.cost),
   }));
+  const fileCounts = rows.map((row) => row.files);
   const result = {
     study: flags.study,
     shards: summary.shards,
     pairs: summary.pairs,
-    files: summary.files,
+    arrays: summary.files,
+    files: fileCount,
     pairsPerShard: summary.pairsPerShard,
-    filesPerShard: summary.filesPerShard,
+    arraysPerShard: summary.filesPerShard,
+    filesPerShard: { min: Math.min(...fileCounts), max: Math.max(...fileCounts), mean: fileCounts.reduce((sum, c) => sum + c, 0) / fileCounts.length },
     costShare: summary.costShare,
     // Work of all shards over the work of one run: files read by several shards are prepared by each.
     overhead: summary.singleRunCost > 0 ? summary.totalCost / summary.singleRunCost : 1,
@@ -152,19 +159,23 @@ async function runPlanCommand(inputs: string[], flags: PlanFlags, context: CliCo
     await writeData(`${JSON.stringify(result, null, 2)}\n`, flags.out, context);
     return;
   }
+  // Arrays are named only when some file holds several (otherwise arrays and files are the same).
+  const byArray = summary.files !== fileCount;
+  const counted = byArray ? `${summary.files} arrays in ${fileCount} files` : `${summary.files} files`;
+  const unit = byArray ? 'arrays' : 'files';
   const lines = [
-    `${planned.what}; ${summary.pairs} pairs over ${summary.files} files in ${summary.shards} shard${summary.shards === 1 ? '' : 's'}`,
-    `files per shard: ${summary.filesPerShard.min}..${summary.filesPerShard.max} (mean ${summary.filesPerShard.mean.toFixed(1)}, of ${n})`,
+    `${planned.what}; ${summary.pairs} pairs over ${counted} in ${summary.shards} shard${summary.shards === 1 ? '' : 's'}`,
+    `${unit} per shard: ${summary.filesPerShard.min}..${summary.filesPerShard.max} (mean ${summary.filesPerShard.mean.toFixed(1)}, of ${n})`,
     `pairs per shard: ${summary.pairsPerShard.min}..${summary.pairsPerShard.max}; cost share per shard ${(100 * summary.costShare.min).toFixed(1)}%..${(100 * summary.costShare.max).toFixed(1)}%`,
     `work of all shards together: ${result.overhead.toFixed(2)}x one run (files read by several shards are prepared by each)`,
     result.estimatedSeconds === null
       ? `estimated time: not timed${flags.time ? ` (no pair with both files under ${TIMING_FILE_LIMIT / 2 ** 20} MiB, or it failed)` : ' (--no-time)'}`
       : `estimated time on one core like this one: longest shard ~${formatSeconds(result.estimatedSeconds.perShardMax)}, one unsharded run ~${formatSeconds(result.estimatedSeconds.singleRun)} (from timing ${result.estimatedSeconds.timedPair})`,
     '',
-    'shard  pairs  files  cost  time',
+    `shard  pairs  ${byArray ? 'arrays  files' : 'files'}  cost  time`,
     ...rows.map(
       (row) =>
-        `${String(row.shard).padStart(5)}  ${String(row.pairs).padStart(5)}  ${String(row.files).padStart(5)}  ${(100 * row.costShare).toFixed(1).padStart(4)}%  ${row.seconds === null ? '-' : `~${formatSeconds(row.seconds)}`}`,
+        `${String(row.shard).padStart(5)}  ${String(row.pairs).padStart(5)}  ${byArray ? `${String(row.arrays).padStart(6)}  ` : ''}${String(row.files).padStart(5)}  ${(100 * row.costShare).toFixed(1).padStart(4)}%  ${row.seconds === null ? '-' : `~${formatSeconds(row.seconds)}`}`,
     ),
   ];
   await writeData(`${lines.join('\n')}\n`, flags.out, context);

@@ -1,6 +1,10 @@
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repositoryRoot, runMain } from '../../helpers/cli.js';
+import { useTemporaryFolders } from '../../helpers/temp.js';
+
+const temporaryFolder = useTemporaryFolders();
 
 const pwcca = runMain;
 
@@ -22,7 +26,7 @@ describe('pwcca plan', () => {
     const run = await pwcca(['plan', runs, '--shards', '4', '--format', 'json', '--no-time']);
     expect(run.code, run.stderr).toBe(0);
     const plan = JSON.parse(run.stdout);
-    expect(plan).toMatchObject({ study: 'pairwise', shards: 4, pairs: 30, files: 12, estimatedSeconds: null });
+    expect(plan).toMatchObject({ study: 'pairwise', shards: 4, pairs: 30, arrays: 12, files: 12, estimatedSeconds: null });
     expect(plan.perShard.reduce((sum: number, row: { pairs: number }) => sum + row.pairs, 0)).toBe(30);
     expect(plan.perShard.reduce((sum: number, row: { costShare: number }) => sum + row.costShare, 0)).toBeCloseTo(1, 12);
     expect(plan.overhead).toBeGreaterThanOrEqual(1);
@@ -32,6 +36,19 @@ describe('pwcca plan', () => {
     const run = await pwcca(['plan', checkpoints, '--study', 'convergence', '--shards', '2', '--format', 'json', '--no-time']);
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ study: 'convergence', shards: 2, pairs: 15 });
+  });
+
+  it('counts arrays and files apart when files hold several arrays', async () => {
+    // Three networks, each one .npz with two layers: 6 arrays in 3 files.
+    const folder = temporaryFolder('pwcca-plan-');
+    for (const name of ['n1', 'n2', 'n3']) copyFileSync(join(repositoryRoot, 'fixtures/formats/layers_stored.npz'), join(folder, `${name}.npz`));
+    const table = await pwcca(['plan', folder, '--shards', '2', '--no-time']);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/6 pairs over 6 arrays in 3 files in 2 shards/);
+    expect(table.stdout).toMatch(/^arrays per shard: 3\.\.3 \(mean 3\.0, of 6\)$/m);
+    const json = JSON.parse((await pwcca(['plan', folder, '--shards', '2', '--no-time', '--format', 'json'])).stdout);
+    expect(json).toMatchObject({ pairs: 6, arrays: 6, files: 3, arraysPerShard: { min: 3, max: 3 }, filesPerShard: { min: 3, max: 3 } });
+    expect(json.perShard.map((row: { arrays: number; files: number }) => [row.arrays, row.files])).toEqual([[3, 3], [3, 3]]);
   });
 
   it('needs --shards', async () => {
