@@ -7,7 +7,7 @@
 import { InputError } from '../errors.js';
 import { printable } from './printable.js';
 import type { ArrayEntry } from './arrays.js';
-import { countElements, type NdArray } from './ndarray.js';
+import { allocateArray, countElements, type Allocate, type NdArray } from './ndarray.js';
 import { checkNpyHeader, decodeNpyData, MAX_NPY_HEADER_BYTES, parseNpy, parseNpyHeader, type NpyHeader } from './npy.js';
 import type { ByteSource } from './source.js';
 import { crc32, readZipMember, readZipMemberPrefix, zipMemberDataOffset, type ZipEntry } from './zip.js';
@@ -45,10 +45,10 @@ export async function listNpzArrays(source: ByteSource, entries: readonly ZipEnt
       dtype: header.dtype,
       npyOffset,
       check: () => checkNpyHeader(header, entry.size, where),
-      read: async () => {
+      read: async (allocate) => {
         checkNpyHeader(header, entry.size, where);
-        if (npyOffset === undefined) return parseNpy(await readZipMember(source, entry), where, options);
-        return readStoredMember(source, entry, header, npyOffset, where);
+        if (npyOffset === undefined) return parseNpy(await readZipMember(source, entry), where, options, allocate);
+        return readStoredMember(source, entry, header, npyOffset, where, allocate);
       },
     });
   }
@@ -56,8 +56,8 @@ export async function listNpzArrays(source: ByteSource, entries: readonly ZipEnt
 }
 
 /** A stored member decoded chunk by chunk at its offset: the raw bytes are never held whole. */
-async function readStoredMember(source: ByteSource, entry: ZipEntry, header: NpyHeader, npyOffset: number, where: string): Promise<NdArray> {
-  const data = new Float64Array(countElements(header.shape));
+async function readStoredMember(source: ByteSource, entry: ZipEntry, header: NpyHeader, npyOffset: number, where: string, allocate?: Allocate): Promise<NdArray> {
+  const data = allocateArray(allocate, countElements(header.shape));
   // The CRC covers the whole member: carry it over the header and every chunk.
   let crc = crc32(await source.read(npyOffset, header.dataOffset));
   const chunkBytes = Math.max(1, Math.floor(CHUNK_BYTES / header.itemSize)) * header.itemSize;

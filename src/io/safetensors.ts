@@ -6,7 +6,7 @@
 import { InputError } from '../errors.js';
 import { printable } from './printable.js';
 import type { ArrayEntry } from './arrays.js';
-import { countElements, formatShape, MAX_ELEMENTS } from './ndarray.js';
+import { allocateArray, countElements, formatShape, MAX_ELEMENTS } from './ndarray.js';
 import { decodeRaw, RAW_ITEM_SIZE, type RawDtype } from './raw.js';
 import type { ByteSource } from './source.js';
 
@@ -88,9 +88,10 @@ export async function listSafetensorsArrays(source: ByteSource): Promise<ArrayEn
       aliases: [],
       shape,
       dtype,
-      read: async () => {
-        const data = new Float64Array(elements);
-        decodeRaw(dtype, await source.read(dataStart + offsets[0], byteLength), data, 0, true);
+      read: async (allocate) => {
+        const bytes = await source.read(dataStart + offsets[0], byteLength);
+        const data = allocateArray(allocate, elements);
+        decodeRaw(dtype, bytes, data, 0, true);
         return { shape, dtype, data, fortranOrder: false };
       },
     });

@@ -12,7 +12,7 @@
 import { InputError } from '../errors.js';
 import { printable } from './printable.js';
 import type { ArrayEntry } from './arrays.js';
-import { countElements, formatShape, MAX_ELEMENTS, type NdArray } from './ndarray.js';
+import { allocateArray, countElements, formatShape, MAX_ELEMENTS, type Allocate, type NdArray } from './ndarray.js';
 import { MAX_PICKLE_DEPTH, parsePickle, type PickleHooks, type PyObject } from './pickle.js';
 import { decodeRaw, RAW_ITEM_SIZE, type RawDtype } from './raw.js';
 import type { ByteSource } from './source.js';
@@ -105,7 +105,7 @@ export async function listTorchArrays(source: ByteSource, entries: readonly ZipE
       aliases: path.length > 1 ? [path.join('.')] : [],
       shape: tensor.size,
       dtype: tensor.storage.dtype,
-      read: async () => readTensor(tensor, await readZipMember(source, member), littleEndian),
+      read: async (allocate) => readTensor(tensor, await readZipMember(source, member), littleEndian, allocate),
     };
   });
 }
@@ -233,34 +233,42 @@ function checkTensor(tensor: TensorRef, member: ZipEntry, label: string): void {
   }
 }
 
-/** The tensor's elements in C order, following its offset and strides (views, transposes). */
-function readTensor(tensor: TensorRef, bytes: Uint8Array, littleEndian: boolean): NdArray {
+/**
+ * The tensor's elements in C order, following its offset and strides (views,
+ * transposes), converted once into `allocate(count)`. A strided tensor's
+ * stored elements are gathered first at their stored width (not as float64),
+ * so no second float64 copy of the storage is made.
+ */
+function readTensor(tensor: TensorRef, bytes: Uint8Array, littleEndian: boolean, allocate?: Allocate): NdArray {
   const { storage, size, stride, offset } = tensor;
   const itemSize = RAW_ITEM_SIZE[storage.dtype];
   const count = countElements(size);
-  const data = new Float64Array(count);
   const contiguous = size.every((_, axis) => size[axis] === 1 || stride[axis] === countElements(size.slice(axis + 1)));
-  if (contiguous) {
-    decodeRaw(storage.dtype, bytes.subarray(offset * itemSize, (offset + count) * itemSize), data, 0, littleEndian);
-  } else {
-    const all = new Float64Array(storage.numel);
-    decodeRaw(storage.dtype, bytes, all, 0, littleEndian);
-    // Odometer over the C-order index, tracking the storage position.
-    const index = size.map(() => 0);
-    let position = offset;
-    for (let i = 0; i < count; i++) {
-      data[i] = all[position];
-      for (let axis = size.length - 1; axis >= 0; axis--) {
-        if (++index[axis] < size[axis]) {
-          position += stride[axis];
-          break;
-        }
-        position -= (size[axis] - 1) * stride[axis];
-        index[axis] = 0;
+  const stored = contiguous ? bytes.subarray(offset * itemSize, (offset + count) * itemSize) : gatherElements(tensor, bytes, itemSize, count);
+  const data = allocateArray(allocate, count);
+  decodeRaw(storage.dtype, stored, data, 0, littleEndian);
+  return { shape: size, dtype: storage.dtype, data, fortranOrder: false };
+}
+
+/** The raw bytes of a strided tensor's elements, in C order (an odometer over the index, tracking the storage position). */
+function gatherElements(tensor: TensorRef, bytes: Uint8Array, itemSize: number, count: number): Uint8Array {
+  const { size, stride, offset } = tensor;
+  const out = new Uint8Array(count * itemSize);
+  const index = size.map(() => 0);
+  let position = offset;
+  for (let i = 0; i < count; i++) {
+    const from = position * itemSize;
+    for (let k = 0; k < itemSize; k++) out[i * itemSize + k] = bytes[from + k];
+    for (let axis = size.length - 1; axis >= 0; axis--) {
+      if (++index[axis] < size[axis]) {
+        position += stride[axis];
+        break;
       }
+      position -= (size[axis] - 1) * stride[axis];
+      index[axis] = 0;
     }
   }
-  return { shape: size, dtype: storage.dtype, data, fortranOrder: false };
+  return out;
 }
 
 function isKind<K extends 'list' | 'tuple' | 'dict' | 'global' | 'opaque'>(
