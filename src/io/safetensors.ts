@@ -8,7 +8,7 @@ import { printable } from './printable.js';
 import type { ArrayEntry } from './arrays.js';
 import { allocateArray, countElements, formatShape, MAX_ELEMENTS } from './ndarray.js';
 import { decodeRaw, RAW_ITEM_SIZE, type RawDtype } from './raw.js';
-import type { ByteSource } from './source.js';
+import { readChunks, type ByteSource } from './source.js';
 
 /** safetensors dtype names and ours. */
 const DTYPES: Record<string, RawDtype> = {
@@ -89,9 +89,9 @@ export async function listSafetensorsArrays(source: ByteSource): Promise<ArrayEn
       shape,
       dtype,
       read: async (allocate) => {
-        const bytes = await source.read(dataStart + offsets[0], byteLength);
+        // Decoded chunk by chunk into the final array: the raw tensor is never held whole.
         const data = allocateArray(allocate, elements);
-        decodeRaw(dtype, bytes, data, 0, true);
+        await readChunks(source, dataStart + offsets[0], byteLength, RAW_ITEM_SIZE[dtype], (chunk, first) => decodeRaw(dtype, chunk, data, first, true));
         return { shape, dtype, data, fortranOrder: false };
       },
     });

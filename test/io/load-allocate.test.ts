@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { loadMatrix, type LoadOptions } from '../../src/io/load.js';
 import { LAYOUT_METADATA_KEY, SHAPE_METADATA_KEY } from '../../src/io/arrow.js';
 import { buildListTable } from './arrow-helpers.js';
+import { buildSafetensors, buildTorchFile, buildZip, PickleWriter, writeTensor } from './format-builders.js';
 import { buildNpy } from './helpers.js';
 import { useTemporaryFolders } from '../helpers/temp.js';
 
@@ -151,5 +152,44 @@ describe('standard input', () => {
   it('a .npy transposed on the way (neurons-first)', async () => {
     const bytes = readFileSync(join(formats, 'fc2.npy'));
     await expectLoadedIntoShared('-', { layout: 'neurons-first' }, () => bytes);
+  });
+});
+
+describe('inputs over one read chunk (8 MiB) are decoded chunk by chunk into the allocated memory', () => {
+  const rows = 1100;
+  const cols = 2000;
+  const count = rows * cols; // 8.8 MB as float32
+  /** Exact in float32; an independent statement of every element's value. */
+  const valueAt = (i: number) => ((i * 7919) % 20011) - 10005;
+  const float32Bytes = (length: number, first = 0) => new Uint8Array(Float32Array.from({ length }, (_, i) => valueAt(first + i)).buffer);
+  const expected = Float64Array.from({ length: count }, (_, i) => valueAt(i));
+
+  async function expectValues(path: string): Promise<void> {
+    await expectLoadedIntoShared(path);
+    const { matrix } = await loadMatrix(path);
+    expect([matrix.rows, matrix.cols]).toEqual([rows, cols]);
+    expect(firstBitDifference(matrix.data, expected), 'first element that differs from the values written').toBe(-1);
+  }
+
+  it('safetensors', async () => {
+    const path = join(temporaryFolder(), 'big.safetensors');
+    writeFileSync(path, buildSafetensors({ x: { dtype: 'F32', shape: [rows, cols], data: float32Bytes(count) } }));
+    await expectValues(path);
+  });
+
+  it('a stored .npz member in Fortran order', async () => {
+    const path = join(temporaryFolder(), 'big.npz');
+    writeFileSync(path, buildZip({ 'x.npy': buildNpy([rows, cols], 'f4', expected, { fortran: true }) }));
+    await expectValues(path);
+  });
+
+  it('a contiguous torch tensor at a storage offset (the run straddles two chunks)', async () => {
+    const offset = 123457;
+    const numel = offset + count + 999;
+    const pickle = writeTensor(new PickleWriter(), { key: '0', storageType: 'FloatStorage', numel, offset, size: [rows, cols], stride: [cols, 1] }).stop();
+    const storage = new Uint8Array(Float32Array.from({ length: numel }, (_, i) => (i < offset ? -1 : valueAt(i - offset))).buffer);
+    const path = join(temporaryFolder(), 'big.pt');
+    writeFileSync(path, buildTorchFile(pickle, { '0': storage }));
+    await expectValues(path);
   });
 });
