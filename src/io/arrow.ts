@@ -215,12 +215,23 @@ function checkListColumn(table: Table, column: ColumnRef & { size: number }, sou
   }
 }
 
-/** Numeric columns = neurons: each batch's column is written down a strided column of the row-major `out`. */
+/**
+ * Rows per block when scattering columns into rows. A whole column at once
+ * writes one value per output row (a new page every value at 512 columns);
+ * a block of rows keeps the rows being written in cache, like a tiled transpose.
+ */
+const ROW_BLOCK = 64;
+
+/** Numeric columns = neurons: each batch's columns are written down strided columns of the row-major `out`, a block of rows at a time. */
 function readScalarColumns(table: Table, columns: ColumnRef[], out: Float64Array): void {
   const cols = columns.length;
   let firstRow = 0;
   for (const batch of table.batches) {
-    columns.forEach((column, j) => copyNumeric(batch.data.children[column.index], out, firstRow * cols + j, cols));
+    const chunks = columns.map((column) => batch.data.children[column.index]);
+    for (let start = 0; start < batch.numRows; start += ROW_BLOCK) {
+      const rows = Math.min(ROW_BLOCK, batch.numRows - start);
+      chunks.forEach((chunk, j) => copyNumeric(chunk, out, (firstRow + start) * cols + j, cols, rows, start));
+    }
     firstRow += batch.numRows;
   }
 }
@@ -273,35 +284,36 @@ function checkNoNulls(chunk: Data, column: string, firstRow: number, valuesPerRo
 // ------------------------------------------------------------- conversion
 
 /**
- * Writes `count` values of a numeric Data as float64 into `out[offset + i * stride]`.
- * Every conversion is exact, except 64-bit integers beyond 2^53, which round.
+ * Writes values `first .. first + count - 1` of a numeric Data as float64
+ * into `out[offset + i * stride]`. Every conversion is exact, except 64-bit
+ * integers beyond 2^53, which round.
  */
-function copyNumeric(chunk: Data, out: Float64Array, offset: number, stride: number, count = chunk.length): void {
+function copyNumeric(chunk: Data, out: Float64Array, offset: number, stride: number, count = chunk.length, first = 0): void {
   const type = chunk.type;
   if (DataType.isBool(type)) {
-    // Bit-packed, and not sliced by apache-arrow: bit (chunk.offset + i).
+    // Bit-packed, and not sliced by apache-arrow: bit (chunk.offset + first + i).
     const bits = chunk.values as Uint8Array;
-    for (let i = 0, bit = chunk.offset; i < count; i++, bit++) out[offset + i * stride] = (bits[bit >> 3] >> (bit & 7)) & 1;
+    for (let i = 0, bit = chunk.offset + first; i < count; i++, bit++) out[offset + i * stride] = (bits[bit >> 3] >> (bit & 7)) & 1;
     return;
   }
   const values = chunk.values as ArrayLike<number | bigint> & ArrayBufferView;
   if (DataType.isFloat(type) && type.precision === 0) {
     const halves = values as Uint16Array;
     const table = float16Table();
-    for (let i = 0; i < count; i++) out[offset + i * stride] = table[halves[i]];
+    for (let i = 0; i < count; i++) out[offset + i * stride] = table[halves[first + i]];
   } else if (DataType.isInt(type) && type.bitWidth === 64) {
     // hi * 2^32 + lo: exact product, one rounding, no BigInt per value. Arrow buffers are little-endian.
-    const words = new Uint32Array(values.buffer, values.byteOffset, count * 2);
+    const words = new Uint32Array(values.buffer, values.byteOffset + first * 8, count * 2);
     const signed = type.isSigned;
     for (let i = 0; i < count; i++) {
       const hi = words[2 * i + 1];
       out[offset + i * stride] = (signed ? hi | 0 : hi) * 4294967296 + words[2 * i];
     }
   } else if (stride === 1) {
-    out.set((values as Float32Array).subarray(0, count), offset);
+    out.set((values as Float32Array).subarray(first, first + count), offset);
   } else {
     const numbers = values as Float32Array;
-    for (let i = 0; i < count; i++) out[offset + i * stride] = numbers[i];
+    for (let i = 0; i < count; i++) out[offset + i * stride] = numbers[first + i];
   }
 }
 
