@@ -175,7 +175,7 @@ async function runLoadedPairs<T>(
       const file = byId.get(id)!;
       pending = (async () => {
         loads++;
-        // .npy files are decoded straight into the executor's (shared) memory: adopt() then copies nothing.
+        // Every format is decoded (or reshaped) straight into the executor's (shared) memory: adopt() then copies nothing.
         const loaded = file.load ? await file.load() : await loadMatrix(file.path, { ...options, allocate: (length) => executor.allocate(length) });
         const bytes = loaded.matrix.data.byteLength + 2 * loaded.matrix.cols * loaded.matrix.cols * 8;
         evictFor(bytes);

@@ -2,7 +2,7 @@
  * The arrays inside a multi-array file (.npz, torch.save, safetensors, HDF5),
  * listed from their headers and read one at a time on demand.
  */
-import type { NdArray } from './ndarray.js';
+import type { Allocate, NdArray } from './ndarray.js';
 
 /** What a file says about one of its arrays, before reading it. */
 export interface ArrayInfo {
@@ -27,6 +27,10 @@ export interface ArrayEntry extends ArrayInfo {
    * match the file) from its header alone, before memory is budgeted.
    */
   check?(): void;
-  /** Reads the array, converted to float64 in C order. */
-  read(): Promise<NdArray>;
+  /**
+   * Reads the array, converted to float64 in C order, into `allocate(n)`
+   * (n its element count; called once, after every check that can fail on
+   * the file's header). Default a fresh Float64Array.
+   */
+  read(allocate?: Allocate): Promise<NdArray>;
 }

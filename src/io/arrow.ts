@@ -18,7 +18,7 @@ import { InputError, InternalError } from '../errors.js';
 import { CodecError, decodeCompressedWith } from './arrow-codecs.js';
 import { validateArrowIpc } from './arrow-validate.js';
 import { float16Table } from './float16.js';
-import { countElements, formatShape, MAX_ELEMENTS, type NdArray } from './ndarray.js';
+import { allocateArray, countElements, formatShape, MAX_ELEMENTS, type Allocate, type NdArray } from './ndarray.js';
 
 export interface ArrowParseOptions {
   /** Skip columns that are not numeric (labels, ids as strings...) instead of failing. */
@@ -43,17 +43,34 @@ const UNCOMPRESSED_HINT =
   'write it again, or uncompressed: pyarrow.feather.write_feather(table, path, compression="uncompressed") (or np.save the array instead)';
 
 /**
- * Parses Arrow IPC bytes (file or stream format, uncompressed or with LZ4_FRAME
- * or ZSTD record batches) into a C-ordered float64 array.
- *
- * The structure is checked first (see ./arrow-validate.ts): damaged or hostile
- * bytes fail fast with an InputError, in time and memory bounded by their size.
+ * An Arrow table checked and ready to convert: its shape, dtype and schema
+ * metadata are known, and `read` writes the values as float64.
+ */
+export interface ArrowInput {
+  /** Table shape, or the `pwcca:shape` tensor shape when the file declares one. */
+  readonly shape: number[];
+  readonly dtype: string;
+  readonly metadata: Map<string, string>;
+  /**
+   * Converts the columns (or the list column) straight into `allocate(n)`,
+   * n = rows x values per row, with no intermediate float64 array. Every
+   * check has already passed: this only allocates and converts.
+   */
+  read(allocate?: Allocate): NdArray;
+}
+
+/**
+ * Decodes and checks Arrow IPC bytes (file or stream format, uncompressed or
+ * with LZ4_FRAME or ZSTD record batches) without converting any value: the
+ * structure first (see ./arrow-validate.ts, so damaged or hostile bytes fail
+ * fast in time and memory bounded by their size), then the columns, the
+ * size, nulls, and `pwcca:shape`.
  *
  * @throws InputError naming `source` for invalid or unreadable IPC data, an
  *   empty table, nulls (first null row named), non-numeric columns (unless
  *   `skipNonNumeric`), or `pwcca:shape` metadata that does not fit the table.
  */
-export function parseArrow(bytes: Uint8Array, source: string, options: ArrowParseOptions = {}): ArrowArray {
+export function openArrow(bytes: Uint8Array, source: string, options: ArrowParseOptions = {}): ArrowInput {
   const table = readTable(bytes, source, options);
   const metadata = new Map(table.schema.metadata);
   const columns = classifyColumns(table.schema.fields, source, options);
@@ -61,8 +78,35 @@ export function parseArrow(bytes: Uint8Array, source: string, options: ArrowPars
   if (rows === 0) {
     throw new InputError(`empty Arrow table (${source}): 0 rows`, { where: source, hint: 'the table holds no datapoints; check the code that wrote it' });
   }
-  const array = columns.list ? readListColumn(table, columns.list, source) : readScalarColumns(table, columns.scalars, source);
-  return { ...array, shape: shapeFromMetadata(metadata, array.shape, source), metadata };
+  const list = columns.list;
+  const tableShape = [rows, list ? list.size : columns.scalars.length];
+  checkSize(tableShape, source);
+  if (list) checkListColumn(table, list, source);
+  else checkScalarColumns(table, columns.scalars, source);
+  const shape = shapeFromMetadata(metadata, tableShape, source);
+  const dtype = list ? list.dtype : commonDtype(columns.scalars);
+  return {
+    shape,
+    dtype,
+    metadata,
+    read: (allocate) => {
+      const data = allocateArray(allocate, rows * tableShape[1]);
+      if (list) readListColumn(table, list, data);
+      else readScalarColumns(table, columns.scalars, data);
+      return { shape, dtype, data, fortranOrder: false };
+    },
+  };
+}
+
+/**
+ * Parses Arrow IPC bytes into a C-ordered float64 array: {@link openArrow}
+ * then its `read`, in one call.
+ *
+ * @throws InputError as {@link openArrow}.
+ */
+export function parseArrow(bytes: Uint8Array, source: string, options: ArrowParseOptions = {}, allocate?: Allocate): ArrowArray {
+  const input = openArrow(bytes, source, options);
+  return { ...input.read(allocate), metadata: input.metadata };
 }
 
 // ------------------------------------------------------------------ reading
@@ -145,40 +189,62 @@ function numericDtype(type: DataType): string | undefined {
   return undefined;
 }
 
-/** Numeric columns = neurons: each batch's column is written down a strided column of the row-major output. */
-function readScalarColumns(table: Table, columns: ColumnRef[], source: string): NdArray {
-  const rows = table.numRows;
-  const cols = columns.length;
-  checkSize([rows, cols], source);
-  const data = new Float64Array(rows * cols);
+/** Nulls and buffer sizes of every numeric column, before anything is allocated. */
+function checkScalarColumns(table: Table, columns: ColumnRef[], source: string): void {
   let firstRow = 0;
   for (const batch of table.batches) {
-    columns.forEach((column, j) => {
+    for (const column of columns) {
       const chunk = batch.data.children[column.index];
       checkNoNulls(chunk, column.name, firstRow, 1, source);
-      copyNumeric(chunk, data, firstRow * cols + j, cols);
-    });
+      checkValuesPresent(chunk, chunk.length);
+    }
     firstRow += batch.numRows;
   }
-  return { shape: [rows, cols], dtype: commonDtype(columns), data, fortranOrder: false };
 }
 
-/** One FixedSizeList column: each batch's child buffer is already row-major N x D. */
-function readListColumn(table: Table, column: ColumnRef & { size: number }, source: string): NdArray {
-  const rows = table.numRows;
-  const cols = column.size;
-  checkSize([rows, cols], source);
-  const data = new Float64Array(rows * cols);
+/** Nulls (lists and values) and buffer sizes of the list column, before anything is allocated. */
+function checkListColumn(table: Table, column: ColumnRef & { size: number }, source: string): void {
   let firstRow = 0;
   for (const batch of table.batches) {
     const lists = batch.data.children[column.index];
     checkNoNulls(lists, column.name, firstRow, 1, source);
     const values = lists.children[0];
-    checkNoNulls(values, column.name, firstRow, cols, source);
-    copyNumeric(values, data, firstRow * cols, 1, lists.length * cols);
+    checkNoNulls(values, column.name, firstRow, column.size, source);
+    checkValuesPresent(values, lists.length * column.size);
     firstRow += batch.numRows;
   }
-  return { shape: [rows, cols], dtype: column.dtype, data, fortranOrder: false };
+}
+
+/**
+ * Rows per block when scattering columns into rows. A whole column at once
+ * writes one value per output row (a new page every value at 512 columns);
+ * a block of rows keeps the rows being written in cache, like a tiled transpose.
+ */
+const ROW_BLOCK = 64;
+
+/** Numeric columns = neurons: each batch's columns are written down strided columns of the row-major `out`, a block of rows at a time. */
+function readScalarColumns(table: Table, columns: ColumnRef[], out: Float64Array): void {
+  const cols = columns.length;
+  let firstRow = 0;
+  for (const batch of table.batches) {
+    const chunks = columns.map((column) => batch.data.children[column.index]);
+    for (let start = 0; start < batch.numRows; start += ROW_BLOCK) {
+      const rows = Math.min(ROW_BLOCK, batch.numRows - start);
+      chunks.forEach((chunk, j) => copyNumeric(chunk, out, (firstRow + start) * cols + j, cols, rows, start));
+    }
+    firstRow += batch.numRows;
+  }
+}
+
+/** One FixedSizeList column: each batch's child buffer is already row-major N x D, converted into place in `out`. */
+function readListColumn(table: Table, column: ColumnRef & { size: number }, out: Float64Array): void {
+  const cols = column.size;
+  let firstRow = 0;
+  for (const batch of table.batches) {
+    const lists = batch.data.children[column.index];
+    copyNumeric(lists.children[0], out, firstRow * cols, 1, lists.length * cols);
+    firstRow += batch.numRows;
+  }
 }
 
 function commonDtype(columns: ColumnRef[]): string {
@@ -218,42 +284,42 @@ function checkNoNulls(chunk: Data, column: string, firstRow: number, valuesPerRo
 // ------------------------------------------------------------- conversion
 
 /**
- * Writes `count` values of a numeric Data as float64 into `out[offset + i * stride]`.
- * Every conversion is exact, except 64-bit integers beyond 2^53, which round.
+ * Writes values `first .. first + count - 1` of a numeric Data as float64
+ * into `out[offset + i * stride]`. Every conversion is exact, except 64-bit
+ * integers beyond 2^53, which round.
  */
-function copyNumeric(chunk: Data, out: Float64Array, offset: number, stride: number, count = chunk.length): void {
+function copyNumeric(chunk: Data, out: Float64Array, offset: number, stride: number, count = chunk.length, first = 0): void {
   const type = chunk.type;
-  checkValuesPresent(chunk, count);
   if (DataType.isBool(type)) {
-    // Bit-packed, and not sliced by apache-arrow: bit (chunk.offset + i).
+    // Bit-packed, and not sliced by apache-arrow: bit (chunk.offset + first + i).
     const bits = chunk.values as Uint8Array;
-    for (let i = 0, bit = chunk.offset; i < count; i++, bit++) out[offset + i * stride] = (bits[bit >> 3] >> (bit & 7)) & 1;
+    for (let i = 0, bit = chunk.offset + first; i < count; i++, bit++) out[offset + i * stride] = (bits[bit >> 3] >> (bit & 7)) & 1;
     return;
   }
   const values = chunk.values as ArrayLike<number | bigint> & ArrayBufferView;
   if (DataType.isFloat(type) && type.precision === 0) {
     const halves = values as Uint16Array;
     const table = float16Table();
-    for (let i = 0; i < count; i++) out[offset + i * stride] = table[halves[i]];
+    for (let i = 0; i < count; i++) out[offset + i * stride] = table[halves[first + i]];
   } else if (DataType.isInt(type) && type.bitWidth === 64) {
     // hi * 2^32 + lo: exact product, one rounding, no BigInt per value. Arrow buffers are little-endian.
-    const words = new Uint32Array(values.buffer, values.byteOffset, count * 2);
+    const words = new Uint32Array(values.buffer, values.byteOffset + first * 8, count * 2);
     const signed = type.isSigned;
     for (let i = 0; i < count; i++) {
       const hi = words[2 * i + 1];
       out[offset + i * stride] = (signed ? hi | 0 : hi) * 4294967296 + words[2 * i];
     }
   } else if (stride === 1) {
-    out.set((values as Float32Array).subarray(0, count), offset);
+    out.set((values as Float32Array).subarray(first, first + count), offset);
   } else {
     const numbers = values as Float32Array;
-    for (let i = 0; i < count; i++) out[offset + i * stride] = numbers[i];
+    for (let i = 0; i < count; i++) out[offset + i * stride] = numbers[first + i];
   }
 }
 
 /**
  * The validator checked every buffer against its node; this guards the
- * conversion itself, so a short buffer can never read as zeros or as the
+ * conversion (checked for every batch before it starts), so a short buffer can never read as zeros or as the
  * next column's bytes.
  */
 function checkValuesPresent(chunk: Data, count: number): void {

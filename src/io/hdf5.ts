@@ -11,7 +11,7 @@
 import { InputError } from '../errors.js';
 import { printable } from './printable.js';
 import type { ArrayEntry } from './arrays.js';
-import { countElements, formatShape, MAX_ELEMENTS, type NdArray } from './ndarray.js';
+import { allocateArray, countElements, formatShape, MAX_ELEMENTS, type Allocate, type NdArray } from './ndarray.js';
 
 /** The 8-byte signature every HDF5 file starts with (or has at 512, 1024, ... after a user block). */
 export const HDF5_SIGNATURE = Uint8Array.of(0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a);
@@ -87,9 +87,9 @@ export async function listHdf5Arrays(path: string, fileSize: number): Promise<Ar
         shape,
         dtype,
         check,
-        read: async () => {
+        read: async (allocate) => {
           check();
-          return withFile(api, path, (reopened) => toNdArray(reopened.get(name), api, shape, dtype, label));
+          return withFile(api, path, (reopened) => toNdArray(reopened.get(name), api, shape, dtype, label, allocate));
         },
       });
     }
@@ -97,17 +97,20 @@ export async function listHdf5Arrays(path: string, fileSize: number): Promise<Ar
   });
 }
 
-function toNdArray(node: unknown, api: H5['default'], shape: number[], dtype: string, label: string): NdArray {
+/** The dataset's values (h5wasm's own typed array, in the stored type) converted once into `allocate(count)`. */
+function toNdArray(node: unknown, api: H5['default'], shape: number[], dtype: string, label: string, allocate?: Allocate): NdArray {
   if (!(node instanceof api.Dataset)) throw new InputError(`dataset vanished (${label})`, { where: label, hint: 'the file changed while being read' });
   const value = node.value;
   const count = countElements(shape);
-  const data = new Float64Array(count);
-  if (value instanceof BigInt64Array || value instanceof BigUint64Array) {
-    for (let i = 0; i < count; i++) data[i] = Number(value[i]);
-  } else if (ArrayBuffer.isView(value) && (value as unknown as ArrayLike<number>).length === count) {
-    data.set(value as unknown as ArrayLike<number>);
-  } else {
+  const big = value instanceof BigInt64Array || value instanceof BigUint64Array;
+  if (!(ArrayBuffer.isView(value) && (value as unknown as ArrayLike<unknown>).length === count)) {
     throw new InputError(`unexpected dataset content (${label})`, { where: label, hint: 'save a numeric array, e.g. f.create_dataset(name, data=x.astype("float32"))' });
+  }
+  const data = allocateArray(allocate, count);
+  if (big) {
+    for (let i = 0; i < count; i++) data[i] = Number(value[i]);
+  } else {
+    data.set(value as unknown as ArrayLike<number>);
   }
   return { shape, dtype, data, fortranOrder: false };
 }

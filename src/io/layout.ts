@@ -15,9 +15,9 @@
  * (datapoints, neurons) unless the list holds `neurons-first`.
  */
 import { InputError, UsageError } from '../errors.js';
-import { transpose } from '../linalg/kernels.js';
+import { transposeInto } from '../linalg/kernels.js';
 import { buildMatrix, type Matrix } from '../types.js';
-import { countElements, type NdArray } from './ndarray.js';
+import { allocateArray, countElements, type Allocate, type NdArray } from './ndarray.js';
 
 /**
  * `'auto'`, `'neurons-first'`, one letter per axis such as `'nchw'`,
@@ -40,6 +40,13 @@ export interface ReduceOptions {
    * every file of a rank.
    */
   readonly fileLayout?: string;
+  /**
+   * Where the matrix goes when it must be built anew (transposed, flattened
+   * in another order, averaged): `allocate(rows * cols)`, called at most once.
+   * Default a fresh Float64Array. Not called when the array's own data is the
+   * matrix (see {@link keepsStorage}).
+   */
+  readonly allocate?: Allocate;
 }
 
 export interface ReducedMatrix {
@@ -173,11 +180,53 @@ export function checkLayout(layout: string): void {
  *   not fit its array.
  */
 export function reduceToMatrix(array: NdArray, options: ReduceOptions): ReducedMatrix {
-  const { shape } = array;
+  const layout = appliedLayout(array.shape, options);
+  if (array.shape.length === 2) return reduce2d(array, layout === 'neurons-first' ? 'neurons-first' : 'auto', options.allocate);
+  return reduceAxes(array, layout, options.conv, options.allocate);
+}
+
+/**
+ * True when {@link reduceToMatrix} gives the array's own `data` as the matrix,
+ * without a copy: a 2-D array read as (datapoints, neurons), or conv/sequence
+ * maps flattened from a layout that starts with n and ends with c (nhwc,
+ * ntc). A reader can then decode straight into the matrix's final memory.
+ * False when the matrix must be built anew (transposed, reordered, averaged)
+ * or when no layout fits (reduceToMatrix then says why).
+ */
+export function keepsStorage(shape: readonly number[], options: Pick<ReduceOptions, 'layout' | 'conv' | 'fileLayout'>): boolean {
+  let layout: string;
+  try {
+    layout = appliedLayout(shape, { ...options, source: '' });
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof InputError) return false;
+    throw error;
+  }
+  if (shape.length === 2) return layout === 'auto';
+  return options.conv === 'flatten' && isFlatInPlace(layout);
+}
+
+/**
+ * The layout applied to an array of `shape`: 'auto' or 'neurons-first' for
+ * 2-D arrays, axis letters of its rank otherwise. The file's own layout wins.
+ *
+ * @throws UsageError / InputError as {@link reduceToMatrix}.
+ */
+function appliedLayout(shape: readonly number[], options: Pick<ReduceOptions, 'layout' | 'source' | 'fileLayout'>): string {
   const { source } = options;
   const spec = parseLayoutSpec(options.layout);
-  if (options.fileLayout !== undefined) return reduceWithFileLayout(array, checkFileLayout(options.fileLayout, source), options);
-  if (shape.length === 2) return reduce2d(array, spec.twoD);
+  if (options.fileLayout !== undefined) {
+    const layout = checkFileLayout(options.fileLayout, source);
+    const rank = layout === 'neurons-first' || layout === 'auto' ? 2 : layout.length;
+    if (rank !== shape.length) {
+      throw new InputError(
+        `pwcca:layout metadata '${layout}' does not fit ${source}: shape [${shape.join(', ')}] has ${shape.length} axes`,
+        { where: source, hint: 'fix the pwcca:layout metadata when writing the file (one letter per axis)' },
+      );
+    }
+    if (shape.length === 2) return layout === 'neurons-first' || layout === 'cn' ? 'neurons-first' : 'auto';
+    return layout;
+  }
+  if (shape.length === 2) return spec.twoD;
   const layout = spec.byRank.get(shape.length);
   if (layout === undefined) {
     const given = options.layout === 'auto' ? 'no --layout was given' : `--layout ${options.layout} has no ${shape.length}-letter layout`;
@@ -186,25 +235,17 @@ export function reduceToMatrix(array: NdArray, options: ReduceOptions): ReducedM
       { where: source, hint: addLayoutHint(options.layout, shape.length) },
     );
   }
-  return reduceAxes(array, layout, options.conv);
+  return layout;
 }
 
-function reduceWithFileLayout(array: NdArray, layout: string, options: ReduceOptions): ReducedMatrix {
-  const { shape } = array;
-  const rank = layout === 'neurons-first' || layout === 'auto' ? 2 : layout.length;
-  if (rank !== shape.length) {
-    throw new InputError(
-      `pwcca:layout metadata '${layout}' does not fit ${options.source}: shape [${shape.join(', ')}] has ${shape.length} axes`,
-      { where: options.source, hint: 'fix the pwcca:layout metadata when writing the file (one letter per axis)' },
-    );
-  }
-  if (shape.length === 2) return reduce2d(array, layout === 'neurons-first' || layout === 'cn' ? 'neurons-first' : 'auto');
-  return reduceAxes(array, layout, options.conv);
+/** Datapoints first and channels last: flattening the positions is a reshape, the storage is already the matrix. */
+function isFlatInPlace(layout: string): boolean {
+  return layout.startsWith('n') && layout.endsWith('c');
 }
 
-function reduceAxes(array: NdArray, layout: string, conv: ConvReduction): ReducedMatrix {
+function reduceAxes(array: NdArray, layout: string, conv: ConvReduction, allocate: Allocate | undefined): ReducedMatrix {
   const axes = describeAxes(array.shape, layout);
-  const matrix = conv === 'mean' ? meanOverSpace(array.data, axes) : flattenSpace(array.data, axes);
+  const matrix = conv === 'mean' ? meanOverSpace(array.data, axes, allocate) : flattenSpace(array.data, axes, allocate);
   return { matrix, layout, reduction: conv, spatialShape: axes.spatialSizes };
 }
 
@@ -219,10 +260,12 @@ function checkFileLayout(layout: string, source: string): string {
   return layout;
 }
 
-function reduce2d(array: NdArray, layout: 'auto' | 'neurons-first'): ReducedMatrix {
+function reduce2d(array: NdArray, layout: 'auto' | 'neurons-first', allocate: Allocate | undefined): ReducedMatrix {
   const [rows, cols] = array.shape;
   if (layout === 'auto') return { matrix: buildMatrix(rows, cols, array.data), layout, reduction: 'none', spatialShape: [] };
-  return { matrix: buildMatrix(cols, rows, transpose(array.data, rows, cols)), layout, reduction: 'none', spatialShape: [] };
+  const out = allocateArray(allocate, rows * cols);
+  transposeInto(array.data, rows, cols, out);
+  return { matrix: buildMatrix(cols, rows, out), layout, reduction: 'none', spatialShape: [] };
 }
 
 // ------------------------------------------------- mismatched layouts
@@ -303,16 +346,16 @@ function describeAxes(shape: readonly number[], layout: string): Axes {
     cStride: strides[cAxis],
     spatialSizes,
     spatialOffsets,
-    flatInPlace: nAxis === 0 && cAxis === shape.length - 1,
+    flatInPlace: isFlatInPlace(layout),
   };
 }
 
 /** (N * positions) x C; row = n * positions + position. */
-function flattenSpace(data: Float64Array, axes: Axes): Matrix {
+function flattenSpace(data: Float64Array, axes: Axes, allocate: Allocate | undefined): Matrix {
   const { n, c, nStride, cStride, spatialOffsets } = axes;
   const positions = spatialOffsets.length;
   if (axes.flatInPlace) return buildMatrix(n * positions, c, data);
-  const out = new Float64Array(data.length);
+  const out = allocateArray(allocate, data.length);
   let row = 0;
   for (let i = 0; i < n; i++) {
     for (let p = 0; p < positions; p++, row++) {
@@ -324,11 +367,13 @@ function flattenSpace(data: Float64Array, axes: Axes): Matrix {
 }
 
 /** N x C: each channel averaged over every position of its datapoint. */
-function meanOverSpace(data: Float64Array, axes: Axes): Matrix {
+function meanOverSpace(data: Float64Array, axes: Axes, allocate: Allocate | undefined): Matrix {
   const { n, c, nStride, cStride, spatialOffsets } = axes;
   const positions = spatialOffsets.length;
-  const out = new Float64Array(n * c);
+  const out = allocateArray(allocate, n * c);
   for (let i = 0; i < n; i++) {
+    // Allocated memory may be reused: start each row's sums from zero.
+    out.fill(0, i * c, (i + 1) * c);
     for (let p = 0; p < positions; p++) {
       const base = i * nStride + spatialOffsets[p];
       for (let j = 0; j < c; j++) out[i * c + j] += data[base + j * cStride];
@@ -343,13 +388,13 @@ function meanOverSpace(data: Float64Array, axes: Axes): Matrix {
 /**
  * Timestep `t` of a sequence array as a 2-D (N, C) array: the exact slice
  * `x[:, t, :]` for `ntc`, `x[:, :, t]` for `nct` (any order of the three
- * letters n, c, t works).
+ * letters n, c, t works), copied into `allocate(N * C)` (default a fresh array).
  *
  * @throws UsageError when the layout is not three axes n, c and t, or does
  *   not fit the array.
  * @throws InputError when `t` is not a timestep of the array.
  */
-export function selectTimestep(array: NdArray, layout: Layout, t: number, source: string): NdArray {
+export function selectTimestep(array: NdArray, layout: Layout, t: number, source: string, allocate?: Allocate): NdArray {
   const { shape } = array;
   if (layout.length !== 3 || ![...'nct'].every((letter) => layout.includes(letter))) {
     throw new UsageError(`#t=${t} needs a sequence layout with axes n, c and t, got '${layout}' (${source})`, {
@@ -374,7 +419,7 @@ export function selectTimestep(array: NdArray, layout: Layout, t: number, source
   const [nAxis, cAxis, tAxis] = [layout.indexOf('n'), layout.indexOf('c'), layout.indexOf('t')];
   const n = shape[nAxis];
   const c = shape[cAxis];
-  const out = new Float64Array(n * c);
+  const out = allocateArray(allocate, n * c);
   const base = t * strides[tAxis];
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < c; j++) out[i * c + j] = array.data[base + i * strides[nAxis] + j * strides[cAxis]];

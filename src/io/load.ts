@@ -10,17 +10,17 @@ import { statSync } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { InputError } from '../errors.js';
-import type { Matrix } from '../types.js';
+import { buildMatrix, type Matrix } from '../types.js';
 import type { ArrayInfo } from './arrays.js';
 import { DETECT_BYTES, detectFormat } from './detect.js';
 import { checkRegularFile, openError } from './file-check.js';
 import { parseInputRef, parseInputRefSync, selectArray, type InputRef } from './keys.js';
-import { countElements, formatBytes, formatShape, type NdArray } from './ndarray.js';
+import { allocateArray, countElements, formatBytes, formatShape, type Allocate, type NdArray } from './ndarray.js';
 import { checkNpyHeader, decodeNpyData, MAX_NPY_HEADER_BYTES, parseNpyHeader, type NpyHeader } from './npy.js';
 import { openBytes, openContainer, type InputFileFormat, type OpenedInput } from './open.js';
 import { printable } from './printable.js';
 import { fileSource, memorySource } from './source.js';
-import { checkLayout, reduceToMatrix, selectTimestep, type ConvReduction, type Layout } from './layout.js';
+import { checkLayout, keepsStorage, reduceToMatrix, selectTimestep, type ConvReduction, type Layout } from './layout.js';
 
 export interface LoadOptions {
   /** Axis layout, see `Layout`; default 'auto'. */
@@ -42,12 +42,14 @@ export interface LoadOptions {
    */
   readonly dtype?: 'bfloat16';
   /**
-   * Where the matrix's float64 values go: `allocate(length)` returns the
-   * array a .npy file is decoded into (e.g. a view of a SharedArrayBuffer
-   * for worker threads), so the file's values are never copied a second
-   * time. Default `new Float64Array(length)`.
+   * Where the matrix's float64 values go: `allocate(rows * cols)` is called
+   * once per load and its array becomes `matrix.data` (e.g. a view of a
+   * SharedArrayBuffer for worker threads). Every format is decoded straight
+   * into it when the stored array already is the matrix; otherwise the
+   * transpose, reduction or timestep is written into it, so the values are
+   * never copied afterwards. Default `new Float64Array(length)`.
    */
-  readonly allocate?: (length: number) => Float64Array;
+  readonly allocate?: Allocate;
 }
 
 
@@ -96,7 +98,16 @@ interface ParsedInput {
   readonly format: InputFileFormat;
   readonly fileLayout?: string;
   readonly key?: string;
+  /** True when the array was decoded into the caller's `allocate` memory (it is then the matrix as stored). */
+  readonly direct: boolean;
 }
+
+/**
+ * Whether an array of `shape` can be decoded straight into the final matrix
+ * memory (the reader then gets the caller's allocator), given the file's own
+ * layout, if any.
+ */
+type DirectRead = (shape: readonly number[], fileLayout: string | undefined) => boolean;
 
 /**
  * Loads an activation array as a (datapoints x neurons) float64 matrix.
@@ -115,23 +126,29 @@ interface ParsedInput {
 export async function loadMatrix(ref: string, options: LoadOptions = {}): Promise<LoadedMatrix> {
   const layout = options.layout ?? 'auto';
   checkLayout(layout);
+  const conv = options.conv ?? 'flatten';
   const { path, key, timestep } = await resolveRef(ref);
   const source = path === '-' ? 'standard input' : path;
+  // A timestep is always a new (N, C) array; otherwise the stored array is decoded
+  // into the final memory whenever it already is the matrix (no copy later).
+  const direct: DirectRead = (shape, fileLayout) => timestep === undefined && keepsStorage(shape, { layout, conv, fileLayout });
   const parsed =
     path === '-'
-      ? await parseBytes(await readStream(options.stdin ?? process.stdin, source), source, options, key)
-      : await loadFile(path, options, key);
+      ? await parseBytes(await readStream(options.stdin ?? process.stdin, source), source, options, direct, key)
+      : await loadFile(path, options, direct, key);
   const label = describeRef(source, parsed.key, timestep);
-  const array = timestep === undefined ? parsed.array : selectTimestep(parsed.array, layout, timestep, label);
+  const array = timestep === undefined ? parsed.array : selectTimestep(parsed.array, layout, timestep, label, options.allocate);
   const reduced = reduceToMatrix(array, {
     layout: timestep === undefined ? layout : 'auto',
-    conv: options.conv ?? 'flatten',
+    conv,
     source: label,
     fileLayout: timestep === undefined ? parsed.fileLayout : undefined,
+    allocate: options.allocate,
   });
-  checkFinite(reduced.matrix, label);
+  const matrix = inAllocated(reduced.matrix, array.data, parsed.direct || timestep !== undefined, options.allocate);
+  checkFinite(matrix, label);
   return {
-    matrix: reduced.matrix,
+    matrix,
     info: {
       path: ref,
       ...(ref === path ? {} : { file: path }),
@@ -144,10 +161,23 @@ export async function loadMatrix(ref: string, options: LoadOptions = {}): Promis
       layout: timestep === undefined ? reduced.layout : layout,
       reduction: reduced.reduction,
       spatialShape: reduced.spatialShape,
-      datapoints: reduced.matrix.rows,
-      neurons: reduced.matrix.cols,
+      datapoints: matrix.rows,
+      neurons: matrix.cols,
     },
   };
+}
+
+/**
+ * The matrix in the caller's memory. Only a reader/layout disagreement
+ * (the array kept as is though it was not decoded into `allocate`) can leave
+ * it elsewhere: copy it then rather than hand over memory the caller did not
+ * choose.
+ */
+function inAllocated(matrix: Matrix, stored: Float64Array, storedIsAllocated: boolean, allocate: Allocate | undefined): Matrix {
+  if (allocate === undefined || storedIsAllocated || matrix.data !== stored) return matrix;
+  const data = allocateArray(allocate, matrix.data.length);
+  data.set(matrix.data);
+  return buildMatrix(matrix.rows, matrix.cols, data);
 }
 
 /**
@@ -315,7 +345,7 @@ async function withOpenInput<T>(
         entries: [{
           key: '', aliases: [], shape: header.shape, dtype: header.dtype,
           check: () => checkNpyHeader(header, size, path),
-          read: () => readNpyFile(handle, prefix, size, path, options),
+          read: (allocate) => readNpyFile(handle, prefix, size, path, options, allocate),
         }],
       });
     }
@@ -333,8 +363,12 @@ async function withOpenInput<T>(
   }
 }
 
-/** Selects the array `key` names (or the only one), checks its size against memory, reads it. */
-async function readSelected(opened: OpenedInput, key: string | undefined, source: string, options: LoadOptions): Promise<ParsedInput> {
+/**
+ * Selects the array `key` names (or the only one), checks its size against
+ * memory, reads it (into `options.allocate` when `direct` says the stored
+ * array is the matrix).
+ */
+async function readSelected(opened: OpenedInput, key: string | undefined, source: string, options: LoadOptions, direct: DirectRead): Promise<ParsedInput> {
   const entry = selectArray(opened.entries, key, source);
   const label = entry.key === '' ? source : `${source}#${printable(entry.key)}`;
   entry.check?.();
@@ -346,12 +380,13 @@ async function readSelected(opened: OpenedInput, key: string | undefined, source
   }
   const elements = countElements(entry.shape);
   checkMemory(label, 2 * 8 * elements, `${formatShape(entry.shape)} ${entry.dtype} = ${formatBytes(8 * elements)} as float64, twice while reshaping`, options);
-  const array = await entry.read();
-  return { array, format: opened.format, fileLayout: opened.fileLayout, ...(entry.key === '' ? {} : { key: entry.key }) };
+  const into = options.allocate !== undefined && direct(entry.shape, opened.fileLayout);
+  const array = await entry.read(into ? options.allocate : undefined);
+  return { array, format: opened.format, fileLayout: opened.fileLayout, direct: into, ...(entry.key === '' ? {} : { key: entry.key }) };
 }
 
-async function loadFile(path: string, options: LoadOptions, key?: string): Promise<ParsedInput> {
-  return withOpenInput(path, options, (opened) => readSelected(opened, key, path, options));
+async function loadFile(path: string, options: LoadOptions, direct: DirectRead, key?: string): Promise<ParsedInput> {
+  return withOpenInput(path, options, (opened) => readSelected(opened, key, path, options, direct));
 }
 
 async function openFile(path: string): Promise<FileHandle> {
@@ -365,15 +400,15 @@ async function openFile(path: string): Promise<FileHandle> {
 /**
  * A .npy file: header checked against the file size and the memory limit
  * first, then the data decoded chunk by chunk straight into the final
- * float64 array (`options.allocate`), through one reused read buffer: the
+ * float64 array (`allocate`), through one reused read buffer: the
  * raw bytes are never held whole, the values never copied twice (and files
  * over 4 GiB work).
  */
-async function readNpyFile(handle: FileHandle, prefix: Uint8Array, size: number, path: string, options: LoadOptions): Promise<NdArray> {
+async function readNpyFile(handle: FileHandle, prefix: Uint8Array, size: number, path: string, options: LoadOptions, allocate?: Allocate): Promise<NdArray> {
   const header = parseNpyHeader(prefix, path, options);
   checkNpyHeader(header, size, path);
   checkNpyMemory(header, path, options);
-  const data = (options.allocate ?? ((length: number) => new Float64Array(length)))(countElements(header.shape));
+  const data = allocateArray(allocate, countElements(header.shape));
   // Whole elements per chunk, so no element straddles two reads.
   const chunkBytes = Math.max(header.itemSize, Math.floor(NPY_READ_BYTES / header.itemSize) * header.itemSize);
   const buffer = Buffer.allocUnsafeSlow(Math.min(chunkBytes, header.byteLength));
@@ -459,7 +494,7 @@ async function readStream(stream: NodeJS.ReadableStream, source: string): Promis
 }
 
 /** Parses a whole input held in memory (standard input, pipes) and selects `key`. */
-async function parseBytes(bytes: Uint8Array, source: string, options: LoadOptions, key?: string): Promise<ParsedInput> {
+async function parseBytes(bytes: Uint8Array, source: string, options: LoadOptions, direct: DirectRead, key?: string): Promise<ParsedInput> {
   const opened = await openBytes(memorySource(bytes, source), options);
-  return readSelected(opened, key, source, options);
+  return readSelected(opened, key, source, options, direct);
 }

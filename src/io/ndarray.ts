@@ -2,6 +2,7 @@
  * The in-memory form every loader produces before layouts are applied, and the
  * size limits shared by the loaders.
  */
+import { InternalError } from '../errors.js';
 
 /**
  * A dense N-D array as stored in a file, converted to float64.
@@ -15,6 +16,29 @@ export interface NdArray {
   readonly dtype: string;
   readonly data: Float64Array;
   readonly fortranOrder: boolean;
+}
+
+/**
+ * Gives the float64 array a reader decodes an array's values into, `length`
+ * elements long. Callers that share the values with worker threads return a
+ * view of a SharedArrayBuffer, so the decoded values are never copied again;
+ * the memory need not be zeroed (every element is written).
+ */
+export type Allocate = (length: number) => Float64Array;
+
+/** The default {@link Allocate}: a fresh, unshared array. */
+export const allocateFloat64: Allocate = (length) => new Float64Array(length);
+
+/**
+ * `allocate(length)`, checked: decoders write every element of what they get,
+ * so an array of another length would leave values out or fail part-way.
+ *
+ * @throws InternalError when the allocator returns the wrong length.
+ */
+export function allocateArray(allocate: Allocate | undefined, length: number): Float64Array {
+  const data = (allocate ?? allocateFloat64)(length);
+  if (data.length !== length) throw new InternalError(`allocator returned ${data.length} float64 values, ${length} were asked for`);
+  return data;
 }
 
 /**

@@ -14,7 +14,7 @@ import { printable } from './printable.js';
 import { InputError } from '../errors.js';
 import { convertBfloat16 } from './bfloat16.js';
 import { float16Table } from './float16.js';
-import { countElements, formatBytes, formatShape, MAX_ELEMENTS, type NdArray } from './ndarray.js';
+import { allocateArray, countElements, formatBytes, formatShape, MAX_ELEMENTS, type Allocate, type NdArray } from './ndarray.js';
 import { parsePyLiteral, PyLiteralError, type PyValue } from './py-literal.js';
 
 /** "\x93NUMPY", the first six bytes of every .npy file. */
@@ -189,14 +189,16 @@ export function decodeNpyData(header: NpyHeader, chunk: Uint8Array, firstElement
 }
 
 /**
- * Parses a whole .npy file held in memory into a C-ordered float64 array.
+ * Parses a whole .npy file held in memory into a C-ordered float64 array,
+ * decoded straight into `allocate(elements)` (default a fresh array) once the
+ * header has been checked against the bytes.
  *
  * @throws InputError naming `source` (see `parseNpyHeader`, `checkNpyHeader`).
  */
-export function parseNpy(bytes: Uint8Array, source: string, options: NpyReadOptions = {}): NdArray {
+export function parseNpy(bytes: Uint8Array, source: string, options: NpyReadOptions = {}, allocate?: Allocate): NdArray {
   const header = parseNpyHeader(bytes, source, options);
   checkNpyHeader(header, bytes.length, source);
-  const data = new Float64Array(countElements(header.shape));
+  const data = allocateArray(allocate, countElements(header.shape));
   decodeNpyData(header, bytes.subarray(header.dataOffset), 0, data);
   return { shape: header.shape, dtype: header.dtype, data, fortranOrder: header.fortranOrder };
 }

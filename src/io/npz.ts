@@ -7,13 +7,11 @@
 import { InputError } from '../errors.js';
 import { printable } from './printable.js';
 import type { ArrayEntry } from './arrays.js';
-import { countElements, type NdArray } from './ndarray.js';
+import { allocateArray, countElements, type Allocate, type NdArray } from './ndarray.js';
 import { checkNpyHeader, decodeNpyData, MAX_NPY_HEADER_BYTES, parseNpy, parseNpyHeader, type NpyHeader } from './npy.js';
-import type { ByteSource } from './source.js';
+import { readChunks, type ByteSource } from './source.js';
 import { crc32, readZipMember, readZipMemberPrefix, zipMemberDataOffset, type ZipEntry } from './zip.js';
 
-/** Bytes decoded per read of a stored member. */
-const CHUNK_BYTES = 16 * 1024 * 1024;
 
 /** Options for reading .npy members. */
 export interface NpzOptions {
@@ -45,28 +43,28 @@ export async function listNpzArrays(source: ByteSource, entries: readonly ZipEnt
       dtype: header.dtype,
       npyOffset,
       check: () => checkNpyHeader(header, entry.size, where),
-      read: async () => {
+      read: async (allocate) => {
         checkNpyHeader(header, entry.size, where);
-        if (npyOffset === undefined) return parseNpy(await readZipMember(source, entry), where, options);
-        return readStoredMember(source, entry, header, npyOffset, where);
+        if (npyOffset === undefined) return parseNpy(await readZipMember(source, entry), where, options, allocate);
+        return readStoredMember(source, entry, header, npyOffset, where, allocate);
       },
     });
   }
   return arrays;
 }
 
-/** A stored member decoded chunk by chunk at its offset: the raw bytes are never held whole. */
-async function readStoredMember(source: ByteSource, entry: ZipEntry, header: NpyHeader, npyOffset: number, where: string): Promise<NdArray> {
-  const data = new Float64Array(countElements(header.shape));
+/** A stored member decoded chunk by chunk at its offset, through one reused read buffer: the raw bytes are never held whole. */
+async function readStoredMember(source: ByteSource, entry: ZipEntry, header: NpyHeader, npyOffset: number, where: string, allocate?: Allocate): Promise<NdArray> {
+  const data = allocateArray(allocate, countElements(header.shape));
   // The CRC covers the whole member: carry it over the header and every chunk.
   let crc = crc32(await source.read(npyOffset, header.dataOffset));
-  const chunkBytes = Math.max(1, Math.floor(CHUNK_BYTES / header.itemSize)) * header.itemSize;
-  for (let done = 0; done < header.byteLength; done += chunkBytes) {
-    const length = Math.min(chunkBytes, header.byteLength - done);
-    const chunk = await source.read(npyOffset + header.dataOffset + done, length);
+  // Fortran order: each chunk is converted into one reused scratch array (sized by the first, largest chunk) before being scattered to its C positions.
+  let scratch: Float64Array | undefined;
+  await readChunks(source, npyOffset + header.dataOffset, header.byteLength, header.itemSize, (chunk, first) => {
     crc = crc32(chunk, crc);
-    decodeNpyData(header, chunk, done / header.itemSize, data);
-  }
+    if (header.fortranOrder) scratch ??= new Float64Array(chunk.length / header.itemSize);
+    decodeNpyData(header, chunk, first, data, scratch);
+  });
   if (crc !== entry.crc32) {
     throw new InputError(`damaged .npz member (${where}): it fails its CRC-32 check`, { where, hint: 'the archive is damaged; write it again with np.savez' });
   }

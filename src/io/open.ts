@@ -74,17 +74,18 @@ export async function openBytes(source: ByteSource, options: OpenOptions): Promi
       entries: [{
         key: '', aliases: [], shape: header.shape, dtype: header.dtype,
         check: () => checkNpyHeader(header, bytes.length, source.name),
-        read: async () => parseNpy(bytes, source.name, options),
+        read: async (allocate) => parseNpy(bytes, source.name, options, allocate),
       }],
     };
   }
   // Loaded on demand: apache-arrow adds about 0.17 s to start-up.
-  const { parseArrow, LAYOUT_METADATA_KEY } = await import('./arrow.js');
-  const array = parseArrow(bytes, source.name, { skipNonNumeric: options.skipNonNumeric });
+  const { openArrow, LAYOUT_METADATA_KEY } = await import('./arrow.js');
+  // Checked in full here; values are converted only when read, into the reader's memory.
+  const table = openArrow(bytes, source.name, { skipNonNumeric: options.skipNonNumeric });
   return {
     format: 'arrow',
-    fileLayout: array.metadata.get(LAYOUT_METADATA_KEY),
-    entries: [{ key: '', aliases: [], shape: array.shape, dtype: array.dtype, read: async () => array }],
+    fileLayout: table.metadata.get(LAYOUT_METADATA_KEY),
+    entries: [{ key: '', aliases: [], shape: table.shape, dtype: table.dtype, read: async (allocate) => table.read(allocate) }],
   };
 }
 

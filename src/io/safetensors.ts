@@ -6,9 +6,9 @@
 import { InputError } from '../errors.js';
 import { printable } from './printable.js';
 import type { ArrayEntry } from './arrays.js';
-import { countElements, formatShape, MAX_ELEMENTS } from './ndarray.js';
+import { allocateArray, countElements, formatShape, MAX_ELEMENTS } from './ndarray.js';
 import { decodeRaw, RAW_ITEM_SIZE, type RawDtype } from './raw.js';
-import type { ByteSource } from './source.js';
+import { readChunks, type ByteSource } from './source.js';
 
 /** safetensors dtype names and ours. */
 const DTYPES: Record<string, RawDtype> = {
@@ -88,9 +88,10 @@ export async function listSafetensorsArrays(source: ByteSource): Promise<ArrayEn
       aliases: [],
       shape,
       dtype,
-      read: async () => {
-        const data = new Float64Array(elements);
-        decodeRaw(dtype, await source.read(dataStart + offsets[0], byteLength), data, 0, true);
+      read: async (allocate) => {
+        // Decoded chunk by chunk into the final array: the raw tensor is never held whole.
+        const data = allocateArray(allocate, elements);
+        await readChunks(source, dataStart + offsets[0], byteLength, RAW_ITEM_SIZE[dtype], (chunk, first) => decodeRaw(dtype, chunk, data, first, true));
         return { shape, dtype, data, fortranOrder: false };
       },
     });

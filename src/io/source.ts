@@ -12,11 +12,40 @@ export interface ByteSource {
   /** Total size in bytes. */
   readonly size: number;
   /**
-   * Exactly `length` bytes at `offset`.
+   * Exactly `length` bytes at `offset`. With `into` (at least `length`
+   * bytes), a source that must copy fills it and returns its first `length`
+   * bytes, valid until `into` is written again; a source in memory returns a
+   * view of its own bytes either way.
    *
    * @throws InputError when the range is not inside the input.
    */
-  read(offset: number, length: number): Promise<Uint8Array>;
+  read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
+}
+
+/** Bytes decoded per chunk by {@link readChunks}. */
+const DECODE_CHUNK_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Reads `length` bytes at `offset` in chunks of whole `itemSize`-byte
+ * elements and hands each to `decode` with the index of its first element.
+ * One read buffer serves every chunk: a fresh buffer per read costs its
+ * page faults again, and the raw bytes are never held whole.
+ *
+ * @throws InputError when the range is not inside the input.
+ */
+export async function readChunks(
+  source: ByteSource,
+  offset: number,
+  length: number,
+  itemSize: number,
+  decode: (chunk: Uint8Array, firstElement: number) => void,
+): Promise<void> {
+  const chunkBytes = Math.max(1, Math.floor(DECODE_CHUNK_BYTES / itemSize)) * itemSize;
+  const into = new Uint8Array(Math.min(chunkBytes, length));
+  for (let done = 0; done < length; done += chunkBytes) {
+    const size = Math.min(chunkBytes, length - done);
+    decode(await source.read(offset + done, size, into), done / itemSize);
+  }
 }
 
 /** A source over bytes already in memory (no copies: ranges are views). */
@@ -44,9 +73,9 @@ export function fileSource(handle: PositionalReader, size: number, name: string)
   return {
     name,
     size,
-    read: async (offset, length) => {
+    read: async (offset, length, into) => {
       checkRange(offset, length, size, name);
-      const buffer = new Uint8Array(length);
+      const buffer = into && into.length >= length ? into.subarray(0, length) : new Uint8Array(length);
       let filled = 0;
       while (filled < length) {
         const want = Math.min(READ_CHUNK_BYTES, length - filled);

@@ -12,11 +12,11 @@
 import { InputError } from '../errors.js';
 import { printable } from './printable.js';
 import type { ArrayEntry } from './arrays.js';
-import { countElements, formatShape, MAX_ELEMENTS, type NdArray } from './ndarray.js';
+import { allocateArray, countElements, formatShape, MAX_ELEMENTS, type Allocate, type NdArray } from './ndarray.js';
 import { MAX_PICKLE_DEPTH, parsePickle, type PickleHooks, type PyObject } from './pickle.js';
 import { decodeRaw, RAW_ITEM_SIZE, type RawDtype } from './raw.js';
-import type { ByteSource } from './source.js';
-import { readZipMember, type ZipEntry } from './zip.js';
+import { readChunks, type ByteSource } from './source.js';
+import { crc32, readZipMember, zipMemberDataOffset, type ZipEntry } from './zip.js';
 
 /** Element type of each storage class torch writes. */
 const STORAGE_DTYPES: Record<string, RawDtype> = {
@@ -105,7 +105,10 @@ export async function listTorchArrays(source: ByteSource, entries: readonly ZipE
       aliases: path.length > 1 ? [path.join('.')] : [],
       shape: tensor.size,
       dtype: tensor.storage.dtype,
-      read: async () => readTensor(tensor, await readZipMember(source, member), littleEndian),
+      read: async (allocate) =>
+        member.method === 0 && member.compressedSize === member.size && isContiguous(tensor)
+          ? readStoredTensor(source, member, tensor, littleEndian, label, allocate)
+          : readTensor(tensor, await readZipMember(source, member), littleEndian, allocate),
     };
   });
 }
@@ -233,34 +236,70 @@ function checkTensor(tensor: TensorRef, member: ZipEntry, label: string): void {
   }
 }
 
-/** The tensor's elements in C order, following its offset and strides (views, transposes). */
-function readTensor(tensor: TensorRef, bytes: Uint8Array, littleEndian: boolean): NdArray {
-  const { storage, size, stride, offset } = tensor;
+/**
+ * The tensor's elements in C order, following its offset and strides (views,
+ * transposes), converted once into `allocate(count)`. A strided tensor's
+ * stored elements are gathered first at their stored width (not as float64),
+ * so no second float64 copy of the storage is made.
+ */
+function readTensor(tensor: TensorRef, bytes: Uint8Array, littleEndian: boolean, allocate?: Allocate): NdArray {
+  const { storage, size, offset } = tensor;
   const itemSize = RAW_ITEM_SIZE[storage.dtype];
   const count = countElements(size);
-  const data = new Float64Array(count);
-  const contiguous = size.every((_, axis) => size[axis] === 1 || stride[axis] === countElements(size.slice(axis + 1)));
-  if (contiguous) {
-    decodeRaw(storage.dtype, bytes.subarray(offset * itemSize, (offset + count) * itemSize), data, 0, littleEndian);
-  } else {
-    const all = new Float64Array(storage.numel);
-    decodeRaw(storage.dtype, bytes, all, 0, littleEndian);
-    // Odometer over the C-order index, tracking the storage position.
-    const index = size.map(() => 0);
-    let position = offset;
-    for (let i = 0; i < count; i++) {
-      data[i] = all[position];
-      for (let axis = size.length - 1; axis >= 0; axis--) {
-        if (++index[axis] < size[axis]) {
-          position += stride[axis];
-          break;
-        }
-        position -= (size[axis] - 1) * stride[axis];
-        index[axis] = 0;
+  const stored = isContiguous(tensor) ? bytes.subarray(offset * itemSize, (offset + count) * itemSize) : gatherElements(tensor, bytes, itemSize, count);
+  const data = allocateArray(allocate, count);
+  decodeRaw(storage.dtype, stored, data, 0, littleEndian);
+  return { shape: size, dtype: storage.dtype, data, fortranOrder: false };
+}
+
+/** C-ordered without gaps: the tensor is one run of its storage from its offset. */
+function isContiguous({ size, stride }: TensorRef): boolean {
+  return size.every((_, axis) => size[axis] === 1 || stride[axis] === countElements(size.slice(axis + 1)));
+}
+
+/**
+ * A contiguous tensor in a stored (uncompressed) member, as torch.save
+ * writes them: decoded chunk by chunk from its place in the file through
+ * one reused read buffer, so the storage's raw bytes are never held whole.
+ * The CRC-32 covers the whole member, so every chunk is read and checked,
+ * and only the tensor's run of elements is decoded.
+ */
+async function readStoredTensor(source: ByteSource, member: ZipEntry, tensor: TensorRef, littleEndian: boolean, label: string, allocate?: Allocate): Promise<NdArray> {
+  const { storage, size, offset } = tensor;
+  const itemSize = RAW_ITEM_SIZE[storage.dtype];
+  const count = countElements(size);
+  const dataOffset = await zipMemberDataOffset(source, member);
+  const data = allocateArray(allocate, count);
+  let crc = 0;
+  await readChunks(source, dataOffset, member.size, itemSize, (chunk, first) => {
+    crc = crc32(chunk, crc);
+    const from = Math.max(first, offset);
+    const to = Math.min(first + chunk.length / itemSize, offset + count);
+    if (from < to) decodeRaw(storage.dtype, chunk.subarray((from - first) * itemSize, (to - first) * itemSize), data, from - offset, littleEndian);
+  });
+  if (crc !== member.crc32) throw damaged(label, `storage ${printable(storage.key)} fails its CRC-32 check`);
+  return { shape: size, dtype: storage.dtype, data, fortranOrder: false };
+}
+
+/** The raw bytes of a strided tensor's elements, in C order (an odometer over the index, tracking the storage position). */
+function gatherElements(tensor: TensorRef, bytes: Uint8Array, itemSize: number, count: number): Uint8Array {
+  const { size, stride, offset } = tensor;
+  const out = new Uint8Array(count * itemSize);
+  const index = size.map(() => 0);
+  let position = offset;
+  for (let i = 0; i < count; i++) {
+    const from = position * itemSize;
+    for (let k = 0; k < itemSize; k++) out[i * itemSize + k] = bytes[from + k];
+    for (let axis = size.length - 1; axis >= 0; axis--) {
+      if (++index[axis] < size[axis]) {
+        position += stride[axis];
+        break;
       }
+      position -= (size[axis] - 1) * stride[axis];
+      index[axis] = 0;
     }
   }
-  return { shape: size, dtype: storage.dtype, data, fortranOrder: false };
+  return out;
 }
 
 function isKind<K extends 'list' | 'tuple' | 'dict' | 'global' | 'opaque'>(

@@ -39,6 +39,28 @@ describe('parseArrow, one column per neuron', () => {
     }
   });
 
+  it('places every value of every column kind when batches span several blocks of rows (170 rows in batches of 100 and 70)', () => {
+    const part = (from: number, rows: number) => {
+      const r = Array.from({ length: rows }, (_, i) => from + i);
+      return new Table({
+        f32: vectorFromArray(Float32Array.from(r, (row) => row * 0.5 - 20)),
+        f16: vectorFromArray(r.map((row) => row - 85), new Float16()),
+        i64: vectorFromArray(BigInt64Array.from(r, (row) => BigInt(row * 1_000_000 - 50_000_000))),
+        bool: vectorFromArray(r.map((row) => row % 3 === 0), new Bool()),
+        u8: vectorFromArray(r.map((row) => row % 256), new Uint8()),
+      });
+    };
+    const first = part(0, 100);
+    const table = new Table([...first.batches, ...part(100, 70).batches]);
+    expect(table.batches.map((batch) => batch.numRows)).toEqual([100, 70]);
+    const expected = Array.from({ length: 170 }, (_, row) => [row * 0.5 - 20, row - 85, row * 1_000_000 - 50_000_000, row % 3 === 0 ? 1 : 0, row % 256]).flat();
+    for (const format of ['file', 'stream'] as const) {
+      const array = parseArrow(tableToIPC(table, format), 't.arrow');
+      expect(array.shape).toEqual([170, 5]);
+      expect(Array.from(array.data)).toEqual(expected);
+    }
+  });
+
   it('reports a single dtype when all columns share it', () => {
     const table = tableFromArrays({ a: new Float32Array([1, 2]), b: new Float32Array([3, 4]) });
     expect(parseArrow(tableToIPC(table), 't').dtype).toBe('float32');

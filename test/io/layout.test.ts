@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError, UsageError } from '../../src/errors.js';
-import { checkLayout, describeLayoutMismatch, layoutForRank, reduceToMatrix } from '../../src/io/layout.js';
+import { checkLayout, describeLayoutMismatch, keepsStorage, layoutForRank, reduceToMatrix, type ReduceOptions } from '../../src/io/layout.js';
 import type { NdArray } from '../../src/io/ndarray.js';
 import { seededNormal } from '../helpers/random.js';
 import { expectClose } from '../helpers/expect-close.js';
@@ -144,6 +144,43 @@ describe('reduceToMatrix, conv and sequence arrays', () => {
     expect(error).toBeInstanceOf(UsageError);
     expect(error.message).toMatch(/rnn\.npy\): shape \[2, 3, 4\] has 3 axes and --layout nchw has no 3-letter layout/);
     expect(error.hint).toMatch(/--layout nchw,ntc \(or nct for the 3-D arrays\)/);
+  });
+});
+
+describe('reduceToMatrix into allocated memory', () => {
+  const cases: Array<[number[], Pick<ReduceOptions, 'layout' | 'conv' | 'fileLayout'>]> = [
+    [[6, 4], { layout: 'auto', conv: 'flatten' }],
+    [[6, 4], { layout: 'neurons-first', conv: 'flatten' }],
+    [[6, 4], { layout: 'nchw,neurons-first', conv: 'mean' }],
+    [[6, 4], { layout: 'auto', conv: 'flatten', fileLayout: 'cn' }],
+    [[6, 4], { layout: 'neurons-first', conv: 'flatten', fileLayout: 'nc' }],
+    [[3, 2, 2, 4], { layout: 'nhwc', conv: 'flatten' }],
+    [[3, 2, 2, 4], { layout: 'nhwc', conv: 'mean' }],
+    [[3, 4, 2, 2], { layout: 'nchw', conv: 'flatten' }],
+    [[3, 4, 2, 2], { layout: 'nchw', conv: 'mean' }],
+    [[3, 5, 4], { layout: 'nchw,ntc', conv: 'flatten' }],
+    [[3, 4, 5], { layout: 'nct', conv: 'flatten' }],
+    [[3, 2, 2, 4], { layout: 'auto', conv: 'flatten', fileLayout: 'nhwc' }],
+    [[3, 2, 2, 4], { layout: 'nhwc', conv: 'flatten', fileLayout: 'nchw' }],
+    [[2, 3, 2, 2, 4], { layout: 'ndhwc', conv: 'flatten' }],
+  ];
+
+  it.each(cases)('%j %j: keepsStorage says whether the stored data is the matrix; a new matrix is allocated once', (shape, options) => {
+    const array = ndarray(shape);
+    const lengths: number[] = [];
+    // Memory that is not zeroed: a reduction must write every element.
+    const allocate = (length: number) => (lengths.push(length), new Float64Array(length).fill(12345));
+    const plain = reduceToMatrix(array, { ...options, source: 'a' });
+    const allocated = reduceToMatrix(array, { ...options, source: 'a', allocate });
+    const kept = allocated.matrix.data === array.data;
+    expect(keepsStorage(shape, options), 'keepsStorage').toBe(kept);
+    expect(lengths).toEqual(kept ? [] : [allocated.matrix.rows * allocated.matrix.cols]);
+    expect(Array.from(allocated.matrix.data)).toEqual(Array.from(plain.matrix.data));
+  });
+
+  it('keepsStorage is false where no layout fits (the reduction reports why)', () => {
+    expect(keepsStorage([3, 4, 5], { layout: 'auto', conv: 'flatten' })).toBe(false);
+    expect(keepsStorage([3, 4, 5, 6], { layout: 'auto', conv: 'flatten', fileLayout: 'ntc' })).toBe(false);
   });
 });
 

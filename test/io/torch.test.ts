@@ -88,6 +88,19 @@ describe('torch.save reader: views', () => {
     expect(error.message).toMatch(/reaches element 6 of a 6-element storage/);
   });
 
+  it('reads a contiguous run at a storage offset (big[1:3]), and checks the CRC of the whole storage', async () => {
+    // big = arange(24).reshape(4, 6); big[1:3] has offset 6, strides (6, 1): contiguous.
+    const pickle = writeTensor(new PickleWriter(), { key: '0', storageType: 'DoubleStorage', numel: 24, offset: 6, size: [2, 6], stride: [6, 1] }).stop();
+    const file = buildTorchFile(pickle, { '0': storage });
+    const [array] = await readAll(file);
+    expect(Array.from(array.data)).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]);
+    // A damaged byte outside the tensor's elements (element 22) still fails the member's CRC.
+    const damaged = Uint8Array.from(file);
+    const at = Buffer.from(damaged).indexOf(Buffer.from(storage.subarray(22 * 8, 23 * 8)));
+    damaged[at + 7] ^= 0x01;
+    expect((await errorOf(damaged)).message).toMatch(/fails its CRC-32 check/);
+  });
+
   it('refuses a storage whose member is shorter than declared', async () => {
     const error = await errorOf(oneTensor('DoubleStorage', new Uint8Array(40)));
     expect(error.message).toMatch(/declares 6 float64 values \(48 bytes\), its member holds 40/);
