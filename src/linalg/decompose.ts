@@ -37,7 +37,8 @@ import {
   jsKernels,
   panelLength,
 } from './decompose-kernels.js';
-import { transposeInto } from './kernels.js';
+import { multiplyTransposeA, transposeInto } from './kernels.js';
+import { tridiagonalEigenDC } from './tridiagonal-dc.js';
 import { createWasmDecomposeKernels } from './wasm.js';
 
 /**
@@ -181,28 +182,81 @@ function hypot(a: number, b: number): number {
 export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
   checkBuffer('symmetricEigen', a, n, n);
   checkFinite('symmetricEigen', a, n);
-  return eigenWith(a, n, n >= BLOCKED_MIN_ORDER);
+  return eigenWith(a, n, n >= BLOCKED_MIN_ORDER, n >= DC_MIN_ORDER ? 'dc' : 'ql');
 }
+
+/** How symmetricEigen solves the tridiagonal problem: implicit QL, or divide and conquer. */
+export type TridiagonalSolver = 'ql' | 'dc';
+
+/**
+ * Orders from which symmetricEigen solves the tridiagonal problem by divide
+ * and conquer (tridiagonal-dc.ts) instead of QL: its merges are matrix
+ * products, which beat QL's rotation chains once the blocks are large enough.
+ */
+export const DC_MIN_ORDER = 256;
 
 /**
  * {@link symmetricEigen} with the reduction to tridiagonal form blocked
- * (tred2Blocked) or not (tred2), whatever the order: symmetricEigen blocks from
- * BLOCKED_MIN_ORDER on. Exported so that tests can hold the two routes to
- * each other; not part of the package's interface.
+ * (tred2Blocked) or not (tred2), and the tridiagonal problem solved by QL or
+ * by divide and conquer, whatever the order: symmetricEigen blocks from
+ * BLOCKED_MIN_ORDER on and uses divide and conquer from DC_MIN_ORDER on.
+ * Exported so that tests can hold the routes to each other; not part of the
+ * package's interface.
  */
-export function symmetricEigenRoute(a: Float64Array, n: number, blocked: boolean): SymmetricEigen {
+export function symmetricEigenRoute(
+  a: Float64Array, n: number, blocked: boolean, solver: TridiagonalSolver = n >= DC_MIN_ORDER ? 'dc' : 'ql',
+): SymmetricEigen {
   checkBuffer('symmetricEigenRoute', a, n, n);
   checkFinite('symmetricEigenRoute', a, n);
-  return eigenWith(a, n, blocked);
+  return eigenWith(a, n, blocked, solver);
 }
 
-function eigenWith(a: Float64Array, n: number, blocked: boolean): SymmetricEigen {
+function eigenWith(a: Float64Array, n: number, blocked: boolean, solver: TridiagonalSolver): SymmetricEigen {
   const kernels = kernelsFor(n);
   try {
-    return eigenOn(kernels, a, n, blocked);
+    return solver === 'dc' ? eigenDcOn(kernels, a, n, blocked) : eigenOn(kernels, a, n, blocked);
   } finally {
     kernels.release();
   }
+}
+
+/**
+ * The divide-and-conquer route: the same reduction and accumulated Q as
+ * eigenOn, then the tridiagonal's eigenvectors (tridiagonalEigenDC) and one
+ * product Q times them. The kernels' buffers are copied out and released
+ * first: the products take their own blocks from the same arena, and growing
+ * it would detach the views.
+ */
+function eigenDcOn(kernels: DecomposeKernels, a: Float64Array, n: number, blocked: boolean): SymmetricEigen {
+  const packed = blocked ? 2 * TRED_PANEL * Math.max(n, 1) : 0;
+  const [v, d, e, p1, p2, us, ws, hs] = kernels.alloc([
+    n * n, n, n, packed, packed, ACCUMULATE_BLOCK * n, ACCUMULATE_BLOCK * n, ACCUMULATE_BLOCK,
+  ]);
+  v.set(a);
+  if (n > 0) {
+    if (blocked) tred2Blocked(kernels, v, d, e, n, p1, p2);
+    else tred2(kernels, v, d, e, n);
+    tred2Accumulate(kernels, v, d, e, n, us, ws, hs);
+  }
+  // v is column-major, so read as row-major it is Q^T; e[i] couples i - 1 and i.
+  const qt = v.slice();
+  const diagonal = d.slice();
+  const off = e.slice(1);
+  kernels.release();
+
+  const tri = tridiagonalEigenDC(diagonal, off, n);
+  // Descending order: column c of the tridiagonal's vectors (row-major) is its vector n - 1 - c.
+  const values = new Float64Array(n);
+  const z = new Float64Array(n * n);
+  for (let c = 0; c < n; c++) {
+    const j = n - 1 - c;
+    values[c] = tri.values[j];
+    const from = j * n;
+    for (let r = 0; r < n; r++) z[r * n + c] = tri.vectors[from + r];
+  }
+  // (Q^T)^T Z = Q Z, row-major.
+  const vectors = n > 0 ? multiplyTransposeA(qt, n, n, z, n) : new Float64Array(0);
+  return { values, vectors };
 }
 
 function eigenOn(kernels: DecomposeKernels, a: Float64Array, n: number, blocked: boolean): SymmetricEigen {
