@@ -37,7 +37,7 @@ import {
   jsKernels,
   panelLength,
 } from './decompose-kernels.js';
-import { multiplyTransposeA, transposeInto } from './kernels.js';
+import { multiplyTransposeA, multiplyTransposeAAddInto, transposeInto } from './kernels.js';
 import { tridiagonalEigenDC } from './tridiagonal-dc.js';
 import { createWasmDecomposeKernels } from './wasm.js';
 
@@ -221,42 +221,106 @@ function eigenWith(a: Float64Array, n: number, blocked: boolean, solver: Tridiag
 }
 
 /**
- * The divide-and-conquer route: the same reduction and accumulated Q as
- * eigenOn, then the tridiagonal's eigenvectors (tridiagonalEigenDC) and one
- * product Q times them. The kernels' buffers are copied out and released
+ * The divide-and-conquer route: the same reduction to tridiagonal form as
+ * eigenOn, the tridiagonal's eigenvectors Z by tridiagonalEigenDC, then the
+ * reflectors of the reduction applied to Z in blocks (as LAPACK's dormtr),
+ * instead of forming Q (tred2Accumulate) and multiplying: both phases then
+ * run as matrix products. The kernels' buffers are copied out and released
  * first: the products take their own blocks from the same arena, and growing
  * it would detach the views.
  */
 function eigenDcOn(kernels: DecomposeKernels, a: Float64Array, n: number, blocked: boolean): SymmetricEigen {
   const packed = blocked ? 2 * TRED_PANEL * Math.max(n, 1) : 0;
-  const [v, d, e, p1, p2, us, ws, hs] = kernels.alloc([
-    n * n, n, n, packed, packed, ACCUMULATE_BLOCK * n, ACCUMULATE_BLOCK * n, ACCUMULATE_BLOCK,
-  ]);
+  const [v, d, e, p1, p2] = kernels.alloc([n * n, n, n, packed, packed]);
   v.set(a);
   if (n > 0) {
     if (blocked) tred2Blocked(kernels, v, d, e, n, p1, p2);
     else tred2(kernels, v, d, e, n);
-    tred2Accumulate(kernels, v, d, e, n, us, ws, hs);
   }
-  // v is column-major, so read as row-major it is Q^T; e[i] couples i - 1 and i.
-  const qt = v.slice();
-  const diagonal = d.slice();
+  // The reduction leaves T's diagonal on v's diagonal, e[i] coupling i - 1
+  // and i, and the reflector of step s (s = 1 .. n - 1) in column s of v
+  // (rows 0 .. s - 1) with its h in d[s].
+  const reflectors = v.slice();
+  const h = d.slice();
+  const diagonal = new Float64Array(n);
+  for (let i = 0; i < n; i++) diagonal[i] = v[i * n + i];
   const off = e.slice(1);
   kernels.release();
 
   const tri = tridiagonalEigenDC(diagonal, off, n);
-  // Descending order: column c of the tridiagonal's vectors (row-major) is its vector n - 1 - c.
+  // Z row-major in descending order: its column c is the tridiagonal's vector n - 1 - c.
+  // (Reversing the order of the column-major vectors, then a tiled transpose.)
   const values = new Float64Array(n);
-  const z = new Float64Array(n * n);
+  const reversed = new Float64Array(n * n);
   for (let c = 0; c < n; c++) {
     const j = n - 1 - c;
     values[c] = tri.values[j];
-    const from = j * n;
-    for (let r = 0; r < n; r++) z[r * n + c] = tri.vectors[from + r];
+    reversed.set(tri.vectors.subarray(j * n, (j + 1) * n), c * n);
   }
-  // (Q^T)^T Z = Q Z, row-major.
-  const vectors = n > 0 ? multiplyTransposeA(qt, n, n, z, n) : new Float64Array(0);
-  return { values, vectors };
+  const z = new Float64Array(n * n);
+  transposeInto(reversed, n, n, z);
+  applyReductionReflectors(reflectors, h, n, z);
+  return { values, vectors: z };
+}
+
+/**
+ * Reflectors per block of applyReductionReflectors: wider blocks make the
+ * two large products more efficient but the triangular factor's product
+ * (b^2 cols per block) costlier; measured best: 64 at 512, 128 from 1024 on.
+ */
+function reflectorBlock(n: number): number {
+  return n < 1024 ? 64 : 128;
+}
+
+/**
+ * z <- Q z for the orthogonal Q = H_{n-1} ... H_1 of the reduction (the
+ * matrix tred2Accumulate forms), H_s = I - u_s u_s^T / h_s with u_s in column
+ * s of the column-major v (rows 0 .. s - 1) and h_s = h[s] (H_s = I when h_s
+ * is 0). z is n x cols row-major. The reflectors go reflectorBlock(n) at a time,
+ * in ascending order: H_{s1-1} ... H_{s0} = (H_{s0} ... H_{s1-1})^T =
+ * I - V T^T V^T with V = [u_{s0} .. u_{s1-1}] and T the upper triangular
+ * factor of LAPACK's dlarft (forward, column-wise), so each block costs three
+ * matrix products: W = V^T z, W <- T^T W, z -= V W (on the rows the block
+ * reaches).
+ */
+function applyReductionReflectors(v: Float64Array, h: Float64Array, n: number, z: Float64Array): void {
+  const cols = n;
+  const block = reflectorBlock(n);
+  for (let s0 = 1; s0 < n; s0 += block) {
+    const s1 = Math.min(n, s0 + block);
+    const b = s1 - s0;
+    const rows = s1 - 1; // u_{s1-1} reaches rows 0 .. s1 - 2
+    // V (rows x b) and its transpose (b x rows), both row-major.
+    const vb = new Float64Array(rows * b);
+    const vt = new Float64Array(b * rows);
+    const tau = new Float64Array(b);
+    for (let t = 0; t < b; t++) {
+      const s = s0 + t;
+      if (h[s] === 0) continue;
+      tau[t] = 1 / h[s];
+      const col = s * n;
+      vt.set(v.subarray(col, col + s), t * rows);
+      for (let k = 0; k < s; k++) vb[k * b + t] = v[col + k];
+    }
+    // T: T[t][t] = tau_t, T[0..t)[t] = -tau_t T[0..t)[0..t) (V^T u_t)[0..t).
+    const gram = multiplyTransposeA(vb, rows, b, vb, b);
+    const tf = new Float64Array(b * b);
+    for (let t = 0; t < b; t++) {
+      tf[t * b + t] = tau[t];
+      if (tau[t] === 0) continue;
+      for (let i = 0; i < t; i++) {
+        let x = 0;
+        for (let j = i; j < t; j++) x += tf[i * b + j] * gram[j * b + t];
+        tf[i * b + t] = -tau[t] * x;
+      }
+    }
+    const zr = z.subarray(0, rows * cols);
+    const w = multiplyTransposeA(vb, rows, b, zr, cols);
+    // -T^T W (T^T is tf read transposed), then z += V (-T^T W) = (V^T)^T (-T^T W) in place.
+    const tw = multiplyTransposeA(tf, b, b, w, cols);
+    for (let k = 0; k < tw.length; k++) tw[k] = -tw[k];
+    multiplyTransposeAAddInto(vt, b, rows, tw, cols, zr);
+  }
 }
 
 function eigenOn(kernels: DecomposeKernels, a: Float64Array, n: number, blocked: boolean): SymmetricEigen {

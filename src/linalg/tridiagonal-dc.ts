@@ -27,7 +27,7 @@
  */
 
 import { NumericError } from '../errors.js';
-import { multiplyTransposeA } from './kernels.js';
+import { multiply } from './kernels.js';
 
 const EPS = 2 ** -52;
 
@@ -320,37 +320,44 @@ function merge(top: Block, n1: number, bottom: Block, n2: number, beta: number):
     zh[i] = z[kept[i]] < 0 ? -v : v;
   }
 
-  // Secular eigenvectors: S[i * k + j] = zh[i] / (dk[i] - lambda_j), columns normalised.
-  const sv = new Float64Array(k * k);
+  // Secular eigenvectors, root-major: u[j * k + i] = zh[i] / (dk[i] - lambda_j), rows normalised.
+  const u = delta;
   for (let j = 0; j < k; j++) {
     const row = j * k;
     let ss = 0;
     for (let i = 0; i < k; i++) {
-      const x = zh[i] / delta[row + i];
-      delta[row + i] = x;
+      const x = zh[i] / u[row + i];
+      u[row + i] = x;
       ss += x * x;
     }
     const inv = 1 / Math.sqrt(ss);
-    for (let i = 0; i < k; i++) sv[i * k + j] = delta[row + i] * inv;
+    for (let i = 0; i < k; i++) u[row + i] *= inv;
   }
 
-  // New vector j = sum_i qd[:, kept[i]] S[i, j]: the top rows from the kept
-  // columns of kind 1 or 2, the bottom rows from those of kind 2 or 3. As
-  // products with the summation index first: (S_sel)^T (Q_sel)^T, k x rows.
+  // New vector j = sum_i u[j, i] qd[:, kept[i]]: the top rows from the kept
+  // columns of kind 1 or 2, the bottom rows from those of kind 2 or 3, as
+  // the products (k x ks) (ks x rows) of the selected columns of u and the
+  // selected columns of qd laid out as rows.
   for (const [r0, rows, skip] of [[0, n1, 3], [n1, n2, 1]] as const) {
     const sel: number[] = [];
     for (let i = 0; i < k; i++) if (kind[kept[i]] !== skip) sel.push(i);
     if (sel.length === 0 || rows === 0) continue;
     const ks = sel.length;
-    const sSel = new Float64Array(ks * k);
+    let uSel = u;
+    if (ks < k) {
+      uSel = new Float64Array(k * ks);
+      for (let j = 0; j < k; j++) {
+        const from = j * k;
+        const to = j * ks;
+        for (let t = 0; t < ks; t++) uSel[to + t] = u[from + sel[t]];
+      }
+    }
     const qSel = new Float64Array(ks * rows);
     for (let t = 0; t < ks; t++) {
-      const i = sel[t];
-      sSel.set(sv.subarray(i * k, (i + 1) * k), t * k);
-      const from = kept[i] * m + r0;
+      const from = kept[sel[t]] * m + r0;
       qSel.set(qd.subarray(from, from + rows), t * rows);
     }
-    const part = multiplyTransposeA(sSel, ks, k, qSel, rows);
+    const part = multiply(uSel, k, ks, qSel, rows);
     for (let j = 0; j < k; j++) q.set(part.subarray(j * rows, (j + 1) * rows), j * m + r0);
   }
   return { values, q };
