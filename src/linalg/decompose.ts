@@ -219,7 +219,30 @@ export function symmetricEigenRoute(
   return eigenWith(a, n, blocked, solver);
 }
 
+/**
+ * Matrices whose largest |entry| lies outside 2^-EIGEN_SAFE_EXPONENT ..
+ * 2^EIGEN_SAFE_EXPONENT are decomposed scaled by a power of two (exact) and
+ * their eigenvalues scaled back, as LAPACK's dsyevd does: near 1e300 the QL
+ * shifts overflow (NaN eigenpairs), near 1e-300 they lose their precision
+ * in subnormal numbers.
+ */
+const EIGEN_SAFE_EXPONENT = 256;
+
 function eigenWith(a: Float64Array, n: number, blocked: boolean, solver: TridiagonalSolver): SymmetricEigen {
+  let amax = 0;
+  for (let i = 0; i < a.length; i++) amax = Math.max(amax, Math.abs(a[i]));
+  const exponent = amax > 0 ? -Math.round(Math.log2(amax)) : 0;
+  if (Math.abs(exponent) > EIGEN_SAFE_EXPONENT) {
+    // Two factors, each a normal number: 2^exponent itself may overflow.
+    const f1 = 2 ** Math.trunc(exponent / 2);
+    const f2 = 2 ** (exponent - Math.trunc(exponent / 2));
+    const { values, vectors } = eigenUnscaled(a.map((x) => x * f1 * f2), n, blocked, solver);
+    return { values: values.map((x) => x / f1 / f2), vectors };
+  }
+  return eigenUnscaled(a, n, blocked, solver);
+}
+
+function eigenUnscaled(a: Float64Array, n: number, blocked: boolean, solver: TridiagonalSolver): SymmetricEigen {
   const kernels = kernelsFor(n);
   try {
     return solver === 'dc' ? eigenDcOn(kernels, a, n, blocked) : eigenOn(kernels, a, n, blocked);

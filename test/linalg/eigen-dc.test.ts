@@ -139,6 +139,22 @@ describe('symmetricEigen by divide and conquer', () => {
   }, 300_000);
 });
 
+describe('symmetricEigen by divide and conquer near overflow and underflow', () => {
+  it('gives the same eigenpairs for 2^990 A and 2^-990 A as for A, scaled', () => {
+    const n = Math.max(DC_MIN_ORDER, 400);
+    const a = randomSymmetric(n, 77);
+    const plain = symmetricEigen(a, n);
+    const failures: string[] = [];
+    for (const k of [990, -990]) {
+      const f = 2 ** k;
+      const got = symmetricEigen(a.map((x) => x * f), n);
+      const unscaled = { values: got.values.map((x) => x / f), vectors: got.vectors };
+      for (const d of defects(a, n, unscaled, plain)) failures.push(`2^${k}: ${d}`);
+    }
+    expect(failures).toEqual([]);
+  }, 120_000);
+});
+
 // Every check runs on each kernel backend this runtime has (relaxed SIMD, SIMD, TypeScript).
 for (const backend of availableKernelBackends()) {
   describe(`divide and conquer against QL (${backend} kernels)`, () => {
@@ -205,6 +221,8 @@ describe('tridiagonalEigenDC', () => {
         ['tiny couplings', Float64Array.from({ length: n }, (_, i) => i % 2), new Float64Array(Math.max(n - 1, 0)).fill(1e-17)],
         ['graded', Float64Array.from({ length: n }, (_, i) => 10 ** -i), Float64Array.from({ length: n - 1 }, (_, i) => 10 ** -(i + 0.5))],
         ['Wilkinson', Float64Array.from({ length: n }, (_, i) => Math.abs(i - (n - 1) / 2)), new Float64Array(Math.max(n - 1, 0)).fill(1)],
+        ['random times 2^1000', Float64Array.from({ length: n }, (_, i) => g[i * n + i] * 2 ** 1000), Float64Array.from({ length: n - 1 }, (_, i) => g[i * n + i + 1] * 2 ** 1000)],
+        ['random times 2^-1000', Float64Array.from({ length: n }, (_, i) => g[i * n + i] * 2 ** -1000), Float64Array.from({ length: n - 1 }, (_, i) => g[i * n + i + 1] * 2 ** -1000)],
         ['negative couplings', Float64Array.from({ length: n }, (_, i) => Math.sin(i)), Float64Array.from({ length: n - 1 }, (_, i) => -1 - Math.cos(i))],
       ];
       for (const leaf of [2, 5]) {
