@@ -229,8 +229,9 @@ export function symmetricEigenRoute(
 const EIGEN_SAFE_EXPONENT = 256;
 
 function eigenWith(a: Float64Array, n: number, blocked: boolean, solver: TridiagonalSolver): SymmetricEigen {
+  // The upper triangle only: the decompositions read nothing else.
   let amax = 0;
-  for (let i = 0; i < a.length; i++) amax = Math.max(amax, Math.abs(a[i]));
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) amax = Math.max(amax, Math.abs(a[i * n + j]));
   const exponent = amax > 0 ? -Math.round(Math.log2(amax)) : 0;
   if (Math.abs(exponent) > EIGEN_SAFE_EXPONENT) {
     // Two factors, each a normal number: 2^exponent itself may overflow.
