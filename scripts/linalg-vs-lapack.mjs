@@ -3,7 +3,8 @@
 // included) over CPU seconds of numpy.linalg.eigh (dsyevd) and
 // numpy.linalg.svd(full_matrices=False) (dgesdd) on the same matrices, numpy
 // limited to one thread. Used by `npm run bench` (rows D) and standalone:
-//   npm run build && node scripts/linalg-vs-lapack.mjs [sizes...]     (default 512 2048)
+//   npm run build && node scripts/linalg-vs-lapack.mjs [--ql] [sizes...]     (default 512 2048)
+// --ql also times symmetricEigen's QL route (implicit QL instead of divide and conquer) in the same run.
 // Prints the machine load (/proc/loadavg) before and after: the machine may be shared.
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
@@ -49,8 +50,8 @@ export function loadAverage() {
  * and numpy in one run. Returns rows { name, pwcca, numpy } in CPU seconds
  * (numpy null when python3 with numpy is missing) and the numpy thread limit used.
  */
-export async function decompositionRatios(sizes, { reps = (n) => (n > 1024 ? 1 : 3), python = 'python3' } = {}) {
-  const { symmetricEigen, svd } = await dist('linalg/decompose.js');
+export async function decompositionRatios(sizes, { reps = (n) => (n > 1024 ? 1 : 3), python = 'python3', withQl = false } = {}) {
+  const { symmetricEigen, symmetricEigenRoute, svd } = await dist('linalg/decompose.js');
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'pwcca-lapack-'));
   try {
     const rows = [];
@@ -70,7 +71,12 @@ export async function decompositionRatios(sizes, { reps = (n) => (n > 1024 ? 1 :
         const file = path.join(tmp, `${kind}-${n}.npy`);
         writeNpy64(file, n, n, a);
         matrices.push({ name, kind, path: file, reps: r });
-        rows.push({ name, pwcca: best, numpy: null });
+        const row = { name, pwcca: best, numpy: null, ql: null };
+        if (withQl && kind === 'eigen') {
+          row.ql = Infinity;
+          for (let i = 0; i < r; i++) row.ql = Math.min(row.ql, cpuSeconds(() => symmetricEigenRoute(sym, n, n >= 1536, 'ql')));
+        }
+        rows.push(row);
       }
     }
     const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
@@ -96,13 +102,16 @@ export async function decompositionRatios(sizes, { reps = (n) => (n > 1024 ? 1 :
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const sizes = process.argv.slice(2).map(Number);
+  const args = process.argv.slice(2);
+  const withQl = args.includes('--ql');
+  const sizes = args.filter((a) => a !== '--ql').map(Number);
   const { kernelBackend } = await dist('linalg/wasm.js');
   console.log(`load before: ${loadAverage()}; kernels ${kernelBackend()}`);
-  const { rows, threads, error } = await decompositionRatios(sizes.length ? sizes : [512, 2048]);
+  const { rows, threads, error } = await decompositionRatios(sizes.length ? sizes : [512, 2048], { withQl });
   for (const r of rows) {
     const ratio = r.numpy ? `${(r.pwcca / r.numpy).toFixed(2)}x` : 'no numpy';
-    console.log(`${r.name.padEnd(10)} pwcca ${r.pwcca.toFixed(3)} s  LAPACK ${r.numpy?.toFixed(3) ?? '-'} s  ratio ${ratio} (goal <= 2.0x)`);
+    const ql = r.ql === null ? '' : `  (QL route ${r.ql.toFixed(3)} s${r.numpy ? `, ${(r.ql / r.numpy).toFixed(2)}x` : ''})`;
+    console.log(`${r.name.padEnd(10)} pwcca ${r.pwcca.toFixed(3)} s  LAPACK ${r.numpy?.toFixed(3) ?? '-'} s  ratio ${ratio} (goal <= 2.0x)${ql}`);
   }
   console.log(`load after: ${loadAverage()}; numpy threads limited by ${threads ?? '-'}${error ? `; numpy failed: ${error}` : ''}`);
 }

@@ -24,9 +24,12 @@
  *
  * Speed against LAPACK (numpy's eigh and svd on one thread, CPU time, same
  * run): scripts/linalg-vs-lapack.mjs and the D rows of `npm run bench`. Where
- * the time goes at n = 2048: the rotation chains of the QL/QR sweeps (about
- * half), then the Householder phases, which are memory-bound level-2 loops
- * unless blocked.
+ * the time goes at n = 2048: for the SVD, the rotation chains of the QR
+ * sweeps (about half), then the Householder phases, which are memory-bound
+ * level-2 loops unless blocked. The symmetric eigendecomposition replaces the
+ * rotation chains (and the accumulation of Q) by divide and conquer from
+ * DC_MIN_ORDER on, whose cost is matrix products: at 2048 about 35% in the
+ * reduction, 20% in the divide and conquer, 35% in applying the reflectors.
  */
 
 import { NumericError } from '../errors.js';
@@ -37,7 +40,8 @@ import {
   jsKernels,
   panelLength,
 } from './decompose-kernels.js';
-import { transposeInto } from './kernels.js';
+import { multiplyTransposeA, multiplyTransposeAAddInto, transposeInto } from './kernels.js';
+import { tridiagonalEigenDC } from './tridiagonal-dc.js';
 import { createWasmDecomposeKernels } from './wasm.js';
 
 /**
@@ -167,13 +171,15 @@ function hypot(a: number, b: number): number {
  * Eigendecomposition of a real symmetric n x n matrix (row-major, not mutated;
  * only one triangle is read, so tiny asymmetries from rounding do not matter).
  *
- * Algorithm: Householder tridiagonalisation with accumulation of the
- * transformations (EISPACK tred2; from order 1536 on blocked as LAPACK's
- * dsytrd, with the trailing updates as rank-2k products, and the accumulation
- * 16 reflectors per pass), then the implicit QL method with Wilkinson-type
- * shifts (tql2), as in JAMA. Eigenvalues are accurate to about
- * 1e-16 * max|lambda| in absolute terms; eigenvectors are orthonormal to
- * working precision.
+ * Algorithm: Householder tridiagonalisation (EISPACK tred2; from order 1536
+ * on blocked as LAPACK's dsytrd, with the trailing updates as rank-2k
+ * products). Below order DC_MIN_ORDER: accumulation of the transformations
+ * (16 reflectors per pass), then the implicit QL method with Wilkinson-type
+ * shifts (tql2), as in JAMA. From DC_MIN_ORDER on, as LAPACK's dsyevd:
+ * Cuppen's divide and conquer on the tridiagonal (tridiagonal-dc.ts), then
+ * the reflectors applied to its eigenvectors in blocks. Eigenvalues are
+ * accurate to about 1e-16 * max|lambda| in absolute terms; eigenvectors are
+ * orthonormal to working precision.
  *
  * @returns values descending; vectors n x n row-major with column i the unit
  *   eigenvector of values[i].
@@ -181,27 +187,171 @@ function hypot(a: number, b: number): number {
 export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
   checkBuffer('symmetricEigen', a, n, n);
   checkFinite('symmetricEigen', a, n);
-  return eigenWith(a, n, n >= BLOCKED_MIN_ORDER);
+  return eigenWith(a, n, n >= BLOCKED_MIN_ORDER, n >= DC_MIN_ORDER ? 'dc' : 'ql');
 }
+
+/** How symmetricEigen solves the tridiagonal problem: implicit QL, or divide and conquer. */
+export type TridiagonalSolver = 'ql' | 'dc';
+
+/**
+ * Orders from which symmetricEigen solves the tridiagonal problem by divide
+ * and conquer (tridiagonal-dc.ts) instead of QL: its merges and the
+ * application of the reflectors are matrix products, which beat QL's
+ * rotation chains and the accumulation of Q once the matrices are large
+ * enough (measured here, CPU time: 16 vs 14 ms at 256, even at 320, 40 vs
+ * 42 ms at 384, 85 vs 100 ms at 512).
+ */
+export const DC_MIN_ORDER = 384;
 
 /**
  * {@link symmetricEigen} with the reduction to tridiagonal form blocked
- * (tred2Blocked) or not (tred2), whatever the order: symmetricEigen blocks from
- * BLOCKED_MIN_ORDER on. Exported so that tests can hold the two routes to
- * each other; not part of the package's interface.
+ * (tred2Blocked) or not (tred2), and the tridiagonal problem solved by QL or
+ * by divide and conquer, whatever the order: symmetricEigen blocks from
+ * BLOCKED_MIN_ORDER on and uses divide and conquer from DC_MIN_ORDER on.
+ * Exported so that tests can hold the routes to each other; not part of the
+ * package's interface.
  */
-export function symmetricEigenRoute(a: Float64Array, n: number, blocked: boolean): SymmetricEigen {
+export function symmetricEigenRoute(
+  a: Float64Array, n: number, blocked: boolean, solver: TridiagonalSolver = n >= DC_MIN_ORDER ? 'dc' : 'ql',
+): SymmetricEigen {
   checkBuffer('symmetricEigenRoute', a, n, n);
   checkFinite('symmetricEigenRoute', a, n);
-  return eigenWith(a, n, blocked);
+  return eigenWith(a, n, blocked, solver);
 }
 
-function eigenWith(a: Float64Array, n: number, blocked: boolean): SymmetricEigen {
+/**
+ * Matrices whose largest |entry| lies outside 2^-EIGEN_SAFE_EXPONENT ..
+ * 2^EIGEN_SAFE_EXPONENT are decomposed scaled by a power of two (exact) and
+ * their eigenvalues scaled back, as LAPACK's dsyevd does: near 1e300 the QL
+ * shifts overflow (NaN eigenpairs), near 1e-300 they lose their precision
+ * in subnormal numbers.
+ */
+const EIGEN_SAFE_EXPONENT = 256;
+
+function eigenWith(a: Float64Array, n: number, blocked: boolean, solver: TridiagonalSolver): SymmetricEigen {
+  // The upper triangle only: the decompositions read nothing else.
+  let amax = 0;
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) amax = Math.max(amax, Math.abs(a[i * n + j]));
+  const exponent = amax > 0 ? -Math.round(Math.log2(amax)) : 0;
+  if (Math.abs(exponent) > EIGEN_SAFE_EXPONENT) {
+    // Two factors, each a normal number: 2^exponent itself may overflow.
+    const f1 = 2 ** Math.trunc(exponent / 2);
+    const f2 = 2 ** (exponent - Math.trunc(exponent / 2));
+    const { values, vectors } = eigenUnscaled(a.map((x) => x * f1 * f2), n, blocked, solver);
+    return { values: values.map((x) => x / f1 / f2), vectors };
+  }
+  return eigenUnscaled(a, n, blocked, solver);
+}
+
+function eigenUnscaled(a: Float64Array, n: number, blocked: boolean, solver: TridiagonalSolver): SymmetricEigen {
   const kernels = kernelsFor(n);
   try {
-    return eigenOn(kernels, a, n, blocked);
+    return solver === 'dc' ? eigenDcOn(kernels, a, n, blocked) : eigenOn(kernels, a, n, blocked);
   } finally {
     kernels.release();
+  }
+}
+
+/**
+ * The divide-and-conquer route: the same reduction to tridiagonal form as
+ * eigenOn, the tridiagonal's eigenvectors Z by tridiagonalEigenDC, then the
+ * reflectors of the reduction applied to Z in blocks (as LAPACK's dormtr),
+ * instead of forming Q (tred2Accumulate) and multiplying: both phases then
+ * run as matrix products. The kernels' buffers are copied out and released
+ * first: the products take their own blocks from the same arena, and growing
+ * it would detach the views.
+ */
+function eigenDcOn(kernels: DecomposeKernels, a: Float64Array, n: number, blocked: boolean): SymmetricEigen {
+  const packed = blocked ? 2 * TRED_PANEL * Math.max(n, 1) : 0;
+  const [v, d, e, p1, p2] = kernels.alloc([n * n, n, n, packed, packed]);
+  v.set(a);
+  if (n > 0) {
+    if (blocked) tred2Blocked(kernels, v, d, e, n, p1, p2);
+    else tred2(kernels, v, d, e, n);
+  }
+  // The reduction leaves T's diagonal on v's diagonal, e[i] coupling i - 1
+  // and i, and the reflector of step s (s = 1 .. n - 1) in column s of v
+  // (rows 0 .. s - 1) with its h in d[s].
+  const reflectors = v.slice();
+  const h = d.slice();
+  const diagonal = new Float64Array(n);
+  for (let i = 0; i < n; i++) diagonal[i] = v[i * n + i];
+  const off = e.slice(1);
+  kernels.release();
+
+  const tri = tridiagonalEigenDC(diagonal, off, n);
+  // Z row-major in descending order: its column c is the tridiagonal's vector n - 1 - c.
+  // (Reversing the order of the column-major vectors, then a tiled transpose.)
+  const values = new Float64Array(n);
+  const reversed = new Float64Array(n * n);
+  for (let c = 0; c < n; c++) {
+    const j = n - 1 - c;
+    values[c] = tri.values[j];
+    reversed.set(tri.vectors.subarray(j * n, (j + 1) * n), c * n);
+  }
+  const z = new Float64Array(n * n);
+  transposeInto(reversed, n, n, z);
+  applyReductionReflectors(reflectors, h, n, z);
+  return { values, vectors: z };
+}
+
+/**
+ * Reflectors per block of applyReductionReflectors: wider blocks make the
+ * two large products more efficient but the triangular factor's product
+ * (b^2 cols per block) costlier; measured best: 64 at 512, 128 from 1024 on.
+ */
+function reflectorBlock(n: number): number {
+  return n < 1024 ? 64 : 128;
+}
+
+/**
+ * z <- Q z for the orthogonal Q = H_{n-1} ... H_1 of the reduction (the
+ * matrix tred2Accumulate forms), H_s = I - u_s u_s^T / h_s with u_s in column
+ * s of the column-major v (rows 0 .. s - 1) and h_s = h[s] (H_s = I when h_s
+ * is 0). z is n x cols row-major. The reflectors go reflectorBlock(n) at a time,
+ * in ascending order: H_{s1-1} ... H_{s0} = (H_{s0} ... H_{s1-1})^T =
+ * I - V T^T V^T with V = [u_{s0} .. u_{s1-1}] and T the upper triangular
+ * factor of LAPACK's dlarft (forward, column-wise), so each block costs three
+ * matrix products: W = V^T z, W <- T^T W, z -= V W (on the rows the block
+ * reaches).
+ */
+function applyReductionReflectors(v: Float64Array, h: Float64Array, n: number, z: Float64Array): void {
+  const cols = n;
+  const block = reflectorBlock(n);
+  for (let s0 = 1; s0 < n; s0 += block) {
+    const s1 = Math.min(n, s0 + block);
+    const b = s1 - s0;
+    const rows = s1 - 1; // u_{s1-1} reaches rows 0 .. s1 - 2
+    // V (rows x b) and its transpose (b x rows), both row-major.
+    const vb = new Float64Array(rows * b);
+    const vt = new Float64Array(b * rows);
+    const tau = new Float64Array(b);
+    for (let t = 0; t < b; t++) {
+      const s = s0 + t;
+      if (h[s] === 0) continue;
+      tau[t] = 1 / h[s];
+      const col = s * n;
+      vt.set(v.subarray(col, col + s), t * rows);
+      for (let k = 0; k < s; k++) vb[k * b + t] = v[col + k];
+    }
+    // T: T[t][t] = tau_t, T[0..t)[t] = -tau_t T[0..t)[0..t) (V^T u_t)[0..t).
+    const gram = multiplyTransposeA(vb, rows, b, vb, b);
+    const tf = new Float64Array(b * b);
+    for (let t = 0; t < b; t++) {
+      tf[t * b + t] = tau[t];
+      if (tau[t] === 0) continue;
+      for (let i = 0; i < t; i++) {
+        let x = 0;
+        for (let j = i; j < t; j++) x += tf[i * b + j] * gram[j * b + t];
+        tf[i * b + t] = -tau[t] * x;
+      }
+    }
+    const zr = z.subarray(0, rows * cols);
+    const w = multiplyTransposeA(vb, rows, b, zr, cols);
+    // -T^T W (T^T is tf read transposed), then z += V (-T^T W) = (V^T)^T (-T^T W) in place.
+    const tw = multiplyTransposeA(tf, b, b, w, cols);
+    for (let k = 0; k < tw.length; k++) tw[k] = -tw[k];
+    multiplyTransposeAAddInto(vt, b, rows, tw, cols, zr);
   }
 }
 

@@ -219,6 +219,24 @@ export function multiplyTransposeAGathered(
   return out;
 }
 
+/**
+ * out += a^T b in place: a is rows x p and b rows x q, row-major, out p x q
+ * row-major. For updates such as z -= V W without a temporary the size of z.
+ */
+export function multiplyTransposeAAddInto(
+  a: Float64Array,
+  rows: number,
+  p: number,
+  b: Float64Array,
+  q: number,
+  out: Float64Array,
+): void {
+  checkBuffer('multiplyTransposeAAddInto (a)', a, rows, p);
+  checkBuffer('multiplyTransposeAAddInto (b)', b, rows, q);
+  checkBuffer('multiplyTransposeAAddInto (out)', out, p, q);
+  crossProductInto(a, null, p, b, null, q, rows, out, false);
+}
+
 /** Transpose of a rows x cols row-major matrix (cols x rows row-major). */
 export function transpose(a: Float64Array, rows: number, cols: number): Float64Array {
   checkBuffer('transpose', a, rows, cols);

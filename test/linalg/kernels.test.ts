@@ -6,6 +6,7 @@ import {
   columnMeans,
   multiply,
   multiplyTransposeA,
+  multiplyTransposeAAddInto,
   multiplyTransposeAGathered,
   transpose,
 } from '../../src/linalg/kernels.js';
@@ -146,6 +147,18 @@ for (const backend of availableKernelBackends()) {
       const ml = toMl(a, 140, 33);
       expect(relativeError(got, fromMl(ml.transpose().mmul(ml)))).toBeLessThan(1e-13);
       expect(asymmetry(got, 33)).toBeNull();
+    });
+
+    it('multiplyTransposeAAddInto adds a^T b to out in place (small and kernel-sized shapes), and checks shapes', () => {
+      for (const [rows, p, q] of [[3, 2, 4], [64, 130, 129]] as const) {
+        const a = randomMatrix(rows, p, rows).data;
+        const b = randomMatrix(rows, q, rows + 1).data;
+        const out = randomMatrix(p, q, rows + 2).data;
+        const ml = fromMl(toMl(a, rows, p).transpose().mmul(toMl(b, rows, q)).add(toMl(out, p, q)));
+        multiplyTransposeAAddInto(a, rows, p, b, q, out);
+        expect(relativeError(out, ml)).toBeLessThan(1e-13);
+      }
+      expect(() => multiplyTransposeAAddInto(new Float64Array(6), 2, 3, new Float64Array(4), 2, new Float64Array(5))).toThrow(RangeError);
     });
 
     it('multiplyTransposeAGathered pairs row i of a with row rows[i] of b, on the plain and the Strassen route', () => {
