@@ -74,7 +74,7 @@ describe('pwcca pairwise --shard and merge', () => {
     expect(merged.code, merged.stderr).toBe(0);
     expect(merged.stdout).toBe(single.stdout);
     const plan = await pwcca(['plan', input, '--shards', '2', '--no-time']);
-    expect(plan.stdout).toMatch(/6 pairs over 6 files in 2 shards/);
+    expect(plan.stdout).toMatch(/6 pairs over 6 arrays in 3 files in 2 shards/);
   });
 
   it.each([
