@@ -42,6 +42,7 @@ import {
 } from './decompose-kernels.js';
 import { multiplyTransposeA, multiplyTransposeAAddInto, transposeInto } from './kernels.js';
 import { tridiagonalEigenDC } from './tridiagonal-dc.js';
+import { hypot, implicitQl } from './tridiagonal-ql.js';
 import { createWasmDecomposeKernels } from './wasm.js';
 
 /**
@@ -150,21 +151,6 @@ function checkFinite(name: string, a: Float64Array, cols: number): void {
       );
     }
   }
-}
-
-/** sqrt(a^2 + b^2) without overflow or destructive underflow. Math.hypot is variadic and much slower in V8. */
-function hypot(a: number, b: number): number {
-  const x = a < 0 ? -a : a;
-  const y = b < 0 ? -b : b;
-  if (x > y) {
-    const r = y / x;
-    return x * Math.sqrt(1 + r * r);
-  }
-  if (y !== 0) {
-    const r = x / y;
-    return y * Math.sqrt(1 + r * r);
-  }
-  return 0;
 }
 
 /**
@@ -615,75 +601,9 @@ const ACCUMULATE_BLOCK = 16;
  * of up to QUEUE_CHAINS sweeps are applied together, panel by panel.
  */
 function tql2(d: Float64Array, e: Float64Array, n: number, vectors: RotationQueue): void {
+  // tred2 leaves e[i] coupling i - 1 and i; implicitQl wants it coupling i and i + 1.
   for (let i = 1; i < n; i++) e[i - 1] = e[i];
-  e[n - 1] = 0;
-  const cosines = vectors.cs;
-  const sines = vectors.sn;
-
-  let f = 0;
-  let tst1 = 0;
-  for (let l = 0; l < n; l++) {
-    // Find a small sub-diagonal element.
-    tst1 = Math.max(tst1, Math.abs(d[l]) + Math.abs(e[l]));
-    let m = l;
-    while (m < n - 1) {
-      if (Math.abs(e[m]) <= EPS * tst1) break;
-      m++;
-    }
-
-    // If m === l, d[l] is already an eigenvalue; otherwise iterate.
-    if (m > l) {
-      let iter = 0;
-      do {
-        if (++iter > 60) {
-          throw new NumericError(`symmetricEigen: QL iteration did not converge for eigenvalue ${l} of ${n}`);
-        }
-        // Compute the implicit shift.
-        let g = d[l];
-        let p = (d[l + 1] - g) / (2 * e[l]);
-        let r = hypot(p, 1);
-        if (p < 0) r = -r;
-        d[l] = e[l] / (p + r);
-        d[l + 1] = e[l] * (p + r);
-        const dl1 = d[l + 1];
-        let h = g - d[l];
-        for (let i = l + 2; i < n; i++) d[i] -= h;
-        f += h;
-
-        // Implicit QL transformation.
-        p = d[m];
-        let c = 1;
-        let c2 = c;
-        let c3 = c;
-        const el1 = e[l + 1];
-        let s = 0;
-        let s2 = 0;
-        const o = vectors.slot();
-        for (let i = m - 1; i >= l; i--) {
-          c3 = c2;
-          c2 = c;
-          s2 = s;
-          g = c * e[i];
-          h = c * p;
-          r = hypot(p, e[i]);
-          e[i + 1] = s * r;
-          s = e[i] / r;
-          c = p / r;
-          p = c * d[i] - s * g;
-          d[i + 1] = h + s * (c * g + s * d[i]);
-          cosines[o + i] = c;
-          sines[o + i] = s;
-        }
-        vectors.push(l, m);
-        p = (-s * s2 * c3 * el1 * e[l]) / dl1;
-        e[l] = s * p;
-        d[l] = c * p;
-        // Check for convergence.
-      } while (Math.abs(e[l]) > EPS * tst1);
-    }
-    d[l] += f;
-    e[l] = 0;
-  }
+  implicitQl(d, e, n, vectors, String(n));
   vectors.flush();
 }
 

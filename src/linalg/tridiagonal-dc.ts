@@ -26,8 +26,8 @@
  * about 3 n^3 flops in rotations.
  */
 
-import { NumericError } from '../errors.js';
 import { multiply } from './kernels.js';
+import { hypot, implicitQl } from './tridiagonal-ql.js';
 
 const EPS = 2 ** -52;
 
@@ -103,25 +103,10 @@ function solve(d: Float64Array, e: Float64Array, lo: number, m: number, leaf: nu
   return merge(top, m1, bottom, m - m1, beta);
 }
 
-/** sqrt(a^2 + b^2) without overflow or destructive underflow. */
-function hypot(a: number, b: number): number {
-  const x = a < 0 ? -a : a;
-  const y = b < 0 ? -b : b;
-  if (x > y) {
-    const r = y / x;
-    return x * Math.sqrt(1 + r * r);
-  }
-  if (y !== 0) {
-    const r = x / y;
-    return y * Math.sqrt(1 + r * r);
-  }
-  return 0;
-}
-
 /**
- * A leaf by the implicit QL method (EISPACK tql2 via JAMA) on a dense
- * column-major m x m matrix of vectors: a rotation of columns i and i + 1
- * walks two contiguous runs.
+ * A leaf by the implicit QL method (./tridiagonal-ql.ts) on a dense
+ * column-major m x m matrix of vectors: each sweep's rotations are applied at
+ * once, a rotation of columns i and i + 1 walking two contiguous runs.
  */
 function leafEigen(d0: Float64Array, e0: Float64Array, lo: number, m: number): Block {
   const d = d0.slice(lo, lo + m);
@@ -129,69 +114,27 @@ function leafEigen(d0: Float64Array, e0: Float64Array, lo: number, m: number): B
   for (let i = 0; i < m - 1; i++) e[i] = e0[lo + i];
   const q = new Float64Array(m * m);
   for (let j = 0; j < m; j++) q[j * m + j] = 1;
-
-  let f = 0;
-  let tst1 = 0;
-  for (let l = 0; l < m; l++) {
-    tst1 = Math.max(tst1, Math.abs(d[l]) + Math.abs(e[l]));
-    let mm = l;
-    while (mm < m - 1) {
-      if (Math.abs(e[mm]) <= EPS * tst1) break;
-      mm++;
-    }
-    if (mm > l) {
-      let iter = 0;
-      do {
-        if (++iter > 60) {
-          throw new NumericError(`symmetricEigen: QL iteration did not converge for eigenvalue ${l} of a block of ${m}`);
+  const cs = new Float64Array(m);
+  const sn = new Float64Array(m);
+  const applyNow = {
+    cs,
+    sn,
+    slot: () => 0,
+    push(l: number, hi: number) {
+      for (let i = hi - 1; i >= l; i--) {
+        const [c, s] = [cs[i], sn[i]];
+        const a = i * m;
+        const b = a + m;
+        for (let k = 0; k < m; k++) {
+          const x = q[a + k];
+          const y = q[b + k];
+          q[b + k] = s * x + c * y;
+          q[a + k] = c * x - s * y;
         }
-        let g = d[l];
-        let p = (d[l + 1] - g) / (2 * e[l]);
-        let r = hypot(p, 1);
-        if (p < 0) r = -r;
-        d[l] = e[l] / (p + r);
-        d[l + 1] = e[l] * (p + r);
-        const dl1 = d[l + 1];
-        let h = g - d[l];
-        for (let i = l + 2; i < m; i++) d[i] -= h;
-        f += h;
-
-        p = d[mm];
-        let c = 1;
-        let c2 = c;
-        let c3 = c;
-        const el1 = e[l + 1];
-        let s = 0;
-        let s2 = 0;
-        for (let i = mm - 1; i >= l; i--) {
-          c3 = c2;
-          c2 = c;
-          s2 = s;
-          g = c * e[i];
-          h = c * p;
-          r = hypot(p, e[i]);
-          e[i + 1] = s * r;
-          s = e[i] / r;
-          c = p / r;
-          p = c * d[i] - s * g;
-          d[i + 1] = h + s * (c * g + s * d[i]);
-          const a = i * m;
-          const b = a + m;
-          for (let k = 0; k < m; k++) {
-            const x = q[a + k];
-            const y = q[b + k];
-            q[b + k] = s * x + c * y;
-            q[a + k] = c * x - s * y;
-          }
-        }
-        p = (-s * s2 * c3 * el1 * e[l]) / dl1;
-        e[l] = s * p;
-        d[l] = c * p;
-      } while (Math.abs(e[l]) > EPS * tst1);
-    }
-    d[l] += f;
-    e[l] = 0;
-  }
+      }
+    },
+  };
+  implicitQl(d, e, m, applyNow, `a block of ${m}`);
   return { values: d, q };
 }
 
