@@ -265,20 +265,24 @@ function eigenDcOn(kernels: DecomposeKernels, a: Float64Array, n: number, blocke
   const off = e.slice(1);
   kernels.release();
 
-  const tri = tridiagonalEigenDC(diagonal, off, n);
-  // Z row-major in descending order: its column c is the tridiagonal's vector n - 1 - c.
-  // (Reversing the order of the column-major vectors, then a tiled transpose.)
-  const values = new Float64Array(n);
-  const reversed = new Float64Array(n * n);
-  for (let c = 0; c < n; c++) {
-    const j = n - 1 - c;
-    values[c] = tri.values[j];
-    reversed.set(tri.vectors.subarray(j * n, (j + 1) * n), c * n);
-  }
-  const z = new Float64Array(n * n);
-  transposeInto(reversed, n, n, z);
+  const { values, vectors: z } = descendingRowMajor(tridiagonalEigenDC(diagonal, off, n), n);
   applyReductionReflectors(reflectors, h, n, z);
   return { values, vectors: z };
+}
+
+/**
+ * The tridiagonal's eigenpairs (values ascending, vector j column-major at
+ * j * n) as symmetricEigen returns them: values descending, vectors row-major
+ * with column c the vector of values[c]. A tiled transpose, then each row
+ * reversed in place: no second n x n buffer (this route's memory peaks here).
+ */
+function descendingRowMajor(tri: { values: Float64Array; vectors: Float64Array }, n: number): SymmetricEigen {
+  const values = new Float64Array(n);
+  for (let c = 0; c < n; c++) values[c] = tri.values[n - 1 - c];
+  const vectors = new Float64Array(n * n);
+  transposeInto(tri.vectors, n, n, vectors);
+  for (let r = 0; r < n; r++) vectors.subarray(r * n, (r + 1) * n).reverse();
+  return { values, vectors };
 }
 
 /**

@@ -43,9 +43,12 @@ export interface TridiagonalEigen {
 }
 
 /** A solved block: eigenvalues in no particular order, eigenvectors column-major (vector j at j * m). */
+const EMPTY = new Float64Array(0);
+
 interface Block {
   readonly values: Float64Array;
-  readonly q: Float64Array;
+  /** Emptied by the merge that consumes the block, once copied: the halves' vectors need not live through it. */
+  q: Float64Array;
 }
 
 /**
@@ -157,6 +160,7 @@ function merge(top: Block, n1: number, bottom: Block, n2: number, beta: number):
   const qd = new Float64Array(m * m);
   for (let j = 0; j < n1; j++) qd.set(top.q.subarray(j * n1, (j + 1) * n1), j * m);
   for (let j = 0; j < n2; j++) qd.set(bottom.q.subarray(j * n2, (j + 1) * n2), (n1 + j) * m + n1);
+  top.q = bottom.q = EMPTY;
   // Where column j of qd is non-zero: 1 top rows only, 3 bottom rows only, 2 both (after a deflating rotation).
   const kind = new Uint8Array(m);
   for (let j = 0; j < m; j++) kind[j] = j < n1 ? 1 : 3;
