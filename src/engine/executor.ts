@@ -263,13 +263,7 @@ export class WorkerExecutor implements Executor {
   }
 
   adoptSide(side: PreparedSide): PreparedSide {
-    return {
-      ...side,
-      covariance: toShared(side.covariance),
-      eigenvectors: toShared(side.eigenvectors),
-      eigenvalues: toShared(side.eigenvalues),
-      mean: toShared(side.mean),
-    };
+    return sharedSide(side);
   }
 
   async close(): Promise<void> {
@@ -357,6 +351,21 @@ export class WorkerExecutor implements Executor {
     }
     this.dispatch();
   }
+}
+
+/**
+ * A prepared side with its big arrays in shared memory (the same side when
+ * they already are): a worker returns its sides so, and then neither the
+ * message nor {@link WorkerExecutor.adoptSide} copies them again.
+ */
+export function sharedSide(side: PreparedSide): PreparedSide {
+  return {
+    ...side,
+    covariance: toShared(side.covariance),
+    eigenvectors: toShared(side.eigenvectors),
+    eigenvalues: toShared(side.eigenvalues),
+    mean: toShared(side.mean),
+  };
 }
 
 /** `values` in a SharedArrayBuffer (itself when it already is one): what worker threads can hand over without a copy. */

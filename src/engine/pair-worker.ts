@@ -6,7 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { PwccaError } from '../errors.js';
 import { kernelArenaBytes, resetKernelArena } from '../linalg/wasm.js';
-import { InlineExecutor, toShared, type WorkerReply, type WorkerRequest } from './executor.js';
+import { InlineExecutor, sharedSide, toShared, type WorkerReply, type WorkerRequest } from './executor.js';
 
 const inline = new InlineExecutor();
 
@@ -55,12 +55,13 @@ parentPort!.on('message', async (request: WorkerRequest) => {
 
 function run(request: WorkerRequest): Promise<unknown> {
   switch (request.type) {
+    // Prepared sides go back in shared memory: the message then carries views, and adoptSide copies nothing.
     case 'prepare':
-      return inline.prepare(request.matrix);
+      return inline.prepare(request.matrix).then(sharedSide);
     case 'compare':
       return inline.compare(request.x, request.px, request.y, request.py, request.options);
     case 'prepareMoments':
-      return inline.prepareMoments(request.moments);
+      return inline.prepareMoments(request.moments).then(sharedSide);
     case 'compareMoments':
       return inline.compareMoments(request.px, request.py, request.cross, request.options);
     case 'cross':
