@@ -183,12 +183,18 @@ export function addRunOptions(command: Command, items: string): Command {
 
 /**
  * The NDJSON journal path when --out names an .ndjson file; checks that
- * --resume comes with one.
+ * --resume and --shard (whose result is a journal for pwcca merge) come
+ * with one.
  */
-export function journalPathFrom(flags: OutputFlags & RunFlags, example: string): string | undefined {
+export function journalPathFrom(flags: OutputFlags & RunFlags & Pick<ShardFlags, 'shard'>, example: string): string | undefined {
   const journalPath = flags.out !== undefined && flags.out.toLowerCase().endsWith('.ndjson') ? flags.out : undefined;
   if (flags.resume && journalPath === undefined) {
     throw new UsageError('--resume needs --out FILE.ndjson', { hint: `pass the journal of the interrupted run: --out ${example} --resume` });
+  }
+  if (flags.shard !== undefined && journalPath === undefined) {
+    throw new UsageError('--shard needs --out FILE.ndjson: a shard\'s result is a journal for pwcca merge', {
+      hint: `e.g. --shard ${flags.shard.index}/${flags.shard.count} --out part-${flags.shard.index}.ndjson`,
+    });
   }
   return journalPath;
 }

@@ -183,11 +183,6 @@ async function runConvergenceCommand(root: string, flags: ConvergenceFlags, cont
   let identity: Record<string, unknown> | undefined;
   let runPlan = plan;
   if (flags.shard !== undefined) {
-    if (journalPath === undefined) {
-      throw new UsageError('--shard needs --out FILE.ndjson: a shard\'s result is a journal for pwcca merge', {
-        hint: `e.g. --shard ${flags.shard.index}/${flags.shard.count} --out part-${flags.shard.index}.ndjson`,
-      });
-    }
     if (flags.directions !== undefined) {
       throw new UsageError('--directions cannot be used with --shard: it reads the checkpoints again after the comparisons', {
         hint: 'run --directions on one machine (pwcca convergence ROOT --directions K), and shard the comparisons without it',

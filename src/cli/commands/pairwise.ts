@@ -235,11 +235,6 @@ async function runPairwiseCommand(
   let identity: Record<string, unknown> | undefined;
   let runPlan = plan;
   if (flags.shard !== undefined) {
-    if (journalPath === undefined) {
-      throw new UsageError('--shard needs --out FILE.ndjson: a shard\'s result is a journal for pwcca merge', {
-        hint: `e.g. --shard ${flags.shard.index}/${flags.shard.count} --out part-${flags.shard.index}.ndjson`,
-      });
-    }
     identity = buildPairwiseIdentity(plan, options, root);
     runPlan = pairwiseShard(plan, identity, flags.shard);
     if (!quiet) {

@@ -209,6 +209,9 @@ describe('pwcca pairwise --shard and merge', () => {
     const run = await pwcca(['pairwise', runs, '--shard', '1/2']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/--shard needs --out FILE\.ndjson/);
+    const convergence = await pwcca(['convergence', checkpoints, '--shard', '1/2', '--out', 'conv.json']);
+    expect(convergence.code).toBe(2);
+    expect(convergence.stderr).toMatch(/--shard needs --out FILE\.ndjson/);
     const bad = await pwcca(['pairwise', runs, '--shard', '3/2', '--out', 'x.ndjson']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--shard takes K\/S with 1 <= K <= S, got '3\/2'/);
