@@ -400,34 +400,50 @@ function tred2(kernels: DecomposeKernels, v: Float64Array, d: Float64Array, e: F
         v[i * n + j] = 0;
       }
     } else {
-      // Generate the Householder vector.
-      for (let k = 0; k < i; k++) {
-        d[k] /= scale;
-        h += d[k] * d[k];
-      }
-      let f = d[i - 1];
-      let g = Math.sqrt(h);
-      if (f > 0) g = -g;
-      e[i] = scale * g;
-      h -= f * g;
-      d[i - 1] = f - g;
-      for (let j = 0; j < i; j++) e[j] = 0;
-
+      h = householderVector(d, e, i, scale);
       // Apply the similarity transformation to the remaining columns: the
       // product p = A u (into e), then the rank-two update of the triangle.
       // Column j of V is contiguous, so both stream through memory.
       kernels.tred2Symv(v, n, d, e, i);
-      f = 0;
-      for (let j = 0; j < i; j++) {
-        e[j] /= h;
-        f += e[j] * d[j];
-      }
-      const hh = f / (h + h);
-      for (let j = 0; j < i; j++) e[j] -= hh * d[j];
+      rankTwoVector(d, e, i, h);
       kernels.tred2Rank2(v, n, d, e, i);
     }
     d[i] = h;
   }
+}
+
+/**
+ * Step i's Householder vector (EISPACK tred2), from d[0..i) (the row being
+ * reduced) with scale = sum |d[k]| > 0: d[0..i) becomes the vector u, e[i]
+ * the sub-diagonal entry, and e[0..i) is cleared for the product p = A u.
+ * Returns h = u^T u / 2. Shared by the plain and the blocked reduction, which
+ * must stay bit-identical.
+ */
+function householderVector(d: Float64Array, e: Float64Array, i: number, scale: number): number {
+  let h = 0;
+  for (let k = 0; k < i; k++) {
+    d[k] /= scale;
+    h += d[k] * d[k];
+  }
+  const f = d[i - 1];
+  let g = Math.sqrt(h);
+  if (f > 0) g = -g;
+  e[i] = scale * g;
+  h -= f * g;
+  d[i - 1] = f - g;
+  for (let j = 0; j < i; j++) e[j] = 0;
+  return h;
+}
+
+/** e[0..i) = p / h - (u^T p / 2h^2) u from p = A u in e: the second vector of step i's rank-two update. */
+function rankTwoVector(d: Float64Array, e: Float64Array, i: number, h: number): void {
+  let f = 0;
+  for (let j = 0; j < i; j++) {
+    e[j] /= h;
+    f += e[j] * d[j];
+  }
+  const hh = f / (h + h);
+  for (let j = 0; j < i; j++) e[j] -= hh * d[j];
 }
 
 /**
@@ -486,17 +502,7 @@ function tred2Blocked(
       e[i] = d[i - 1];
       for (let j = 0; j < i; j++) v[i * n + j] = 0;
     } else {
-      for (let k = 0; k < i; k++) {
-        d[k] /= scale;
-        h += d[k] * d[k];
-      }
-      const f0 = d[i - 1];
-      let g = Math.sqrt(h);
-      if (f0 > 0) g = -g;
-      e[i] = scale * g;
-      h -= f0 * g;
-      d[i - 1] = f0 - g;
-      for (let j = 0; j < i; j++) e[j] = 0;
+      h = householderVector(d, e, i, scale);
       // p = A u: the stored matrix's product (which also stores u into column i), minus the pending updates' share.
       kernels.tred2Symv(v, n, d, e, i);
       for (let t = 0; t < count; t++) {
@@ -509,13 +515,7 @@ function tred2Blocked(
         }
         for (let k = 0; k < i; k++) e[k] -= us[o + k] * qu + qs[o + k] * uu;
       }
-      let f = 0;
-      for (let j = 0; j < i; j++) {
-        e[j] /= h;
-        f += e[j] * d[j];
-      }
-      const hh = f / (h + h);
-      for (let j = 0; j < i; j++) e[j] -= hh * d[j];
+      rankTwoVector(d, e, i, h);
       const o = count * n;
       us.set(d.subarray(0, i), o);
       qs.set(e.subarray(0, i), o);
