@@ -113,7 +113,7 @@ export async function bootstrap<M extends string>(
   const level = options.confidence ?? 0.95;
   checkConfidence(level);
   const random = seededRandom(seed);
-  const outcomes = await runDraws(b, () => resampleIndices(n, random), evaluate, options);
+  const outcomes = await runDraws(b, n, () => resampleIndices(n, random), evaluate, options);
   const samples = new Map<M, number[]>();
   let failed = 0;
   let lastFailure = '';

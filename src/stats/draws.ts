@@ -59,22 +59,21 @@ export interface DrawOptions {
 const BATCH_VALUES = 1 << 22;
 
 /**
- * Makes `total` draws with `draw` (in order) and evaluates them in batches
- * with `evaluate`, `lanes` batches at a time; the outcomes come back in draw
- * order. Batches are small enough that every lane gets several (so progress
- * moves and the last batch leaves little idle time) and hold at most about
- * 4 M row indices.
+ * Makes `total` draws of `n` row indices each with `draw` (in order) and
+ * evaluates them in batches with `evaluate`, `lanes` batches at a time; the
+ * outcomes come back in draw order. Batches are small enough that every lane
+ * gets several (so progress moves and the last batch leaves little idle
+ * time) and hold at most about 4 M row indices.
  */
 export async function runDraws<M extends string>(
   total: number,
+  n: number,
   draw: () => Int32Array,
   evaluate: BatchEvaluator<M>,
   options: DrawOptions = {},
 ): Promise<DrawOutcome<M>[]> {
   const lanes = Math.max(1, Math.floor(options.lanes ?? 1));
-  const first = total > 0 ? draw() : null;
-  const perDraw = Math.max(1, first?.length ?? 1);
-  const size = Math.max(1, Math.min(Math.ceil(total / (lanes * 8)), Math.floor(BATCH_VALUES / perDraw)));
+  const size = Math.max(1, Math.min(Math.ceil(total / (lanes * 8)), Math.floor(BATCH_VALUES / Math.max(1, n))));
   const outcomes: DrawOutcome<M>[] = new Array(total);
   let made = 0;
   let done = 0;
@@ -84,7 +83,7 @@ export async function runDraws<M extends string>(
     const start = made;
     const draws: Int32Array[] = [];
     while (draws.length < size && made < total) {
-      draws.push(made === 0 ? first! : draw());
+      draws.push(draw());
       made++;
     }
     return { start, draws };

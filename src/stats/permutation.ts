@@ -78,7 +78,7 @@ export async function permutationTest<M extends string>(
   checkSeed(seed);
   const methods = (Object.keys(observed) as M[]).filter((m) => observed[m] !== undefined);
   const random = seededRandom(seed);
-  const outcomes = await runDraws(k, () => randomPermutation(n, random), evaluate, options);
+  const outcomes = await runDraws(k, n, () => randomPermutation(n, random), evaluate, options);
   const result: Record<string, unknown> = { test: 'permutation', permutations: k, seed };
   for (const method of methods) {
     const nulls = outcomes.map((outcome) => {
