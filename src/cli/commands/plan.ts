@@ -129,8 +129,10 @@ async function runPlanCommand(inputs: string[], flags: PlanFlags, context: CliCo
   const n = planned.files.length;
   const estimate = (cost: number) => (timing === null ? null : cost * timing.secondsPerUnit);
   // The plan's inputs are arrays (FILE or FILE#KEY): one per single-array file, several per .npz, torch, safetensors or HDF5 file.
-  const filesAmong = (inputs: readonly string[]) => new Set(inputs.map((input) => resolveRefSync(input).path)).size;
-  const fileCount = filesAmong(planned.files.map((file) => file.path));
+  // Each input's file is resolved once (resolving FILE#KEY reads the file system), then looked up per shard.
+  const fileOf = new Map(planned.files.map((file) => [file.path, resolveRefSync(file.path).path]));
+  const filesAmong = (inputs: readonly string[]) => new Set(inputs.map((input) => fileOf.get(input) ?? resolveRefSync(input).path)).size;
+  const fileCount = new Set(fileOf.values()).size;
   const rows = shards.map((shard) => ({
     shard: shard.index,
     pairs: shard.pairs.length,
