@@ -19,7 +19,7 @@ import { allocateArray, countElements, formatBytes, formatShape, type Allocate, 
 import { checkNpyHeader, decodeNpyData, MAX_NPY_HEADER_BYTES, parseNpyHeader, type NpyHeader } from './npy.js';
 import { openBytes, openContainer, type InputFileFormat, type OpenedInput } from './open.js';
 import { printable } from './printable.js';
-import { fileSource, memorySource } from './source.js';
+import { fileSource, memorySource, readFully } from './source.js';
 import { checkLayout, keepsStorage, reduceToMatrix, selectTimestep, type ConvReduction, type Layout } from './layout.js';
 
 export interface LoadOptions {
@@ -83,8 +83,6 @@ export interface LoadedMatrix {
   readonly info: InputInfo;
 }
 
-/** Bytes read per FileHandle.read: well under the 2 GiB a single read may return. */
-const READ_CHUNK_BYTES = 64 * 1024 * 1024;
 
 /**
  * Bytes of a .npy data section decoded per read. One buffer this size is
@@ -416,7 +414,7 @@ async function readNpyFile(handle: FileHandle, prefix: Uint8Array, size: number,
   const scratch = header.fortranOrder ? new Float64Array(buffer.length / header.itemSize) : undefined;
   for (let done = 0; done < header.byteLength; done += chunkBytes) {
     const length = Math.min(chunkBytes, header.byteLength - done);
-    const chunk = await readInto(handle, buffer.subarray(0, length), header.dataOffset + done, path);
+    const chunk = await readFully(handle, buffer.subarray(0, length), header.dataOffset + done, path);
     decodeNpyData(header, chunk, done / header.itemSize, data, scratch);
   }
   return { shape: header.shape, dtype: header.dtype, data, fortranOrder: header.fortranOrder };
@@ -443,25 +441,7 @@ function checkMemory(source: string, needed: number, what: string, options: Load
 
 /** Reads exactly `length` bytes at `position` into one preallocated buffer. */
 async function readRange(handle: FileHandle, position: number, length: number, path: string): Promise<Uint8Array> {
-  return readInto(handle, Buffer.allocUnsafe(length), position, path);
-}
-
-/** Fills `buffer` with the bytes at `position` (in reads of at most 64 MiB); returns it. */
-async function readInto(handle: FileHandle, buffer: Uint8Array, position: number, path: string): Promise<Uint8Array> {
-  const length = buffer.length;
-  let filled = 0;
-  while (filled < length) {
-    const want = Math.min(READ_CHUNK_BYTES, length - filled);
-    const { bytesRead } = await handle.read(buffer, filled, want, position + filled);
-    if (bytesRead === 0) {
-      throw new InputError(`file ended early (${path}): expected ${position + length} bytes, got ${position + filled}`, {
-        where: path,
-        hint: 'the file changed or was truncated while being read; try again once it is complete',
-      });
-    }
-    filled += bytesRead;
-  }
-  return buffer;
+  return readFully(handle, Buffer.allocUnsafe(length), position, path);
 }
 
 // ------------------------------------------------------- in-memory inputs

@@ -75,22 +75,32 @@ export function fileSource(handle: PositionalReader, size: number, name: string)
     size,
     read: async (offset, length, into) => {
       checkRange(offset, length, size, name);
-      const buffer = into && into.length >= length ? into.subarray(0, length) : new Uint8Array(length);
-      let filled = 0;
-      while (filled < length) {
-        const want = Math.min(READ_CHUNK_BYTES, length - filled);
-        const { bytesRead } = await handle.read(buffer, filled, want, offset + filled);
-        if (bytesRead === 0) {
-          throw new InputError(`file ended early (${name}): expected ${offset + length} bytes, got ${offset + filled}`, {
-            where: name,
-            hint: 'the file changed or was truncated while being read; try again once it is complete',
-          });
-        }
-        filled += bytesRead;
-      }
-      return buffer;
+      return readFully(handle, into && into.length >= length ? into.subarray(0, length) : new Uint8Array(length), offset, name);
     },
   };
+}
+
+/**
+ * Fills `buffer` with the file's bytes from `position` on, in reads of at most
+ * 64 MiB, and returns it.
+ *
+ * @throws InputError when the file ends first (it changed while being read).
+ */
+export async function readFully(handle: PositionalReader, buffer: Uint8Array, position: number, name: string): Promise<Uint8Array> {
+  const length = buffer.length;
+  let filled = 0;
+  while (filled < length) {
+    const want = Math.min(READ_CHUNK_BYTES, length - filled);
+    const { bytesRead } = await handle.read(buffer, filled, want, position + filled);
+    if (bytesRead === 0) {
+      throw new InputError(`file ended early (${name}): expected ${position + length} bytes, got ${position + filled}`, {
+        where: name,
+        hint: 'the file changed or was truncated while being read; try again once it is complete',
+      });
+    }
+    filled += bytesRead;
+  }
+  return buffer;
 }
 
 /**
