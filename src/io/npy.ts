@@ -12,10 +12,9 @@
  */
 import { printable } from './printable.js';
 import { InputError } from '../errors.js';
-import { convertBfloat16 } from './bfloat16.js';
-import { float16Table } from './float16.js';
 import { allocateArray, countElements, formatBytes, formatShape, MAX_ELEMENTS, type Allocate, type NdArray } from './ndarray.js';
 import { parsePyLiteral, PyLiteralError, type PyValue } from './py-literal.js';
+import { decodeRaw, RAW_ITEM_SIZE, type RawDtype } from './raw.js';
 
 /** "\x93NUMPY", the first six bytes of every .npy file. */
 export const NPY_MAGIC = Uint8Array.of(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59);
@@ -173,14 +172,14 @@ export function checkNpyHeader(header: NpyHeader, fileByteLength: number, source
 export function decodeNpyData(header: NpyHeader, chunk: Uint8Array, firstElement: number, out: Float64Array, scratch?: Float64Array): void {
   const count = chunk.length / header.itemSize;
   if (!Number.isInteger(count)) throw new RangeError(`chunk of ${chunk.length} bytes is not whole ${header.itemSize}-byte elements`);
-  const values = storedValues(header, chunk);
+  const dtype = rawDtypeOf(header.dtype);
   if (!header.fortranOrder) {
-    convertValues(header.dtype, values, out, firstElement);
+    decodeRaw(dtype, chunk, out, firstElement, header.littleEndian);
     return;
   }
   // Fortran order: convert the chunk in stored order, then scatter each value to its C position.
   const converted = scratch && scratch.length >= count ? scratch : new Float64Array(count);
-  convertValues(header.dtype, values, converted, 0);
+  decodeRaw(dtype, chunk, converted, 0, header.littleEndian);
   const walker = new FortranWalker(header.shape, firstElement);
   for (let i = 0; i < count; i++) {
     out[walker.cIndex] = converted[i];
@@ -324,83 +323,10 @@ function parseDescr(descr: string, source: string, options: NpyReadOptions): Dty
 
 // ----------------------------------------------------------------------- data
 
-type StoredValues = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
-
-/**
- * The chunk as a typed array in host byte order: float16 as its Uint16 bit
- * patterns, 64-bit integers as pairs of Uint32 words. When the chunk is
- * misaligned or in the other byte order it is first copied (and byte-swapped).
- */
-function storedValues(header: NpyHeader, chunk: Uint8Array): StoredValues {
-  const bytes = nativeBytes(chunk, header.itemSize, header.littleEndian === HOST_LITTLE_ENDIAN);
-  const { buffer, byteOffset } = bytes;
-  const count = bytes.length / header.itemSize;
-  switch (header.dtype) {
-    case 'float16': case 'bfloat16': return new Uint16Array(buffer, byteOffset, count);
-    case 'float32': return new Float32Array(buffer, byteOffset, count);
-    case 'float64': return new Float64Array(buffer, byteOffset, count);
-    case 'int8': return new Int8Array(buffer, byteOffset, count);
-    case 'int16': return new Int16Array(buffer, byteOffset, count);
-    case 'int32': return new Int32Array(buffer, byteOffset, count);
-    case 'int64': case 'uint64': return new Uint32Array(buffer, byteOffset, count * 2);
-    case 'uint8': case 'bool': return new Uint8Array(buffer, byteOffset, count);
-    case 'uint16': return new Uint16Array(buffer, byteOffset, count);
-    case 'uint32': return new Uint32Array(buffer, byteOffset, count);
-    default: throw new RangeError(`no reader for dtype ${header.dtype}`);
-  }
-}
-
-/** Writes `values` (see `storedValues`) as float64 into `out` from `offset`; every conversion is exact. */
-function convertValues(dtype: string, values: StoredValues, out: Float64Array, offset: number): void {
-  switch (dtype) {
-    case 'bfloat16':
-      convertBfloat16(values as Uint16Array, out, offset);
-      return;
-    case 'float16': {
-      const table = float16Table();
-      for (let i = 0; i < values.length; i++) out[offset + i] = table[values[i]];
-      return;
-    }
-    case 'bool':
-      // numpy writes 0/1; any other byte still means True.
-      for (let i = 0; i < values.length; i++) out[offset + i] = values[i] === 0 ? 0 : 1;
-      return;
-    case 'int64':
-    case 'uint64':
-      convertInt64(values as Uint32Array, dtype === 'int64', out, offset);
-      return;
-    default:
-      // Same-kind typed array copy: native code, converts each value exactly.
-      out.set(values, offset);
-  }
-}
-
-/**
- * 64-bit integers as hi * 2^32 + lo from two 32-bit words (host order). The
- * product is exact and the sum rounds once, so the result is the correctly
- * rounded float64: exact up to 2^53, like numpy's astype(float64).
- */
-function convertInt64(words: Uint32Array, signed: boolean, out: Float64Array, offset: number): void {
-  const [low, high] = HOST_LITTLE_ENDIAN ? [0, 1] : [1, 0];
-  const count = words.length / 2;
-  for (let i = 0; i < count; i++) {
-    const hi = words[2 * i + high];
-    out[offset + i] = (signed ? hi | 0 : hi) * 4294967296 + words[2 * i + low];
-  }
-}
-
-/** `chunk` itself when aligned and in host order, else an aligned (byte-swapped) copy. */
-function nativeBytes(chunk: Uint8Array, itemSize: number, hostOrder: boolean): Uint8Array {
-  if (hostOrder && chunk.byteOffset % itemSize === 0) return chunk;
-  const copy = new Uint8Array(chunk.length);
-  if (hostOrder || itemSize === 1) {
-    copy.set(chunk);
-    return copy;
-  }
-  for (let start = 0; start < chunk.length; start += itemSize) {
-    for (let k = 0; k < itemSize; k++) copy[start + k] = chunk[start + itemSize - 1 - k];
-  }
-  return copy;
+/** The element type of the raw decoder (./raw.ts) for a normalised .npy dtype. */
+function rawDtypeOf(dtype: string): RawDtype {
+  if (!Object.hasOwn(RAW_ITEM_SIZE, dtype)) throw new RangeError(`no reader for dtype ${dtype}`);
+  return dtype as RawDtype;
 }
 
 /**
