@@ -17,6 +17,7 @@
  * order they were listed in. Pure: no I/O, no clock, no threads.
  */
 import { UsageError } from '../errors.js';
+import type { PairTask, SourceFile } from './types.js';
 
 /** One row/column label of a matrix: a network (or layer, or checkpoint) and the file it reads. */
 export interface ShardLabel {
@@ -370,4 +371,16 @@ export function selectShard(plan: ShardPlan, spec: ShardSpec): Shard {
     throw new RangeError(`shards: asked for shard ${spec.index}/${spec.count} of a plan with ${plan.shards.length} shards`);
   }
   return plan.shards[spec.index - 1];
+}
+
+/**
+ * A study's plan restricted to one shard: the tasks whose keys the shard
+ * holds, and only the files those tasks read. Pairwise and convergence plans
+ * alike (any plan with tasks and files).
+ */
+export function restrictToShard<P extends { readonly tasks: readonly PairTask[]; readonly files: readonly SourceFile[] }>(plan: P, shard: Shard): P {
+  const keys = new Set(shard.pairs.map((pair) => pair.key));
+  const tasks = plan.tasks.filter((task) => keys.has(task.key));
+  const used = new Set(tasks.flatMap((task) => [task.a, task.b]));
+  return { ...plan, tasks, files: plan.files.filter((file) => used.has(file.id)) };
 }

@@ -19,8 +19,8 @@ import {
 import { describePlan, parseReference, planConvergence, taskKey, type ReferenceChoice } from '../../studies/convergence/plan.js';
 import { openJournal, type Journal } from '../../engine/journal.js';
 import { factsFromIdentity, withShard } from '../../engine/shard-parts.js';
-import { selectShard } from '../../engine/shards.js';
-import { planConvergenceShards, restrictConvergencePlan, type ConvergenceShardContext } from '../../studies/convergence/shard.js';
+import { restrictToShard, selectShard } from '../../engine/shards.js';
+import { planConvergenceShards, type ConvergenceShardContext } from '../../studies/convergence/shard.js';
 import { discoverCheckpointArrays, parseStep, type CheckpointSet } from '../../studies/convergence/discover.js';
 import { expandCheckpointTimesteps } from '../../studies/timesteps/checkpoints.js';
 import type { CliContext } from '../context.js';
@@ -190,7 +190,7 @@ async function runConvergenceCommand(root: string, flags: ConvergenceFlags, cont
     }
     identity = convergenceIdentity(set, plan, identityOptions);
     const shards = planConvergenceShards(plan, factsFromIdentity(plan.files, identity.files), flags.shard.count);
-    runPlan = restrictConvergencePlan(plan, selectShard(shards, flags.shard));
+    runPlan = restrictToShard(plan, selectShard(shards, flags.shard));
     if (!quiet) {
       context.stderr.write(
         `pwcca: shard ${flags.shard.index}/${flags.shard.count}: ${runPlan.tasks.length} of ${plan.tasks.length} comparisons, reading ${runPlan.files.length} of ${plan.files.length} files\n`,

@@ -12,8 +12,8 @@ import { openJournal, type Journal, type JournalHeader } from '../../engine/jour
 import { runPairs } from '../../engine/run-pairs.js';
 import { resolveRefSync } from '../../io/load.js';
 import { factsFromIdentity, withShard } from '../../engine/shard-parts.js';
-import { selectShard, type ShardSpec } from '../../engine/shards.js';
-import { planPairwiseShards, restrictPairwisePlan, type PairwiseShardContext } from '../../studies/pairwise/shard.js';
+import { restrictToShard, selectShard, type ShardSpec } from '../../engine/shards.js';
+import { planPairwiseShards, type PairwiseShardContext } from '../../studies/pairwise/shard.js';
 import {
   buildPairwiseIdentity,
   checkJournalRecord,
@@ -296,7 +296,7 @@ async function runPairwiseCommand(
 /** The part of the plan that shard `spec` runs: the same split wherever it is computed (see src/engine/shards.ts). */
 function pairwiseShard(plan: PairwisePlan, identity: Record<string, unknown>, spec: ShardSpec): PairwisePlan {
   const shards = planPairwiseShards(plan, factsFromIdentity(plan.files, identity.files), spec.count);
-  return restrictPairwisePlan(plan, selectShard(shards, spec));
+  return restrictToShard(plan, selectShard(shards, spec));
 }
 
 /** The report options a shard's header keeps for `pwcca merge` (the ones that JSON can hold). */

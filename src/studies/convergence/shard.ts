@@ -6,7 +6,7 @@
  * `pwcca merge`. Pure.
  */
 import type { FileFacts } from '../../engine/shard-parts.js';
-import { buildShardPlan, type Shard, type ShardMatrix, type ShardPlan } from '../../engine/shards.js';
+import { buildShardPlan, type ShardMatrix, type ShardPlan } from '../../engine/shards.js';
 import { buildCheckpointSet, type CheckpointSet } from './discover.js';
 import { planConvergence, type ConvergencePlan, type ConvergenceTask, type ReferenceChoice } from './plan.js';
 
@@ -38,14 +38,6 @@ export function buildConvergenceShardMatrices(plan: ConvergencePlan, facts: File
 /** Splits a convergence run into `count` shards (the same split on every machine for the same files). */
 export function planConvergenceShards(plan: ConvergencePlan, facts: FileFacts, count: number): ShardPlan {
   return buildShardPlan(buildConvergenceShardMatrices(plan, facts), count);
-}
-
-/** The plan restricted to one shard's comparisons and the files they read. */
-export function restrictConvergencePlan(plan: ConvergencePlan, shard: Shard): ConvergencePlan {
-  const keys = new Set(shard.pairs.map((pair) => pair.key));
-  const tasks = plan.tasks.filter((task) => keys.has(task.key));
-  const used = new Set(tasks.flatMap((task) => [task.a, task.b]));
-  return { ...plan, tasks, files: plan.files.filter((file) => used.has(file.id)) };
 }
 
 /** What a shard's journal header carries besides its identity, to plan the whole run again at merge time. */

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { FileFacts } from '../../engine/shard-parts.js';
-import { buildShardPlan, type Shard, type ShardMatrix, type ShardPlan } from '../../engine/shards.js';
+import { buildShardPlan, type ShardMatrix, type ShardPlan } from '../../engine/shards.js';
 import { classifyFileList, classifyFiles, discoveryFromEntries, type Discovery, type DiscoveryMode } from './discover.js';
 import { buildPairwisePlan, type PairwisePlan, type PairwisePlanOptions } from './plan.js';
 
@@ -27,14 +27,6 @@ export function buildPairwiseShardMatrices(plan: PairwisePlan, facts: FileFacts)
 /** Splits a pairwise run into `count` shards (the same split on every machine for the same files). */
 export function planPairwiseShards(plan: PairwisePlan, facts: FileFacts, count: number): ShardPlan {
   return buildShardPlan(buildPairwiseShardMatrices(plan, facts), count);
-}
-
-/** The plan restricted to one shard's pairs: the same matrices (so reports line up), only its tasks and the files they read. */
-export function restrictPairwisePlan(plan: PairwisePlan, shard: Shard): PairwisePlan {
-  const keys = new Set(shard.pairs.map((pair) => pair.key));
-  const tasks = plan.tasks.filter((task) => keys.has(task.key));
-  const used = new Set(tasks.flatMap((task) => [task.a, task.b]));
-  return { ...plan, tasks, files: plan.files.filter((file) => used.has(file.id)) };
 }
 
 /**
