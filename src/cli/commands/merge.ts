@@ -171,16 +171,7 @@ async function mergePairwise(parts: readonly ShardPart[], run: ReturnType<typeof
   const matrixFolder = prepareMatrixOutput({ format: flags.format, out }, plan, methods, output.journalPath);
 
   if (output.journalPath !== undefined) {
-    const journal = openJournal(
-      output.journalPath,
-      { type: 'header', schemaVersion: SCHEMA_VERSION, command: 'pairwise', identity: run.identity, context: parts[0].header.context },
-      { resume: false },
-    );
-    try {
-      for (const record of records) journal.append(toJournalRecord(record, scopeKind));
-    } finally {
-      journal.close();
-    }
+    writeMergedJournal(output.journalPath, 'pairwise', run.identity, parts[0].header.context, records.map((record) => toJournalRecord(record, scopeKind)));
   }
   await writePairwiseResult(
     { discovery, plan, records, resumed: 0, streamed: false, options, matrixFolder, journalPath: output.journalPath, formatGiven: output.formatGiven, printed: new Set() },
@@ -239,16 +230,7 @@ async function mergeConvergence(parts: readonly ShardPart[], run: ReturnType<typ
     plan,
   );
   if (output.journalPath !== undefined) {
-    const journal = openJournal(
-      output.journalPath,
-      { type: 'header', schemaVersion: SCHEMA_VERSION, command: 'convergence', identity: run.identity, context: parts[0].header.context },
-      { resume: false },
-    );
-    try {
-      for (const cell of report.cells) journal.append(cellRecord(cell));
-    } finally {
-      journal.close();
-    }
+    writeMergedJournal(output.journalPath, 'convergence', run.identity, parts[0].header.context, report.cells.map(cellRecord));
   }
   await writeConvergenceResult(
     { ...report, stats: { ...report.stats, resumed: 0 } },
@@ -256,4 +238,20 @@ async function mergeConvergence(parts: readonly ShardPart[], run: ReturnType<typ
     { format: flags.format as ConvergenceFlags['format'], out: output.journalPath === undefined ? flags.out : undefined, quiet: flags.quiet, color: flags.color, plot: flags.plot },
     context,
   );
+}
+
+/** Writes the merged run as one journal (--out FILE.ndjson): the run's header, then every record. */
+function writeMergedJournal(
+  path: string,
+  command: 'pairwise' | 'convergence',
+  identity: Record<string, unknown>,
+  shardContext: unknown,
+  records: readonly Record<string, unknown>[],
+): void {
+  const journal = openJournal(path, { type: 'header', schemaVersion: SCHEMA_VERSION, command, identity, context: shardContext }, { resume: false });
+  try {
+    for (const record of records) journal.append(record);
+  } finally {
+    journal.close();
+  }
 }
