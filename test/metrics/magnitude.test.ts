@@ -5,6 +5,24 @@ import { buildMatrix } from '../../src/types.js';
 import { randomMatrix } from '../helpers/random.js';
 import { compareMatrices, correlatedPair, maxAbsDiff, scaleMatrix } from './helpers.js';
 
+describe('maxAbs', () => {
+  it('is the largest magnitude, NaN wherever a NaN is, Infinity for an infinite value', () => {
+    const values = Float64Array.from([0.5, -3, 2, -0, 1e-300]);
+    const withNaN = (at: number) => Float64Array.from(values, (v, i) => (i === at ? Number.NaN : v));
+    const got = {
+      plain: maxAbs(values),
+      empty: maxAbs(new Float64Array(0)),
+      zeros: maxAbs(new Float64Array(3)),
+      nanFirst: maxAbs(withNaN(0)),
+      nanAfterMax: maxAbs(withNaN(3)),
+      nanLast: maxAbs(withNaN(4)),
+      infinity: maxAbs(Float64Array.from([1, Number.NEGATIVE_INFINITY, 2])),
+      float32: maxAbs(Float32Array.from([1, -7.5, 3])),
+    };
+    expect(got).toEqual({ plain: 3, empty: 0, zeros: 0, nanFirst: NaN, nanAfterMax: NaN, nanLast: NaN, infinity: Infinity, float32: 7.5 });
+  });
+});
+
 describe('powerOfTwoScale', () => {
   it('leaves moderate magnitudes alone and brings extreme ones into [1, 2)', () => {
     expect([0, 1, 2 ** 64, 2 ** -64, 3.7, Number.NaN, Infinity].map(powerOfTwoScale)).toEqual([0, 0, 0, 0, 0, 0, 0]);
