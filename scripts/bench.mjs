@@ -134,6 +134,12 @@ async function sameAlgorithm(label, which, files) {
   const numpy = baseline({ task: 'same', paths: files, pairs: which }, { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' });
   const cell = numpy ? `${(ours.cpuSeconds / numpy.cpuSeconds).toFixed(2)}x (goal <= 2.0x)` : 'skipped';
   rows.push(['S', `${label}, ${ours.pairs} pair(s), 1 thread each, CPU time (pwcca ${ours.streamed ? 'streamed' : 'in memory'})`, fmt(ours.cpuSeconds), fmt(numpy?.cpuSeconds), cell]);
+  // The same numpy run on OpenBLAS's 128-bit SSE kernels, WebAssembly's SIMD width (but without FMA): what the
+  // width alone costs OpenBLAS and LAPACK on this algorithm.
+  const narrow = numpy && baseline({ task: 'same', paths: files, pairs: which }, { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_CORETYPE: 'NEHALEM' });
+  if (narrow && narrow.blas === 'Nehalem') {
+    rows.push(['S', `  numpy on OpenBLAS's 128-bit kernels (Nehalem: no FMA) instead of ${numpy.blas ?? 'its own'}`, fmt(ours.cpuSeconds), fmt(narrow.cpuSeconds), `${(ours.cpuSeconds / narrow.cpuSeconds).toFixed(2)}x; numpy ${(narrow.cpuSeconds / numpy.cpuSeconds).toFixed(2)}x slower than with ${numpy.blas ?? 'its own'}`]);
+  }
   if (numpy && productRate) {
     const products = (await rowProductFlops(which, files)) / (productRate * 1e9);
     rows.push(['S', `  floor: pwcca's row products alone at K's ${productRate.toFixed(1)} GFLOP/s`, fmt(products), fmt(numpy.cpuSeconds), `${(products / numpy.cpuSeconds).toFixed(2)}x numpy's whole time`]);

@@ -187,7 +187,16 @@ def same(job):
         wb = np.abs(b["cov"] @ (b["w"] @ vt.T)).sum(axis=0); wb /= wb.sum()
         values.append((float(np.sum(wa * rho)), float(np.sum(wb * rho)), float(np.mean(rho))))
     del limit
-    return {"cpuSeconds": time.process_time() - start, "seconds": time.perf_counter() - wall, "pairs": len(pairs), "values": values}
+    return {"cpuSeconds": time.process_time() - start, "seconds": time.perf_counter() - wall, "pairs": len(pairs), "values": values, "blas": blas_architecture()}
+
+
+def blas_architecture():
+    """The BLAS kernels in use (e.g. SkylakeX, or Nehalem under OPENBLAS_CORETYPE=NEHALEM), when threadpoolctl knows."""
+    try:
+        from threadpoolctl import threadpool_info
+        return next((info.get("architecture") for info in threadpool_info() if info.get("user_api") == "blas"), None)
+    except ImportError:
+        return None
 
 
 def b4(job):
