@@ -171,11 +171,16 @@ export interface RunFlags {
   stream?: boolean;
 }
 
+/** --max-memory: what decides between the in-memory and the streamed route, and bounds the streamed route's sums. */
+export function maxMemoryOption(): Option {
+  return new Option('--max-memory <size>', 'cap on memory held by loaded and prepared files (streamed: by one pass\'s sums), e.g. 512M, 2G; default: half the machine\'s memory').argParser(parseByteSize);
+}
+
 /** --jobs, --max-memory, --stream and --resume; `items` names what the journal holds (pairs, comparisons). */
 export function addRunOptions(command: Command, items: string): Command {
   return command
     .addOption(new Option('-j, --jobs <n>', 'worker threads').argParser(parsePositiveInteger('--jobs')).default(defaultJobs(), 'the number of cores'))
-    .addOption(new Option('--max-memory <size>', 'cap on memory held by loaded and prepared files (streamed: by one pass\'s sums), e.g. 512M, 2G; default: half the machine\'s memory').argParser(parseByteSize))
+    .addOption(maxMemoryOption())
     .option('--stream', 'read 2-D .npy files in row chunks, all pairs\' products in one pass (memory independent of the number of datapoints); default: when a file holds a million values or more, or a pair would not fit in --max-memory')
     .option('--no-stream', 'always load the files into memory')
     .option('--resume', `with --out FILE.ndjson: skip the ${items} already in FILE (same inputs and options only)`);

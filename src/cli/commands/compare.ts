@@ -9,6 +9,7 @@ import {
   addMetricOptions,
   addOutputOptions,
   addReadOptions,
+  maxMemoryOption,
   parseConfidence,
   checkSvccaFlags,
   outputFormatFrom,
@@ -47,6 +48,7 @@ interface CompareFlags extends ReadFlags, MetricFlags, OutputFlags, PlotFlag {
   format: (typeof FORMATS)[number];
   details?: boolean;
   stream?: boolean;
+  maxMemory?: number;
   jobs: number;
 }
 
@@ -88,6 +90,7 @@ export function registerCompare(program: Command, context: CliContext): void {
     .option('--details', 'table output: list the canonical correlations and PWCCA weights')
     .option('--stream', 'read 2-D .npy files in row chunks (memory independent of the number of datapoints); default: when a file holds a million values or more, or the pair would not fit in --max-memory')
     .option('--no-stream', 'always load both files into memory')
+    .addOption(maxMemoryOption())
     .addOption(
       new Option('-j, --jobs <n>', 'threads for a large pair (prepares both sides and splits the products; at most 2 used)')
         .argParser(parsePositiveInteger('--jobs'))
@@ -128,6 +131,7 @@ export function registerCompare(program: Command, context: CliContext): void {
         epsilon: flags.epsilon,
         svcca: svccaOptionsFrom(flags),
         stream: flags.stream ?? 'auto',
+        maxMemoryBytes: flags.maxMemory,
         jobs: flags.jobs,
         onRowsRead: (read, total) => progress.update(read, total),
         permutations: flags.permutations,

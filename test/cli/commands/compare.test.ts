@@ -75,6 +75,17 @@ describe('pwcca compare', () => {
     expect(rest).toEqual(['']);
   });
 
+  it('--max-memory decides the route: a pair that does not fit is streamed (rows-read progress), with the same numbers', async () => {
+    const run = (...extra: string[]) => runMain(['compare', a, b, '--format', 'json', ...extra], undefined, {}, { tty: true });
+    const [capped, loaded] = [await run('--max-memory', '1K'), await run()];
+    expect([capped.code, loaded.code]).toEqual([0, 0]);
+    expect(capped.stderr).toMatch(/rows read/);
+    expect(loaded.stderr).not.toMatch(/rows read/);
+    expect(Math.abs(JSON.parse(capped.stdout).similarity - JSON.parse(loaded.stdout).similarity)).toBeLessThan(1e-12);
+    const bad = await runMain(['compare', a, b, '--max-memory', 'lots']);
+    expect([bad.code, bad.stderr.trim()]).toEqual([2, "pwcca: --max-memory takes a size like 512M or 2G, got 'lots'"]);
+  });
+
   it('--stream (row chunks) and --no-stream give the same numbers', async () => {
     const streamed = JSON.parse((await runMain(['compare', a, b, '--format', 'json', '--method', 'all', '--stream'])).stdout);
     const loaded = JSON.parse((await runMain(['compare', a, b, '--format', 'json', '--method', 'all', '--no-stream'])).stdout);
