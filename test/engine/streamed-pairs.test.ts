@@ -12,7 +12,7 @@ import { discoverActivations } from '../../src/studies/pairwise/discover.js';
 import { runPairwise, type PairwiseRecord } from '../../src/studies/pairwise/run.js';
 import { buildPairwisePlan, type PairwisePlan } from '../../src/studies/pairwise/plan.js';
 import type { PairTask } from '../../src/engine/run-pairs.js';
-import { planBatches } from '../../src/engine/streamed-pairs.js';
+import { chunkRowsWithin, planBatches } from '../../src/engine/streamed-pairs.js';
 import { streamableHeaders } from '../../src/engine/route.js';
 import { npyBytes } from '../helpers/npy-file.js';
 import { writeTree } from '../studies/pairwise/helpers.js';
@@ -144,5 +144,22 @@ describe('planBatches', () => {
     expect(planBatches(tasks, cols, 1)).toHaveLength(4);
     // a-b (8 * (200 + 100 + 400) = 5600) and a-c (+ 8 * (300 + 900) = 9600 more) fit in 16000; b-c does not.
     expect(planBatches(tasks, cols, 16_000).map((batch) => batch.map((t) => t.key))).toEqual([['ab', 'ac'], ['bc'], ['cd']]);
+  });
+});
+
+describe('chunkRowsWithin', () => {
+  it('reads about 8 MiB per file, at least min(cols, 2048) rows for wide files, fewer within a tight budget', () => {
+    const plenty = 2 ** 34;
+    const rows = (budget: number, files: number, cols: number) => chunkRowsWithin(budget, files, cols);
+    expect({
+      narrow: rows(plenty, 2, 256),
+      mid: rows(plenty, 2, 512),
+      wide: rows(plenty, 2, 1024),
+      wider: rows(plenty, 2, 2048),
+      widest: rows(plenty, 2, 4096),
+      // An eighth of 64 MiB over 2 files' four buffers: 1 MiB per file.
+      tight: rows(64 * 2 ** 20, 2, 2048),
+      tiny: rows(1, 2, 2048),
+    }).toEqual({ narrow: 4096, mid: 2048, wide: 1024, wider: 2048, widest: 2048, tight: 256, tiny: 256 });
   });
 });
