@@ -10,7 +10,7 @@ import { buildProgram } from './program.js';
  * messages: `pwcca: <what failed> (<file or pair>)` and a `hint:` line.
  */
 export async function main(argv: readonly string[], context: CliContext = processContext()): Promise<number> {
-  const program = buildProgram(context);
+  const program = await buildProgram(context, argv);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return context.exitCode ?? ExitCode.ok;

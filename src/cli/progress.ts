@@ -1,5 +1,11 @@
-import cliProgress from 'cli-progress';
+import type CliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
 import type { CliContext } from './context.js';
+
+/** cli-progress, loaded only when a bar is drawn (a terminal): pipes and scripts never pay for it. */
+function loadCliProgress(): typeof CliProgress {
+  return createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
+}
 
 /** Reports how far a run has come. */
 export interface Progress {
@@ -16,7 +22,8 @@ export interface Progress {
  */
 export function createProgress(context: CliContext, options: { quiet?: boolean; label: string }): Progress {
   if (options.quiet || context.stderr.isTTY !== true) return { update: () => {}, stop: () => {} };
-  let current: { label: string; bar: cliProgress.SingleBar; startedAt: number } | null = null;
+  const cliProgress = loadCliProgress();
+  let current: { label: string; bar: CliProgress.SingleBar; startedAt: number } | null = null;
   const start = (label: string, total: number) => {
     const bar = new cliProgress.SingleBar(
       {
