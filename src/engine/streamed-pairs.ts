@@ -180,7 +180,11 @@ export async function runStreamedPairs<T>(
       const n = means.get(ids[0])!.n;
       // As the in-memory route: products times 1 / (n - 1).
       const scale = 1 / (n - 1);
-      const scaled = (values: Float64Array) => values.map((value) => value * scale);
+      // In place: each sum is used once, and staying in the threads' shared memory it reaches a worker uncopied.
+      const scaled = (values: Float64Array) => {
+        for (let i = 0; i < values.length; i++) values[i] *= scale;
+        return values;
+      };
       await Promise.all(
         newSides.map(async (id, k) => {
           try {

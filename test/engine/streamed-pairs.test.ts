@@ -13,6 +13,9 @@ import { runPairwise, type PairwiseRecord } from '../../src/studies/pairwise/run
 import { buildPairwisePlan, type PairwisePlan } from '../../src/studies/pairwise/plan.js';
 import type { PairTask } from '../../src/engine/run-pairs.js';
 import { chunkRowsWithin, planBatches } from '../../src/engine/streamed-pairs.js';
+import { WorkerExecutor } from '../../src/engine/executor.js';
+import { runPairs } from '../../src/engine/run-pairs.js';
+import type { Executor } from '../../src/engine/types.js';
 import { streamableHeaders } from '../../src/engine/route.js';
 import { npyBytes } from '../helpers/npy-file.js';
 import { writeTree } from '../studies/pairwise/helpers.js';
@@ -101,6 +104,32 @@ describe('the streamed route of runPairs', () => {
     expect(outcome['s3-s4']).toMatch(/different numbers of datapoints/);
     expect(outcome['s1-s3']).toBe('ok');
     expect(run.records.find((r) => r.a === 's1' && r.b === 's2')!.error!.exitCode).toBe(3);
+  });
+});
+
+describe('the streamed route on worker threads', () => {
+  it('hands the summed covariances and cross-covariance to the workers in shared memory, uncopied', async () => {
+    const pool = new WorkerExecutor(2);
+    const seen: string[] = [];
+    const kind = (values: Float64Array) => (values.buffer instanceof SharedArrayBuffer ? 'shared' : 'private');
+    const executor: Executor = Object.assign(Object.create(pool) as Executor, {
+      prepareMoments: (moments: Parameters<Executor['prepareMoments']>[0]) => {
+        seen.push(`covariance ${kind(moments.covariance)}`);
+        return pool.prepareMoments(moments);
+      },
+      compareMoments: (...args: Parameters<Executor['compareMoments']>) => {
+        seen.push(`cross ${kind(args[2])}`);
+        return pool.compareMoments(...args);
+      },
+    });
+    try {
+      const files = networks.slice(0, 2).map((network, k) => ({ id: String(k), path: join(root, network, 'fc2.npy') }));
+      const { outcomes } = await runPairs(files, [{ key: '0-1', a: '0', b: '1' }], { stream: true, jobs: 2, executor });
+      expect(outcomes[0].error).toBeUndefined();
+      expect(seen.sort()).toEqual(['covariance shared', 'covariance shared', 'cross shared']);
+    } finally {
+      await pool.close();
+    }
   });
 });
 
