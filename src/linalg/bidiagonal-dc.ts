@@ -1,0 +1,550 @@
+/**
+ * Singular value decomposition of an upper bidiagonal matrix by divide and
+ * conquer, as LAPACK's dbdsdc with compq = 'I' (dlasd0 - dlasd5: the
+ * bidiagonal phase of dgesdd).
+ *
+ * A block of n rows and n + sqre columns (sqre 0 or 1) is split at its middle
+ * row k into B1 (the k rows above, k + 1 columns: always one column more than
+ * rows), the row k (alpha = d_k on the diagonal, beta = e_k right of it) and
+ * B2 (the rows below, with the block's sqre). With B1 = U1 [D1 0] V1^T and
+ * B2 = U2 [D2 (0)] V2^T solved recursively (small blocks by the implicit QR
+ * iteration, ./bidiagonal-qr.ts), the block is
+ *   diag(U1, 1, U2) P M (V1 (+) V2)^T,
+ * where M is zero except its first row z (alpha times the last row of V1,
+ * beta times the first row of V2) and the diagonal D1, D2 below it: the
+ * columns of V1 and V2 with no singular value (their null vectors) are
+ * combined by one Givens rotation into a pole d_0 = 0 (and, when sqre = 1,
+ * the block's own null vector). Then M^T M = D^2 + z z^T, and the merge:
+ * - deflation (dlasd2): a tiny z_i leaves d_i as a singular value, two close
+ *   poles are combined by a Givens rotation that zeroes one z component, z_0
+ *   is never deflated (raised to the tolerance instead) and the smallest
+ *   other pole is kept at least half the tolerance away from d_0 = 0;
+ * - each root of the secular equation 1 + sum z_i^2 / (d_i^2 - s^2) = 0 is
+ *   found relative to the nearer pole d_o (dlasd4): the iteration runs on
+ *   mu = s^2 - d_o^2, and every d_i^2 - s^2 is formed as
+ *   ((d_i - d_o) - tau)((d_i + d_o) + tau) with tau = s - d_o, so it keeps
+ *   its relative accuracy however close s is to a pole;
+ * - z is recomputed from the roots (Gu and Eisenstat, dlasd3), which makes the
+ *   secular singular vectors orthogonal to working precision: right vector j
+ *   proportional to z_i / (d_i^2 - s_j^2), left vector j to -1 (i = 0) and
+ *   d_i z_i / (d_i^2 - s_j^2);
+ * - the merged vectors are the halves' vectors times the secular ones: dense
+ *   products through the product kernel of kernels.ts, separately for the rows
+ *   of B1 and of B2, each over only the columns that are non-zero there.
+ * The cost is dominated by these products, where the QR iteration spends its
+ * time in rotation chains; the structure and safeguards follow
+ * ./tridiagonal-dc.ts (the symmetric tridiagonal divide and conquer).
+ */
+
+import { bidiagonalQr, type BidiagonalRotationSink } from './bidiagonal-qr.js';
+import { multiply } from './kernels.js';
+import { hypot } from './tridiagonal-ql.js';
+
+const EPS = 2 ** -52;
+
+/** Blocks of this many rows or fewer are solved by the QR iteration (LAPACK's SMLSIZ is 25). */
+export const BIDIAGONAL_DC_LEAF_ORDER = 32;
+
+/** Singular value decomposition B = U diag(values) V^T of an n x n bidiagonal matrix. */
+export interface BidiagonalSvd {
+  /** n singular values, descending, non-negative. */
+  readonly values: Float64Array;
+  /** n x n COLUMN-major: left singular vector j of values[j] is u[j * n .. (j + 1) * n). */
+  readonly u: Float64Array;
+  /** n x n COLUMN-major: right singular vector j of values[j] is v[j * n .. (j + 1) * n). */
+  readonly v: Float64Array;
+}
+
+const EMPTY = new Float64Array(0);
+
+/**
+ * A solved block of n rows and m = n + sqre columns: singular values in no
+ * particular order, u n x n and v m x m, both column-major (vector j at
+ * j * n, j * m); when sqre = 1, column n of v is the block's null vector.
+ */
+interface Block {
+  readonly values: Float64Array;
+  /** Emptied by the merge that consumes the block, once copied. */
+  u: Float64Array;
+  v: Float64Array;
+}
+
+/**
+ * Singular values and vectors of the n x n upper bidiagonal matrix with
+ * diagonal d (n) and super-diagonal e (n - 1; e[i] is entry (i, i + 1)), by
+ * divide and conquer. Neither array is mutated; entries may have any sign.
+ *
+ * Accuracy as the QR iteration: singular values to a small multiple of
+ * 1e-16 * max|B| in absolute terms, singular vectors orthonormal to working
+ * precision with residuals of the same order.
+ *
+ * @param leaf blocks of up to this many rows are solved by the QR iteration (at least 2)
+ */
+export function bidiagonalSvdDC(d: Float64Array, e: Float64Array, n: number, leaf = BIDIAGONAL_DC_LEAF_ORDER): BidiagonalSvd {
+  if (d.length < n || e.length < Math.max(n - 1, 0)) {
+    throw new RangeError(`bidiagonalSvdDC: ${d.length} diagonal and ${e.length} super-diagonal entries for order ${n}`);
+  }
+  // Work on B / max|B| (as dbdsdc): the deflation tolerances and the secular
+  // solver then see entries of order one.
+  let scale = 0;
+  for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(d[i]));
+  for (let i = 0; i < n - 1; i++) scale = Math.max(scale, Math.abs(e[i]));
+  const values = new Float64Array(n);
+  const u = new Float64Array(n * n);
+  const v = new Float64Array(n * n);
+  if (scale === 0) {
+    for (let j = 0; j < n; j++) u[j * n + j] = v[j * n + j] = 1;
+    return { values, u, v };
+  }
+  const ds = new Float64Array(n);
+  const es = new Float64Array(n);
+  for (let i = 0; i < n; i++) ds[i] = d[i] / scale;
+  for (let i = 0; i < n - 1; i++) es[i] = e[i] / scale;
+
+  const block = solve(ds, es, 0, n, 0, Math.max(2, leaf));
+  // Descending; ties keep their order (Array.prototype.sort is stable), so the result is deterministic.
+  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => block.values[j] - block.values[i]);
+  for (let c = 0; c < n; c++) {
+    const from = order[c];
+    values[c] = block.values[from] * scale;
+    u.set(block.u.subarray(from * n, (from + 1) * n), c * n);
+    v.set(block.v.subarray(from * n, (from + 1) * n), c * n);
+  }
+  return { values, u, v };
+}
+
+/** The block of n rows from row lo on, with n + sqre columns. */
+function solve(d: Float64Array, e: Float64Array, lo: number, n: number, sqre: number, leaf: number): Block {
+  if (n <= leaf) return leafSvd(d, e, lo, n, sqre);
+  const nl = n >> 1;
+  const k = lo + nl;
+  const nr = n - nl - 1;
+  const left = solve(d, e, lo, nl, 1, leaf);
+  const right = solve(d, e, k + 1, nr, sqre, leaf);
+  return merge(left, nl, right, nr, sqre, d[k], e[k]);
+}
+
+/**
+ * A leaf by the QR iteration (./bidiagonal-qr.ts) on dense column-major
+ * matrices, each sweep's rotations applied at once. A block with one column
+ * more than rows (sqre = 1) is completed by a zero row to a square one: the
+ * iteration first deflates that zero diagonal entry by rotations of the
+ * right vectors only, so the added row's left vector stays e_n, its value 0
+ * stays last (sorting never moves a value below 0), and the right vector of
+ * that 0 is the block's null vector.
+ */
+function leafSvd(d0: Float64Array, e0: Float64Array, lo: number, n: number, sqre: number): Block {
+  const p = n + sqre;
+  const s = new Float64Array(p);
+  const e = new Float64Array(p);
+  for (let i = 0; i < n; i++) s[i] = d0[lo + i];
+  for (let i = 0; i < p - 1; i++) e[i] = e0[lo + i];
+  const ue = identity(p);
+  const ve = identity(p);
+  const order = Array.from({ length: p }, (_, i) => i);
+  const signs = new Float64Array(p).fill(1);
+  bidiagonalQr(s, e, p, p, p, denseSink(ue, p), denseSink(ve, p), order, signs);
+  if (sqre === 1 && order[n] !== n) throw new Error(`bidiagonalSvdDC: the null vector of a leaf of ${n} rows moved`);
+  const values = s.slice(0, n);
+  const u = new Float64Array(n * n);
+  for (let c = 0; c < n; c++) u.set(ue.subarray(order[c] * p, order[c] * p + n), c * n);
+  const v = new Float64Array(p * p);
+  for (let c = 0; c < p; c++) {
+    const from = order[c] * p;
+    const sign = signs[order[c]];
+    for (let r = 0; r < p; r++) v[c * p + r] = sign * ve[from + r];
+  }
+  return { values, u, v };
+}
+
+function identity(n: number): Float64Array {
+  const q = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) q[j * n + j] = 1;
+  return q;
+}
+
+/** Rotations of the QR iteration applied at once to the columns of the column-major p x p q. */
+function denseSink(q: Float64Array, p: number): BidiagonalRotationSink {
+  const cs = new Float64Array(p);
+  const sn = new Float64Array(p);
+  const rotate = (j: number, k: number, c: number, s: number) => {
+    const a = j * p;
+    const b = k * p;
+    for (let r = 0; r < p; r++) {
+      const x = q[a + r];
+      const y = q[b + r];
+      q[a + r] = c * x + s * y;
+      q[b + r] = c * y - s * x;
+    }
+  };
+  return {
+    cs,
+    sn,
+    slot: () => 0,
+    push(lo, hi) {
+      for (let j = lo; j < hi; j++) rotate(j, j + 1, cs[j], sn[j]);
+    },
+    flush() {},
+    pivot(pivot, from, to) {
+      const step = to > from ? 1 : -1;
+      for (let j = from; j !== to; j += step) rotate(j, pivot, cs[j], sn[j]);
+    },
+  };
+}
+
+/**
+ * The block [B1 0; alpha e_nl^T beta e_1^T; 0 B2] of n = nl + 1 + nr rows and
+ * n + sqre columns from the SVDs of B1 (nl x (nl + 1)) and B2 (nr x (nr +
+ * sqre)): see the module comment.
+ */
+function merge(left: Block, nl: number, right: Block, nr: number, sqre: number, alpha: number, beta: number): Block {
+  const n = nl + 1 + nr;
+  const m = n + sqre;
+  const ml = nl + 1; // columns of B1
+  const mr = nr + sqre; // columns of B2
+  // Poles d (d_0 = 0 for the null vectors) and z: alpha times the last row of
+  // V1, beta times the first row of V2.
+  const d = new Float64Array(n);
+  const z = new Float64Array(n);
+  for (let i = 0; i < nl; i++) {
+    d[1 + i] = left.values[i];
+    z[1 + i] = alpha * left.v[i * ml + nl];
+  }
+  for (let i = 0; i < nr; i++) {
+    d[ml + i] = right.values[i];
+    z[ml + i] = beta * right.v[i * mr];
+  }
+  const z1 = alpha * left.v[nl * ml + nl];
+  const z2 = sqre === 1 ? beta * right.v[nr * mr] : 0;
+  let dmax = 0;
+  for (let i = 1; i < n; i++) dmax = Math.max(dmax, d[i]);
+  const tol = 8 * EPS * Math.max(Math.abs(alpha), Math.abs(beta), dmax);
+  // The null vectors of V1 and V2 rotated into (z_0, 0) (dlasd2): the first
+  // is the pole d_0 = 0, the second the block's null vector.
+  let c = 1;
+  let s = 0;
+  if (sqre === 1) {
+    const r = hypot(z1, z2);
+    if (r <= tol) {
+      z[0] = tol;
+    } else {
+      c = z1 / r;
+      s = z2 / r;
+      z[0] = r;
+    }
+  } else {
+    z[0] = Math.abs(z1) <= tol ? tol : z1;
+  }
+
+  // The halves' vectors, column-major: uq n x n, column 0 the unit vector of
+  // row nl; vq m x m, column n (sqre = 1) the new null vector. Where column j
+  // is non-zero: 0 row nl only, 1 rows of B1 only, 3 rows of B2 only, 2 both.
+  const uq = new Float64Array(n * n);
+  const vq = new Float64Array(m * m);
+  const kindU = new Uint8Array(n);
+  const kindV = new Uint8Array(n);
+  uq[nl] = 1;
+  for (let r = 0; r < ml; r++) vq[r] = c * left.v[nl * ml + r];
+  kindV[0] = 1;
+  if (sqre === 1) {
+    for (let r = 0; r < mr; r++) vq[ml + r] = s * right.v[nr * mr + r];
+    for (let r = 0; r < ml; r++) vq[n * m + r] = -s * left.v[nl * ml + r];
+    for (let r = 0; r < mr; r++) vq[n * m + ml + r] = c * right.v[nr * mr + r];
+    if (s !== 0) kindV[0] = 2;
+  }
+  for (let i = 0; i < nl; i++) {
+    uq.set(left.u.subarray(i * nl, (i + 1) * nl), (1 + i) * n);
+    vq.set(left.v.subarray(i * ml, (i + 1) * ml), (1 + i) * m);
+    kindU[1 + i] = kindV[1 + i] = 1;
+  }
+  for (let i = 0; i < nr; i++) {
+    uq.set(right.u.subarray(i * nr, (i + 1) * nr), (ml + i) * n + ml);
+    vq.set(right.v.subarray(i * mr, (i + 1) * mr), (ml + i) * m + ml);
+    kindU[ml + i] = kindV[ml + i] = 3;
+  }
+  left.u = left.v = right.u = right.v = EMPTY;
+
+  // Deflation (dlasd2) over the poles 1 .. n - 1 in ascending order; pole 0 is always kept.
+  const sorted = Array.from({ length: n - 1 }, (_, i) => i + 1).sort((i, j) => d[i] - d[j]);
+  const kept: number[] = [0];
+  const deflated: number[] = [];
+  let pj = -1;
+  for (const j of sorted) {
+    if (Math.abs(z[j]) <= tol) {
+      deflated.push(j);
+      continue;
+    }
+    if (pj < 0) {
+      pj = j;
+      continue;
+    }
+    if (d[j] - d[pj] <= tol) {
+      // Close poles: the rotation of both singular vector pairs that zeroes z[pj]
+      // couples d[pj] and d[j] by at most (d[j] - d[pj]) |c s| <= tol.
+      let sn = z[pj];
+      let cs = z[j];
+      const tau = hypot(cs, sn);
+      cs /= tau;
+      sn = -sn / tau;
+      z[j] = tau;
+      z[pj] = 0;
+      rotateColumns(uq, n, pj, j, cs, sn);
+      rotateColumns(vq, m, pj, j, cs, sn);
+      if (kindU[pj] !== kindU[j]) kindU[pj] = kindU[j] = 2;
+      if (kindV[pj] !== kindV[j]) kindV[pj] = kindV[j] = 2;
+      deflated.push(pj);
+    } else {
+      kept.push(pj);
+    }
+    pj = j;
+  }
+  if (pj >= 0) kept.push(pj);
+
+  const k = kept.length;
+  const values = new Float64Array(n);
+  const u = new Float64Array(n * n);
+  const v = new Float64Array(m * m);
+  // Deflated pairs go last, unchanged; then the null vector.
+  for (let t = 0; t < deflated.length; t++) {
+    const j = deflated[t];
+    values[k + t] = d[j];
+    u.set(uq.subarray(j * n, (j + 1) * n), (k + t) * n);
+    v.set(vq.subarray(j * m, (j + 1) * m), (k + t) * m);
+  }
+  if (sqre === 1) v.set(vq.subarray(n * m, (n + 1) * m), n * m);
+
+  // The secular problem on the kept poles (ascending, dk[0] = 0).
+  const dk = new Float64Array(k);
+  const w2 = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    dk[i] = d[kept[i]];
+    w2[i] = z[kept[i]] * z[kept[i]];
+  }
+  // The smallest non-zero pole at least half the tolerance away from d_0 = 0 (dlasd2's HLFTOL).
+  if (k > 1 && dk[1] <= tol / 2) dk[1] = tol / 2;
+  // delta[j * k + i] = dk[i]^2 - s_j^2, from the root's origin pole: accurate in relative terms.
+  const delta = new Float64Array(k * k);
+  const root = { origin: 0, tau: 0 };
+  for (let j = 0; j < k; j++) {
+    secularRoot(j, k, dk, w2, root);
+    const o = dk[root.origin];
+    const tau = root.tau;
+    values[j] = o + tau;
+    const row = j * k;
+    for (let i = 0; i < k; i++) delta[row + i] = ((dk[i] - o) - tau) * ((dk[i] + o) + tau);
+  }
+
+  // Gu-Eisenstat: the z for which the computed roots are exact.
+  const zh = new Float64Array(k);
+  for (let i = 0; i < k; i++) zh[i] = delta[i * k + i];
+  for (let j = 0; j < k; j++) {
+    const row = j * k;
+    const dj = dk[j];
+    for (let i = 0; i < k; i++) {
+      if (i !== j) zh[i] *= delta[row + i] / ((dk[i] - dj) * (dk[i] + dj));
+    }
+  }
+  for (let i = 0; i < k; i++) {
+    const x = Math.sqrt(Math.max(-zh[i], 0));
+    zh[i] = z[kept[i]] < 0 ? -x : x;
+  }
+
+  // Secular vectors, root-major and normalised: right vj[i] = zh[i] / delta_ji,
+  // left uj[0] = -1, uj[i] = dk[i] zh[i] / delta_ji.
+  const us = new Float64Array(k * k);
+  const vs = delta;
+  for (let j = 0; j < k; j++) {
+    const row = j * k;
+    let su = 1;
+    let sv = 0;
+    us[row] = -1;
+    for (let i = 0; i < k; i++) {
+      const x = zh[i] / vs[row + i];
+      vs[row + i] = x;
+      sv += x * x;
+      if (i > 0) {
+        const y = dk[i] * x;
+        us[row + i] = y;
+        su += y * y;
+      }
+    }
+    const iu = 1 / Math.sqrt(su);
+    const iv = 1 / Math.sqrt(sv);
+    for (let i = 0; i < k; i++) {
+      us[row + i] *= iu;
+      vs[row + i] *= iv;
+    }
+  }
+
+  // Merged vectors: U's row nl is the secular vectors' component 0 (only
+  // column 0 of uq is non-zero there); the rows of B1 and of B2 are products.
+  for (let j = 0; j < k; j++) u[j * n + nl] = us[j * k];
+  mergedRows(us, k, kept, kindU, uq, n, 0, nl, 3, u);
+  mergedRows(us, k, kept, kindU, uq, n, ml, nr, 1, u);
+  mergedRows(vs, k, kept, kindV, vq, m, 0, ml, 3, v);
+  mergedRows(vs, k, kept, kindV, vq, m, ml, mr, 1, v);
+  return { values, u, v };
+}
+
+/** (x_a, x_b) <- (c x_a + s x_b, c x_b - s x_a) for columns a and b of the column-major q (ld rows). */
+function rotateColumns(q: Float64Array, ld: number, a: number, b: number, c: number, s: number): void {
+  const x0 = a * ld;
+  const y0 = b * ld;
+  for (let r = 0; r < ld; r++) {
+    const x = q[x0 + r];
+    const y = q[y0 + r];
+    q[x0 + r] = c * x + s * y;
+    q[y0 + r] = c * y - s * x;
+  }
+}
+
+/**
+ * Rows r0 .. r0 + rows - 1 of the merged vectors j < k:
+ * out[j * ld + r0 + r] = sum_i coef[j * k + i] q[kept[i] * ld + r0 + r] over
+ * the kept columns whose kind is neither `skip` nor 0 (those are zero on
+ * these rows), as the product (k x ks) (ks x rows) of the selected
+ * coefficients and the selected columns of q laid out as rows.
+ */
+function mergedRows(
+  coef: Float64Array, k: number, kept: readonly number[], kind: Uint8Array, q: Float64Array, ld: number,
+  r0: number, rows: number, skip: number, out: Float64Array,
+): void {
+  const sel: number[] = [];
+  for (let i = 0; i < k; i++) if (kind[kept[i]] !== skip && kind[kept[i]] !== 0) sel.push(i);
+  if (sel.length === 0 || rows === 0) return;
+  const ks = sel.length;
+  let cSel = coef;
+  if (ks < k) {
+    cSel = new Float64Array(k * ks);
+    for (let j = 0; j < k; j++) {
+      const from = j * k;
+      const to = j * ks;
+      for (let t = 0; t < ks; t++) cSel[to + t] = coef[from + sel[t]];
+    }
+  }
+  const qSel = new Float64Array(ks * rows);
+  for (let t = 0; t < ks; t++) {
+    const from = kept[sel[t]] * ld + r0;
+    qSel.set(q.subarray(from, from + rows), t * rows);
+  }
+  const part = multiply(cSel, k, ks, qSel, rows);
+  for (let j = 0; j < k; j++) out.set(part.subarray(j * rows, (j + 1) * rows), j * ld + r0);
+}
+
+/**
+ * Root j (0-based, ascending) s of 1 + sum_i w2[i] / (d[i]^2 - s^2) = 0 for
+ * ascending distinct non-negative poles d (k of them) and positive weights
+ * w2: writes its origin pole (the nearer one) and tau = s - d[origin] into
+ * out. The root lies in (d[j], d[j + 1]), the last one in
+ * (d[k - 1], sqrt(d[k - 1]^2 + sum w2)].
+ *
+ * The iteration runs on mu = s^2 - d[origin]^2 (tau = mu / (d_o + s)), with
+ * each d[i]^2 - s^2 formed as ((d[i] - d_o) - tau)((d[i] + d_o) + tau).
+ * Steps solve a rational model of the secular function in mu through the two
+ * poles around the root (one for the last root) matching its value and the
+ * derivatives of the sums on either side (the "middle way" of dlasd4); a step
+ * that leaves the bracket, or does not shrink |f| enough, is replaced by
+ * bisection, so the iteration always converges.
+ */
+function secularRoot(j: number, k: number, d: Float64Array, w2: Float64Array, out: { origin: number; tau: number }): void {
+  const last = j === k - 1;
+  let origin: number;
+  let lo: number;
+  let hi: number;
+  if (last) {
+    origin = j;
+    lo = 0;
+    hi = 0;
+    for (let i = 0; i < k; i++) hi += w2[i];
+    if (k === 1) {
+      out.origin = 0;
+      out.tau = hi / (d[0] + Math.sqrt(d[0] * d[0] + hi));
+      return;
+    }
+  } else {
+    const half = (d[j + 1] - d[j]) / 2;
+    const dj = d[j];
+    let f = 1;
+    for (let i = 0; i < k; i++) f += w2[i] / (((d[i] - dj) - half) * ((d[i] + dj) + half));
+    if (f >= 0) {
+      origin = j;
+      lo = 0;
+      hi = half * (2 * dj + half);
+    } else {
+      origin = j + 1;
+      lo = -half * (d[j + 1] + dj + half);
+      hi = 0;
+    }
+  }
+  const dO = d[origin];
+  const dO2 = dO * dO;
+  const tauOf = (mu: number) => mu / (dO + Math.sqrt(dO2 + mu));
+  const gap = (i: number, tau: number) => ((d[i] - dO) - tau) * ((d[i] + dO) + tau);
+
+  let mu = (lo + hi) / 2;
+  let previous = Infinity;
+  let bisected = true;
+  for (let iter = 0; iter < 400; iter++) {
+    const tau = tauOf(mu);
+    // f and the derivative (in mu) of the sums over the poles left (i <= j) and right of the root.
+    let sl = 0;
+    let dl = 0;
+    let sr = 0;
+    let dr = 0;
+    for (let i = 0; i <= j; i++) {
+      const t = 1 / gap(i, tau);
+      const w = w2[i] * t;
+      sl += w;
+      dl += w * t;
+    }
+    for (let i = j + 1; i < k; i++) {
+      const t = 1 / gap(i, tau);
+      const w = w2[i] * t;
+      sr += w;
+      dr += w * t;
+    }
+    const f = 1 + sl + sr;
+    // A bound on the rounding error of f (dlasd4's erretm).
+    const err = 8 * (sr - sl) + 2 + 3 * Math.abs(mu) * (dl + dr);
+    if (Math.abs(f) <= EPS * err) break;
+    if (f < 0) lo = mu;
+    else hi = mu;
+    if (!(hi - lo > EPS * Math.max(Math.abs(lo), Math.abs(hi)))) break;
+
+    let next = NaN;
+    if (bisected || Math.abs(f) <= 0.5 * previous) {
+      const a = gap(j, tau);
+      const s = a * a * dl;
+      if (last) {
+        // c + s / (a - eta) = 0 with c = f - s / a.
+        const c = f - s / a;
+        if (c > 0) next = mu + a + s / c;
+      } else {
+        const b = gap(j + 1, tau);
+        const sb = b * b * dr;
+        const c = f - s / a - sb / b;
+        // c (a - eta)(b - eta) + s (b - eta) + sb (a - eta) = 0, the root between a and b.
+        const qa = c;
+        const qb = -(c * (a + b) + s + sb);
+        const qc = c * a * b + s * b + sb * a;
+        let eta: number;
+        if (qa === 0) {
+          eta = -qc / qb;
+        } else {
+          const disc = Math.sqrt(Math.max(qb * qb - 4 * qa * qc, 0));
+          const r1 = qb <= 0 ? (-qb + disc) / (2 * qa) : (-qb - disc) / (2 * qa);
+          const r2 = r1 !== 0 ? qc / (qa * r1) : 0;
+          eta = r1 > a && r1 < b ? r1 : r2;
+        }
+        next = mu + eta;
+      }
+    }
+    previous = Math.abs(f);
+    bisected = !(next > lo && next < hi);
+    if (bisected) next = lo + (hi - lo) / 2;
+    if (next === mu) break;
+    mu = next;
+  }
+  out.origin = origin;
+  out.tau = tauOf(mu);
+}
