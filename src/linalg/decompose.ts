@@ -295,31 +295,69 @@ function reflectorBlock(n: number): number {
  * z <- Q z for the orthogonal Q = H_{n-1} ... H_1 of the reduction (the
  * matrix tred2Accumulate forms), H_s = I - u_s u_s^T / h_s with u_s in column
  * s of the column-major v (rows 0 .. s - 1) and h_s = h[s] (H_s = I when h_s
- * is 0). z is n x cols row-major. The reflectors go reflectorBlock(n) at a time,
- * in ascending order: H_{s1-1} ... H_{s0} = (H_{s0} ... H_{s1-1})^T =
- * I - V T^T V^T with V = [u_{s0} .. u_{s1-1}] and T the upper triangular
- * factor of LAPACK's dlarft (forward, column-wise), so each block costs three
- * matrix products: W = V^T z, W <- T^T W, z -= V W (on the rows the block
- * reaches).
+ * is 0). z is n x n row-major.
  */
 function applyReductionReflectors(v: Float64Array, h: Float64Array, n: number, z: Float64Array): void {
-  const cols = n;
-  const block = reflectorBlock(n);
-  for (let s0 = 1; s0 < n; s0 += block) {
-    const s1 = Math.min(n, s0 + block);
-    const b = s1 - s0;
-    const rows = s1 - 1; // u_{s1-1} reaches rows 0 .. s1 - 2
+  applyReflectors({
+    count: Math.max(n - 1, 0),
+    buf: v,
+    start: (t) => (t + 1) * n,
+    lo: () => 0,
+    hi: (t) => t + 1,
+    tau: (t) => (h[t + 1] === 0 ? 0 : 1 / h[t + 1]),
+  }, z, n, reflectorBlock(n));
+}
+
+/**
+ * Householder reflectors H_t = I - tau_t w_t w_t^T, t = 0 .. count - 1 in
+ * the order they are applied (H_0 first); w_t is zero outside rows
+ * lo(t) .. hi(t) - 1, whose entries are buf[start(t) ..] (contiguous).
+ * tau_t = 0 stands for the identity.
+ */
+interface ReflectorSequence {
+  readonly count: number;
+  readonly buf: Float64Array;
+  start(t: number): number;
+  lo(t: number): number;
+  hi(t: number): number;
+  tau(t: number): number;
+}
+
+/**
+ * z <- H_{count-1} ... H_1 H_0 z for the reflectors of `seq` (as LAPACK's
+ * dormtr / dormbr), z having `cols` columns (row-major). The reflectors go
+ * `block` at a time: H_{t1-1} ... H_{t0} = (H_{t0} ... H_{t1-1})^T =
+ * I - V T^T V^T with V = [w_{t0} .. w_{t1-1}] and T the upper triangular
+ * factor of LAPACK's dlarft (forward, column-wise), so each block costs three
+ * matrix products: W = V^T z, W <- T^T W, z -= V W, on the rows the block
+ * reaches.
+ */
+function applyReflectors(seq: ReflectorSequence, z: Float64Array, cols: number, block: number): void {
+  const { buf } = seq;
+  for (let t0 = 0; t0 < seq.count; t0 += block) {
+    const t1 = Math.min(seq.count, t0 + block);
+    const b = t1 - t0;
+    let r0 = Infinity;
+    let r1 = 0;
+    for (let t = t0; t < t1; t++) {
+      r0 = Math.min(r0, seq.lo(t));
+      r1 = Math.max(r1, seq.hi(t));
+    }
+    const rows = r1 - r0;
+    if (rows <= 0) continue;
     // V (rows x b) and its transpose (b x rows), both row-major.
     const vb = new Float64Array(rows * b);
     const vt = new Float64Array(b * rows);
     const tau = new Float64Array(b);
     for (let t = 0; t < b; t++) {
-      const s = s0 + t;
-      if (h[s] === 0) continue;
-      tau[t] = 1 / h[s];
-      const col = s * n;
-      vt.set(v.subarray(col, col + s), t * rows);
-      for (let k = 0; k < s; k++) vb[k * b + t] = v[col + k];
+      const x = seq.tau(t0 + t);
+      if (x === 0) continue;
+      tau[t] = x;
+      const from = seq.start(t0 + t);
+      const lo = seq.lo(t0 + t);
+      const len = seq.hi(t0 + t) - lo;
+      vt.set(buf.subarray(from, from + len), t * rows + lo - r0);
+      for (let k = 0; k < len; k++) vb[(lo - r0 + k) * b + t] = buf[from + k];
     }
     // T: T[t][t] = tau_t, T[0..t)[t] = -tau_t T[0..t)[0..t) (V^T u_t)[0..t).
     const gram = multiplyTransposeA(vb, rows, b, vb, b);
@@ -333,7 +371,7 @@ function applyReductionReflectors(v: Float64Array, h: Float64Array, n: number, z
         tf[i * b + t] = -tau[t] * x;
       }
     }
-    const zr = z.subarray(0, rows * cols);
+    const zr = z.subarray(r0 * cols, r1 * cols);
     const w = multiplyTransposeA(vb, rows, b, zr, cols);
     // -T^T W (T^T is tf read transposed), then z += V (-T^T W) = (V^T)^T (-T^T W) in place.
     const tw = multiplyTransposeA(tf, b, b, w, cols);
