@@ -42,6 +42,7 @@ import {
 } from './decompose-kernels.js';
 import { multiplyTransposeA, multiplyTransposeAAddInto, transposeInto } from './kernels.js';
 import { tridiagonalEigenDC } from './tridiagonal-dc.js';
+import { bidiagonalSvdDC } from './bidiagonal-dc.js';
 import { bidiagonalQr } from './bidiagonal-qr.js';
 import { implicitQl } from './tridiagonal-ql.js';
 import { createWasmDecomposeKernels } from './wasm.js';
@@ -704,6 +705,36 @@ function panelsToRowMajor(
 export function svd(a: Float64Array, rows: number, cols: number): SingularValueDecomposition {
   checkBuffer('svd', a, rows, cols);
   checkFinite('svd', a, cols);
+  return svdWith(a, rows, cols, Math.min(rows, cols) >= SVD_DC_MIN_ORDER ? 'dc' : 'qr');
+}
+
+/** How svd solves the bidiagonal problem: implicit QR, or divide and conquer. */
+export type BidiagonalSolver = 'qr' | 'dc';
+
+/**
+ * Orders (min(rows, cols)) from which svd solves the bidiagonal problem by
+ * divide and conquer (bidiagonal-dc.ts) and applies the reflectors of the
+ * bidiagonalisation to its singular vectors in blocks, instead of forming U
+ * and V and running the QR iteration's rotation chains on them: both are
+ * then matrix products, which win once the matrices are large enough
+ * (measured here, CPU time of a square random matrix, QR vs divide and
+ * conquer: see SVD_DC_MEASURED below).
+ */
+export const SVD_DC_MIN_ORDER = 192;
+
+/**
+ * {@link svd} with the bidiagonal problem solved by the QR iteration or by
+ * divide and conquer whatever the order (svd uses divide and conquer from
+ * SVD_DC_MIN_ORDER on). Exported so that tests can hold the routes to each
+ * other; not part of the package's interface.
+ */
+export function svdRoute(a: Float64Array, rows: number, cols: number, solver: BidiagonalSolver): SingularValueDecomposition {
+  checkBuffer('svdRoute', a, rows, cols);
+  checkFinite('svdRoute', a, cols);
+  return svdWith(a, rows, cols, solver);
+}
+
+function svdWith(a: Float64Array, rows: number, cols: number, solver: BidiagonalSolver): SingularValueDecomposition {
   const k = Math.min(rows, cols);
   if (k === 0) {
     return { s: new Float64Array(0), u: new Float64Array(0), v: new Float64Array(0) };
@@ -713,20 +744,24 @@ export function svd(a: Float64Array, rows: number, cols: number): SingularValueD
   const n = transposed ? rows : cols;
   const kernels = kernelsFor(n);
   try {
-    const result = svdOn(kernels, a, m, n, transposed);
+    const result = solver === 'dc' ? svdDcOn(kernels, a, m, n, transposed) : svdOn(kernels, a, m, n, transposed);
     return transposed ? { s: result.s, u: result.v, v: result.u } : result;
   } finally {
     kernels.release();
   }
 }
 
-/** The SVD of the m x n (m >= n) matrix B = a, or a^T when `transposed`, on one kernel set. */
-function svdOn(kernels: DecomposeKernels, a: Float64Array, m: number, n: number, transposed: boolean): SingularValueDecomposition {
-  const chains = QUEUE_CHAINS * n;
-  const [b, s, e, uc, vc, up, vp, work, coef, be, cosU, sinU, boundsU, cosV, sinV, boundsV, ks, pivots] = kernels.alloc([
-    m * n, n, n, m * n, n * n, panelLength(m, n), panelLength(n, n), m, n, m,
-    chains, chains, 2 * QUEUE_CHAINS, chains, chains, 2 * QUEUE_CHAINS, REFLECT_BLOCK, REFLECT_BLOCK,
-  ]);
+/**
+ * The bidiagonalisation of the m x n (m >= n) B = a (or a^T when
+ * `transposed`) into the column-major buffers of `alloc`'s first five
+ * blocks [b, s, e, uc, vc] (see bidiagonalize), with the final bidiagonal
+ * of order n in s (diagonal) and e (e[i] coupling i and i + 1, e[n - 1] = 0).
+ * Returns nct and nrt, the numbers of left and right reflectors.
+ */
+function bidiagonalizeInto(
+  kernels: DecomposeKernels, a: Float64Array, m: number, n: number, transposed: boolean, bufs: Float64Array[],
+): { nct: number; nrt: number } {
+  const [b, s, e, uc, vc, work, coef, be] = bufs;
   // Column-major copy of the m x n matrix B (B = a, or a^T when transposed).
   // The column-major buffer of a^T is the row-major buffer of a: a plain copy.
   if (transposed) b.set(a);
@@ -742,6 +777,19 @@ function svdOn(kernels: DecomposeKernels, a: Float64Array, m: number, n: number,
   if (m < p) s[p - 1] = 0;
   if (nrt + 1 < p) e[nrt] = b[(p - 1) * m + nrt];
   e[p - 1] = 0;
+  return { nct, nrt };
+}
+
+/** The SVD of the m x n (m >= n) matrix B = a, or a^T when `transposed`, on one kernel set. */
+function svdOn(kernels: DecomposeKernels, a: Float64Array, m: number, n: number, transposed: boolean): SingularValueDecomposition {
+  const chains = QUEUE_CHAINS * n;
+  const bufs = kernels.alloc([
+    m * n, n, n, m * n, n * n, m, n, m, panelLength(m, n), panelLength(n, n),
+    chains, chains, 2 * QUEUE_CHAINS, chains, chains, 2 * QUEUE_CHAINS, REFLECT_BLOCK, REFLECT_BLOCK,
+  ]);
+  const [, s, e, uc, vc, , , , up, vp, cosU, sinU, boundsU, cosV, sinV, boundsV, ks, pivots] = bufs;
+  const { nct, nrt } = bidiagonalizeInto(kernels, a, m, n, transposed, bufs);
+  const p = n;
   generateU(kernels, uc, s, m, n, nct, ks, pivots);
   generateV(kernels, vc, e, n, nrt, ks, pivots);
 
@@ -761,6 +809,56 @@ function svdOn(kernels: DecomposeKernels, a: Float64Array, m: number, n: number,
   const u = panelsToRowMajor(up, m, n, order, null);
   const v = panelsToRowMajor(vp, n, n, order, signs);
   return { s: sOut, u, v };
+}
+
+/**
+ * The divide-and-conquer route (as LAPACK's dgesdd): the same
+ * bidiagonalisation B = U_r Bd V_r^T as svdOn, the SVD Bd = X diag(s) Y^T by
+ * bidiagonalSvdDC, then u = U_r [X; 0] and v = V_r Y by applying the stored
+ * reflectors in blocks (applyReflectors, as dormbr), never forming U_r and
+ * V_r. The reflectors are LINPACK's (see generateU / generateV): the left one
+ * of step k is I - x x^T / x_k with x in column k of uc (rows k .. m - 1),
+ * applied unless s[k] is 0; the right one I - y y^T / y_{k+1} with y in
+ * column k of vc (rows k + 1 .. n - 1), applied unless e[k] is 0; U_r =
+ * H_0 H_1 ..., so the last one is applied first. The kernels' buffers are
+ * copied out and released before the products, which take their own blocks
+ * from the same arena.
+ */
+function svdDcOn(kernels: DecomposeKernels, a: Float64Array, m: number, n: number, transposed: boolean): SingularValueDecomposition {
+  const bufs = kernels.alloc([m * n, n, n, m * n, n * n, m, n, m]);
+  const { nct, nrt } = bidiagonalizeInto(kernels, a, m, n, transposed, bufs);
+  const [, sb, eb, ucb, vcb] = bufs;
+  const s = sb.slice();
+  const e = eb.slice();
+  const uc = ucb.slice();
+  const vc = vcb.slice();
+  kernels.release();
+
+  const left = (t: number) => nct - 1 - t;
+  const right = (t: number) => nrt - 1 - t;
+  // Reflector k ran with s[k] (e[k]) as it was after the reduction; the D&C reads copies.
+  const bd = bidiagonalSvdDC(s, e, n);
+  const u = new Float64Array(m * n);
+  transposeInto(bd.u, n, n, u);
+  applyReflectors({
+    count: nct,
+    buf: uc,
+    start: (t) => left(t) * m + left(t),
+    lo: (t) => left(t),
+    hi: () => m,
+    tau: (t) => (s[left(t)] === 0 ? 0 : 1 / uc[left(t) * m + left(t)]),
+  }, u, n, reflectorBlock(n));
+  const v = new Float64Array(n * n);
+  transposeInto(bd.v, n, n, v);
+  applyReflectors({
+    count: nrt,
+    buf: vc,
+    start: (t) => right(t) * n + right(t) + 1,
+    lo: (t) => right(t) + 1,
+    hi: () => n,
+    tau: (t) => (e[right(t)] === 0 ? 0 : 1 / vc[right(t) * n + right(t) + 1]),
+  }, v, n, reflectorBlock(n));
+  return { s: bd.values, u, v };
 }
 
 /**
