@@ -1,6 +1,92 @@
-import { describe, expect, it } from 'vitest';
-import { bidiagonalSvdDC } from '../../src/linalg/bidiagonal-dc.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SingularValueDecomposition } from 'ml-matrix';
+import { BIDIAGONAL_DC_LEAF_ORDER, bidiagonalSvdDC } from '../../src/linalg/bidiagonal-dc.js';
+import { SVD_DC_MIN_ORDER, svd, svdRoute } from '../../src/linalg/decompose.js';
+import { availableKernelBackends, setKernelBackend } from '../../src/linalg/wasm.js';
 import { randomMatrix } from '../helpers/random.js';
+import { isDescending, maxAbs, naiveMultiply, naiveTranspose, orthonormalityError, toMl, withSpectrum } from './linalg-helpers.js';
+
+const EPS = 2 ** -52;
+
+/** Orders (min(rows, cols)) of the checks: leaves only, around the leaf order, one and several merges, around the threshold. */
+const ORDERS = [1, 2, 5, BIDIAGONAL_DC_LEAF_ORDER, BIDIAGONAL_DC_LEAF_ORDER + 1, 65, 130, SVD_DC_MIN_ORDER - 1, SVD_DC_MIN_ORDER, 300];
+
+/** Shapes of order n: square, taller, wider, much taller. */
+function shapes(n: number): [number, number][] {
+  return [[n, n], [n + 17, n], [n, n + 9], [Math.min(8 * n, n + 400), n]];
+}
+
+function diagonalMatrix(values: readonly number[], rows: number, cols: number): Float64Array {
+  const a = new Float64Array(rows * cols);
+  values.forEach((x, i) => (a[i * cols + i] = x));
+  return a;
+}
+
+/** The test matrices of shape rows x cols (name, matrix). */
+function cases(rows: number, cols: number): [string, Float64Array][] {
+  const k = Math.min(rows, cols);
+  const seed = 100 * rows + cols;
+  const random = randomMatrix(rows, cols, seed).data;
+  const r = Math.max(1, Math.floor(k / 3));
+  const lowRank = naiveMultiply(randomMatrix(rows, r, seed + 1).data, rows, r, randomMatrix(r, cols, seed + 2).data, cols);
+  const bidiagonal = new Float64Array(rows * cols);
+  for (let i = 0; i < k; i++) {
+    bidiagonal[i * cols + i] = random[i * cols + i];
+    if (i + 1 < cols) bidiagonal[i * cols + i + 1] = random[i * cols + i + 1];
+  }
+  const spectrum = (f: (i: number) => number) => withSpectrum(Array.from({ length: k }, (_, i) => f(i)), rows, cols, seed + 3).a;
+  return [
+    ['random', random],
+    [`low rank (${Math.min(r, k)})`, lowRank],
+    ['clustered 1 + 1e-12 i', spectrum((i) => 1 + 1e-12 * i)],
+    ['repeated 3,3,3,2,2,1,1,...', spectrum((i) => (i < 3 ? 3 : i < 5 ? 2 : 1))],
+    ['graded 1 .. 1e-12', spectrum((i) => 10 ** (-12 * i / Math.max(1, k - 1)))],
+    ['diagonal', diagonalMatrix(Array.from({ length: k }, (_, i) => ((i * 7919) % 13) - 6.5), rows, cols)],
+    ['bidiagonal', bidiagonal],
+    ['zero', new Float64Array(rows * cols)],
+    ['random times 1e150', random.map((x) => x * 1e150)],
+    ['random times 1e-150', random.map((x) => x * 1e-150)],
+  ];
+}
+
+function frobenius(a: ArrayLike<number>): number {
+  let big = maxAbs(a);
+  if (big === 0) return 0;
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] / big) ** 2;
+  return big * Math.sqrt(s);
+}
+
+/** Why an SVD of a fails the contract (residual, orthonormality, order, agreement with the reference values), or []. */
+function svdDefects(
+  a: Float64Array, rows: number, cols: number, got: ReturnType<typeof svd>, reference: Float64Array,
+): string[] {
+  const out: string[] = [];
+  const k = Math.min(rows, cols);
+  const { s, u, v } = got;
+  if (s.length !== k || u.length !== rows * k || v.length !== cols * k) return [`shapes ${s.length}, ${u.length}, ${v.length}`];
+  if (!isDescending(s)) out.push('values not descending');
+  if (!s.every((x) => x >= 0)) out.push('negative or NaN value');
+  const norm = frobenius(a);
+  // Residual and reference computed on a / norm: the products of the check must not overflow at 1e150.
+  const inv = norm > 0 ? 1 / norm : 1;
+  const us = new Float64Array(rows * k);
+  for (let i = 0; i < rows; i++) for (let c = 0; c < k; c++) us[i * k + c] = u[i * k + c] * (s[c] * inv);
+  const back = naiveMultiply(us, rows, k, naiveTranspose(v, cols, k), cols);
+  for (let i = 0; i < back.length; i++) back[i] -= a[i] * inv;
+  const res = frobenius(back);
+  const n = Math.max(rows, cols);
+  if (!(res <= 10 * n * EPS)) out.push(`||A - U S V^T||_F / ||A||_F = ${res.toExponential(2)} (${(res / (n * EPS)).toFixed(1)} n eps)`);
+  for (const [name, q, r] of [['U', u, rows], ['V', v, cols]] as const) {
+    const orth = orthonormalityError(q, r, k);
+    if (!(orth <= 10 * n * EPS)) out.push(`${name}^T ${name} - I up to ${orth.toExponential(2)}`);
+  }
+  const s0 = Math.max(reference[0] ?? 0, Number.MIN_VALUE);
+  let dv = 0;
+  for (let i = 0; i < k; i++) dv = Math.max(dv, Math.abs(s[i] - reference[i]));
+  if (!(dv <= 10 * Math.sqrt(n) * EPS * s0)) out.push(`values differ from the reference by ${(dv / s0).toExponential(2)} of the largest`);
+  return out;
+}
 
 /** Why (values, u, v) fails to be the SVD of the bidiagonal (d, e): residual, orthonormality, order. */
 function bidiagonalDefects(d: Float64Array, e: Float64Array, n: number, leaf: number): string[] {
@@ -70,3 +156,85 @@ describe('bidiagonalSvdDC', () => {
     expect(failures).toEqual([]);
   });
 });
+
+describe('svd by divide and conquer', () => {
+  it(`is the route of svd from order ${SVD_DC_MIN_ORDER} on, and the QR route below`, () => {
+    for (const [rows, cols] of [[SVD_DC_MIN_ORDER, SVD_DC_MIN_ORDER], [SVD_DC_MIN_ORDER + 5, SVD_DC_MIN_ORDER], [SVD_DC_MIN_ORDER, SVD_DC_MIN_ORDER + 5]] as const) {
+      const a = randomMatrix(rows, cols, 1).data;
+      expect(svd(a, rows, cols)).toEqual(svdRoute(a, rows, cols, 'dc'));
+    }
+    const n = SVD_DC_MIN_ORDER - 1;
+    const a = randomMatrix(n, n + 3, 2).data;
+    expect(svd(a, n, n + 3)).toEqual(svdRoute(a, n, n + 3, 'qr'));
+  });
+
+  it('gives the same bits for the same input', () => {
+    const a = randomMatrix(200, 150, 3).data;
+    const first = svdRoute(a, 200, 150, 'dc');
+    const second = svdRoute(Float64Array.from(a), 200, 150, 'dc');
+    expect(Buffer.from(second.s.buffer).equals(Buffer.from(first.s.buffer))).toBe(true);
+    expect(Buffer.from(second.u.buffer).equals(Buffer.from(first.u.buffer))).toBe(true);
+    expect(Buffer.from(second.v.buffer).equals(Buffer.from(first.v.buffer))).toBe(true);
+  });
+
+  it('singular values agree with ml-matrix (independent JAMA port) on random, low rank, clustered and graded matrices', () => {
+    const failures: string[] = [];
+    for (const n of [5, 33, 65, 130]) {
+      for (const [rows, cols] of shapes(n)) {
+        for (const [name, a] of cases(rows, cols)) {
+          if (name.includes('1e150') || name.includes('1e-150')) continue; // ml-matrix is not scaled
+          const oracle = new SingularValueDecomposition(toMl(a, rows, cols), { autoTranspose: true });
+          const k = Math.min(rows, cols);
+          const expected = Float64Array.from(oracle.diagonal.slice(0, k));
+          const { s } = svdRoute(a, rows, cols, 'dc');
+          const scale = Math.max(expected[0], Number.MIN_VALUE);
+          let dv = 0;
+          for (let i = 0; i < k; i++) dv = Math.max(dv, Math.abs(s[i] - expected[i]));
+          if (!(dv <= 10 * Math.sqrt(Math.max(rows, cols)) * EPS * scale)) failures.push(`${name} ${rows}x${cols}: ${(dv / scale).toExponential(2)} of the largest`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 300_000);
+
+  it('gets known spectra right: graded values to 1e-16 of the largest, exact zeros of a low-rank matrix near zero', () => {
+    const failures: string[] = [];
+    for (const [rows, cols] of [[150, 150], [220, 90], [90, 220]] as const) {
+      const k = Math.min(rows, cols);
+      const spectrum = Array.from({ length: k }, (_, i) => (i < k - 10 ? 10 ** (-12 * i / (k - 11)) : 0));
+      const { a } = withSpectrum(spectrum, rows, cols, 7);
+      const { s } = svdRoute(a, rows, cols, 'dc');
+      let dv = 0;
+      for (let i = 0; i < k; i++) dv = Math.max(dv, Math.abs(s[i] - spectrum[i]));
+      if (!(dv <= 1e-14)) failures.push(`${rows}x${cols}: off by ${dv.toExponential(2)}`);
+    }
+    expect(failures).toEqual([]);
+  }, 120_000);
+});
+
+// Every check runs on each kernel backend this runtime has (relaxed SIMD, SIMD, TypeScript).
+for (const backend of availableKernelBackends()) {
+  describe(`svd: divide and conquer against QR (${backend} kernels)`, () => {
+    beforeEach(() => setKernelBackend(backend));
+    afterEach(() => setKernelBackend(undefined));
+
+    // Every shape and matrix on the default backend; on the others the square and wide shapes of a
+    // random and a graded matrix (the plain-loop checks are O(n^3) per matrix; the merges' code is the same).
+    const full = backend === availableKernelBackends()[0];
+    for (const n of ORDERS) {
+      it(`order ${n}: residual, orthonormality, order, values against the QR route`, () => {
+        const failures: string[] = [];
+        for (const [rows, cols] of full ? shapes(n) : shapes(n).slice(0, 3).filter((_, i) => i !== 1)) {
+          for (const [name, a] of cases(rows, cols).filter(([name]) => full || name === 'random' || name.startsWith('graded'))) {
+            const copy = Float64Array.from(a);
+            const qr = svdRoute(a, rows, cols, 'qr');
+            const dc = svdRoute(a, rows, cols, 'dc');
+            for (const d of svdDefects(a, rows, cols, dc, qr.s)) failures.push(`${name} ${rows}x${cols}: ${d}`);
+            if (!a.every((x, i) => Object.is(x, copy[i]))) failures.push(`${name} ${rows}x${cols}: input mutated`);
+          }
+        }
+        expect(failures).toEqual([]);
+      }, 300_000);
+    }
+  });
+}
