@@ -37,7 +37,7 @@
  */
 
 import { bidiagonalQr, type BidiagonalRotationSink } from './bidiagonal-qr.js';
-import { multiply } from './kernels.js';
+import { multiplyTransposeA } from './kernels.js';
 import { hypot } from './tridiagonal-ql.js';
 
 const EPS = 2 ** -52;
@@ -322,67 +322,91 @@ function merge(left: Block, nl: number, right: Block, nr: number, sqre: number, 
   }
   // The smallest non-zero pole at least half the tolerance away from d_0 = 0 (dlasd2's HLFTOL).
   if (k > 1 && dk[1] <= tol / 2) dk[1] = tol / 2;
-  // delta[j * k + i] = dk[i]^2 - s_j^2, from the root's origin pole: accurate in relative terms.
-  const delta = new Float64Array(k * k);
+  const origins = new Float64Array(k);
+  const taus = new Float64Array(k);
   const root = { origin: 0, tau: 0 };
   for (let j = 0; j < k; j++) {
     secularRoot(j, k, dk, w2, root);
-    const o = dk[root.origin];
-    const tau = root.tau;
-    values[j] = o + tau;
-    const row = j * k;
-    for (let i = 0; i < k; i++) delta[row + i] = ((dk[i] - o) - tau) * ((dk[i] + o) + tau);
+    origins[j] = dk[root.origin];
+    taus[j] = root.tau;
+    values[j] = origins[j] + root.tau;
+  }
+  // Pole-major: delta[i * k + j] = dk[i]^2 - s_j^2, from root j's origin
+  // pole, accurate in relative terms. The loops below then all run along
+  // contiguous rows, and the secular vectors come out pole-major, the layout
+  // the products take without a transposed copy.
+  const delta = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) {
+    const row = i * k;
+    const di = dk[i];
+    for (let j = 0; j < k; j++) delta[row + j] = ((di - origins[j]) - taus[j]) * ((di + origins[j]) + taus[j]);
   }
 
   // Gu-Eisenstat: the z for which the computed roots are exact.
   const zh = new Float64Array(k);
-  for (let i = 0; i < k; i++) zh[i] = delta[i * k + i];
-  for (let j = 0; j < k; j++) {
-    const row = j * k;
-    const dj = dk[j];
-    for (let i = 0; i < k; i++) {
-      if (i !== j) zh[i] *= delta[row + i] / ((dk[i] - dj) * (dk[i] + dj));
-    }
-  }
   for (let i = 0; i < k; i++) {
-    const x = Math.sqrt(Math.max(-zh[i], 0));
-    zh[i] = z[kept[i]] < 0 ? -x : x;
+    const row = i * k;
+    const di = dk[i];
+    let x = delta[row + i];
+    for (let j = 0; j < k; j++) {
+      if (j !== i) x *= delta[row + j] / ((di - dk[j]) * (di + dk[j]));
+    }
+    const r = Math.sqrt(Math.max(-x, 0));
+    zh[i] = z[kept[i]] < 0 ? -r : r;
   }
 
-  // Secular vectors, root-major and normalised: right vj[i] = zh[i] / delta_ji,
-  // left uj[0] = -1, uj[i] = dk[i] zh[i] / delta_ji.
-  const us = new Float64Array(k * k);
-  const vs = delta;
-  for (let j = 0; j < k; j++) {
-    const row = j * k;
-    let su = 1;
-    let sv = 0;
-    us[row] = -1;
-    for (let i = 0; i < k; i++) {
-      const x = zh[i] / vs[row + i];
-      vs[row + i] = x;
-      sv += x * x;
-      if (i > 0) {
-        const y = dk[i] * x;
-        us[row + i] = y;
-        su += y * y;
-      }
+  // Secular vectors: right vj[i] = zh[i] / delta_ij, left uj[0] = -1,
+  // uj[i] = dk[i] zh[i] / delta_ij, normalised. Pole-major, with the poles
+  // reordered (position t holds pole at[t]) so that each product below takes
+  // a contiguous range of them: the kind-1 poles, pole 0, then kinds 2 and 3.
+  const nv = new Float64Array(k);
+  const nu = new Float64Array(k).fill(1);
+  for (let i = 0; i < k; i++) {
+    const row = i * k;
+    const zi = zh[i];
+    const di = dk[i];
+    for (let j = 0; j < k; j++) {
+      const x = zi / delta[row + j];
+      delta[row + j] = x;
+      nv[j] += x * x;
+      if (i > 0) nu[j] += di * x * (di * x);
     }
-    const iu = 1 / Math.sqrt(su);
-    const iv = 1 / Math.sqrt(sv);
-    for (let i = 0; i < k; i++) {
-      us[row + i] *= iu;
-      vs[row + i] *= iv;
+  }
+  for (let j = 0; j < k; j++) {
+    nv[j] = 1 / Math.sqrt(nv[j]);
+    nu[j] = 1 / Math.sqrt(nu[j]);
+  }
+  const at: number[] = [];
+  for (const want of [1, 0, 2, 3]) {
+    for (let i = 0; i < k; i++) if ((i === 0 ? 0 : kindU[kept[i]]) === want) at.push(i);
+  }
+  const c1 = at.indexOf(0); // kind-1 poles before pole 0
+  const c12 = at.length - at.filter((i) => i > 0 && kindU[kept[i]] === 3).length;
+  const us = new Float64Array(k * k);
+  const vs = new Float64Array(k * k);
+  for (let t = 0; t < k; t++) {
+    const i = at[t];
+    const from = i * k;
+    const row = t * k;
+    const di = dk[i];
+    for (let j = 0; j < k; j++) {
+      const x = delta[from + j];
+      vs[row + j] = x * nv[j];
+      us[row + j] = i === 0 ? -nu[j] : di * x * nu[j];
     }
   }
 
   // Merged vectors: U's row nl is the secular vectors' component 0 (only
-  // column 0 of uq is non-zero there); the rows of B1 and of B2 are products.
-  for (let j = 0; j < k; j++) u[j * n + nl] = us[j * k];
-  mergedRows(us, k, kept, kindU, uq, n, 0, nl, 3, u);
-  mergedRows(us, k, kept, kindU, uq, n, ml, nr, 1, u);
-  mergedRows(vs, k, kept, kindV, vq, m, 0, ml, 3, v);
-  mergedRows(vs, k, kept, kindV, vq, m, ml, mr, 1, v);
+  // column 0 of uq is non-zero there); the rows of B1 and of B2 are products
+  // over the poles whose halves' vectors are non-zero there (pole 0's left
+  // vector is zero on both, its right vector is on B2's rows only when the
+  // null vectors were rotated together).
+  for (let j = 0; j < k; j++) u[j * n + nl] = us[c1 * k + j];
+  const keptAt = at.map((i) => kept[i]);
+  mergedRows(us, k, 0, c12, keptAt, uq, n, 0, nl, u);
+  mergedRows(us, k, c1 + 1, k, keptAt, uq, n, ml, nr, u);
+  mergedRows(vs, k, 0, c12, keptAt, vq, m, 0, ml, v);
+  mergedRows(vs, k, kindV[0] === 2 ? c1 : c1 + 1, k, keptAt, vq, m, ml, mr, v);
   return { values, u, v };
 }
 
@@ -400,34 +424,23 @@ function rotateColumns(q: Float64Array, ld: number, a: number, b: number, c: num
 
 /**
  * Rows r0 .. r0 + rows - 1 of the merged vectors j < k:
- * out[j * ld + r0 + r] = sum_i coef[j * k + i] q[kept[i] * ld + r0 + r] over
- * the kept columns whose kind is neither `skip` nor 0 (those are zero on
- * these rows), as the product (k x ks) (ks x rows) of the selected
+ * out[j * ld + r0 + r] = sum_t coef[t * k + j] q[cols[t] * ld + r0 + r] over
+ * the positions t0 <= t < t1 (the columns of q that are non-zero on these
+ * rows), as the product coef[t0 .. t1)^T (t1 - t0 x rows) of the pole-major
  * coefficients and the selected columns of q laid out as rows.
  */
 function mergedRows(
-  coef: Float64Array, k: number, kept: readonly number[], kind: Uint8Array, q: Float64Array, ld: number,
-  r0: number, rows: number, skip: number, out: Float64Array,
+  coef: Float64Array, k: number, t0: number, t1: number, cols: readonly number[], q: Float64Array, ld: number,
+  r0: number, rows: number, out: Float64Array,
 ): void {
-  const sel: number[] = [];
-  for (let i = 0; i < k; i++) if (kind[kept[i]] !== skip && kind[kept[i]] !== 0) sel.push(i);
-  if (sel.length === 0 || rows === 0) return;
-  const ks = sel.length;
-  let cSel = coef;
-  if (ks < k) {
-    cSel = new Float64Array(k * ks);
-    for (let j = 0; j < k; j++) {
-      const from = j * k;
-      const to = j * ks;
-      for (let t = 0; t < ks; t++) cSel[to + t] = coef[from + sel[t]];
-    }
-  }
+  const ks = t1 - t0;
+  if (ks <= 0 || rows === 0) return;
   const qSel = new Float64Array(ks * rows);
   for (let t = 0; t < ks; t++) {
-    const from = kept[sel[t]] * ld + r0;
+    const from = cols[t0 + t] * ld + r0;
     qSel.set(q.subarray(from, from + rows), t * rows);
   }
-  const part = multiply(cSel, k, ks, qSel, rows);
+  const part = multiplyTransposeA(coef.subarray(t0 * k, t1 * k), ks, k, qSel, rows);
   for (let j = 0; j < k; j++) out.set(part.subarray(j * rows, (j + 1) * rows), j * ld + r0);
 }
 
