@@ -692,12 +692,16 @@ function panelsToRowMajor(
  * Thin singular value decomposition a = u diag(s) v^T of a rows x cols
  * row-major matrix (not mutated). k = min(rows, cols).
  *
- * Algorithm: Householder bidiagonalisation, then the implicitly shifted QR
- * iteration of Golub and Kahan (LINPACK dsvdc via JAMA), with the rotations of
- * each QR sweep applied to the singular vectors row by row (as LAPACK's dlasr).
- * It never forms a^T a, so small singular values are accurate to about
- * 1e-16 * s[0] in absolute terms. When rows < cols the decomposition of a^T is
- * computed and u and v swapped (the algorithm needs rows >= cols).
+ * Algorithm: Householder bidiagonalisation (LINPACK dsvdc via JAMA), then
+ * the bidiagonal's SVD. Below the orders of svdSolverFor: the implicitly
+ * shifted QR iteration of Golub and Kahan, with the rotations of each QR
+ * sweep applied to the formed U and V row by row (as LAPACK's dlasr). From
+ * there on, as LAPACK's dgesdd: divide and conquer on the bidiagonal
+ * (bidiagonal-dc.ts), then the bidiagonalisation's reflectors applied to its
+ * singular vectors in blocks. Neither forms a^T a, so small singular values
+ * are accurate to about 1e-16 * s[0] in absolute terms; the vectors are
+ * orthonormal to working precision. When rows < cols the decomposition of
+ * a^T is computed and u and v swapped (the algorithm needs rows >= cols).
  *
  * @returns s (k, descending, >= 0), u (rows x k row-major), v (cols x k
  *   row-major); column i of u and of v are the singular vectors of s[i].
@@ -705,7 +709,7 @@ function panelsToRowMajor(
 export function svd(a: Float64Array, rows: number, cols: number): SingularValueDecomposition {
   checkBuffer('svd', a, rows, cols);
   checkFinite('svd', a, cols);
-  return svdWith(a, rows, cols, Math.min(rows, cols) >= SVD_DC_MIN_ORDER ? 'dc' : 'qr');
+  return svdWith(a, rows, cols, svdSolverFor(rows, cols));
 }
 
 /** How svd solves the bidiagonal problem: implicit QR, or divide and conquer. */
@@ -716,17 +720,35 @@ export type BidiagonalSolver = 'qr' | 'dc';
  * divide and conquer (bidiagonal-dc.ts) and applies the reflectors of the
  * bidiagonalisation to its singular vectors in blocks, instead of forming U
  * and V and running the QR iteration's rotation chains on them: both are
- * then matrix products, which win once the matrices are large enough
- * (measured here, CPU time of a square random matrix, QR vs divide and
- * conquer: see SVD_DC_MEASURED below).
+ * then matrix products, which win once the matrices are large enough.
+ * Measured here (CPU time, one thread, best of 7, alternating, random
+ * matrices), QR route vs divide and conquer, in ms: square 256: 25 vs 30,
+ * 320: 47 vs 50, 352: 63 vs 64, 384: 81 vs 79, 448: 126 vs 117, 512: 183 vs
+ * 162, 1024: 1431 vs 1128, 2048: 12.2 s vs 8.3 s.
  */
-export const SVD_DC_MIN_ORDER = 192;
+export const SVD_DC_MIN_ORDER = 384;
+
+/**
+ * Orders from which svd uses divide and conquer for matrices at least twice
+ * as tall as wide (or wide as tall): the QR route's rotations of the m x n U
+ * cost more there. Measured as SVD_DC_MIN_ORDER, in ms: 400 x 200: 24 vs 24,
+ * 1000 x 128: 22 vs 22, 512 x 256: 47 vs 44, 1000 x 256: 83 vs 62, 640 x 320:
+ * 89 vs 80.
+ */
+export const SVD_DC_MIN_ORDER_ELONGATED = 256;
+
+/** The route svd takes for a rows x cols matrix. */
+export function svdSolverFor(rows: number, cols: number): BidiagonalSolver {
+  const n = Math.min(rows, cols);
+  const m = Math.max(rows, cols);
+  return n >= SVD_DC_MIN_ORDER || (n >= SVD_DC_MIN_ORDER_ELONGATED && m >= 2 * n) ? 'dc' : 'qr';
+}
 
 /**
  * {@link svd} with the bidiagonal problem solved by the QR iteration or by
- * divide and conquer whatever the order (svd uses divide and conquer from
- * SVD_DC_MIN_ORDER on). Exported so that tests can hold the routes to each
- * other; not part of the package's interface.
+ * divide and conquer whatever the order (svd chooses by svdSolverFor).
+ * Exported so that tests can hold the routes to each other; not part of
+ * the package's interface.
  */
 export function svdRoute(a: Float64Array, rows: number, cols: number, solver: BidiagonalSolver): SingularValueDecomposition {
   checkBuffer('svdRoute', a, rows, cols);

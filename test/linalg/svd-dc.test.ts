@@ -1,15 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SingularValueDecomposition } from 'ml-matrix';
 import { BIDIAGONAL_DC_LEAF_ORDER, bidiagonalSvdDC } from '../../src/linalg/bidiagonal-dc.js';
-import { SVD_DC_MIN_ORDER, svd, svdRoute } from '../../src/linalg/decompose.js';
+import { SVD_DC_MIN_ORDER, SVD_DC_MIN_ORDER_ELONGATED, svd, svdRoute, svdSolverFor } from '../../src/linalg/decompose.js';
 import { availableKernelBackends, setKernelBackend } from '../../src/linalg/wasm.js';
 import { randomMatrix } from '../helpers/random.js';
 import { isDescending, maxAbs, naiveMultiply, naiveTranspose, orthonormalityError, toMl, withSpectrum } from './linalg-helpers.js';
 
 const EPS = 2 ** -52;
 
-/** Orders (min(rows, cols)) of the checks: leaves only, around the leaf order, one and several merges, around the threshold. */
-const ORDERS = [1, 2, 5, BIDIAGONAL_DC_LEAF_ORDER, BIDIAGONAL_DC_LEAF_ORDER + 1, 65, 130, SVD_DC_MIN_ORDER - 1, SVD_DC_MIN_ORDER, 300];
+/** Orders (min(rows, cols)) of the checks: leaves only, around the leaf order, one and several merges. */
+const ORDERS = [1, 2, 5, BIDIAGONAL_DC_LEAF_ORDER, BIDIAGONAL_DC_LEAF_ORDER + 1, 65, 130, 257];
+/** Orders around the thresholds of svdSolverFor, checked on random matrices (the plain-loop checks are O(n^3)). */
+const THRESHOLD_ORDERS = [SVD_DC_MIN_ORDER_ELONGATED - 1, SVD_DC_MIN_ORDER_ELONGATED, SVD_DC_MIN_ORDER - 1, SVD_DC_MIN_ORDER];
 
 /** Shapes of order n: square, taller, wider, much taller. */
 function shapes(n: number): [number, number][] {
@@ -158,15 +160,19 @@ describe('bidiagonalSvdDC', () => {
 });
 
 describe('svd by divide and conquer', () => {
-  it(`is the route of svd from order ${SVD_DC_MIN_ORDER} on, and the QR route below`, () => {
-    for (const [rows, cols] of [[SVD_DC_MIN_ORDER, SVD_DC_MIN_ORDER], [SVD_DC_MIN_ORDER + 5, SVD_DC_MIN_ORDER], [SVD_DC_MIN_ORDER, SVD_DC_MIN_ORDER + 5]] as const) {
+  it(`is the route of svd from order ${SVD_DC_MIN_ORDER} on (${SVD_DC_MIN_ORDER_ELONGATED} when twice as tall or wide), and the QR route below`, () => {
+    const n = SVD_DC_MIN_ORDER;
+    const ne = SVD_DC_MIN_ORDER_ELONGATED;
+    const expected: [number, number, 'qr' | 'dc'][] = [
+      [n, n, 'dc'], [n + 5, n, 'dc'], [n, n + 5, 'dc'], [n - 1, n - 1, 'qr'], [n - 1, 2 * n, 'dc'],
+      [2 * ne, ne, 'dc'], [ne, 2 * ne, 'dc'], [2 * ne - 1, ne, 'qr'], [2 * ne, ne - 1, 'qr'], [1, 5000, 'qr'],
+    ];
+    expect(expected.map(([rows, cols]) => svdSolverFor(rows, cols))).toEqual(expected.map(([, , route]) => route));
+    for (const [rows, cols, route] of [[n, n + 3, 'dc'], [n - 1, n + 3, 'qr'], [2 * ne, ne, 'dc']] as const) {
       const a = randomMatrix(rows, cols, 1).data;
-      expect(svd(a, rows, cols)).toEqual(svdRoute(a, rows, cols, 'dc'));
+      expect(svd(a, rows, cols)).toEqual(svdRoute(a, rows, cols, route));
     }
-    const n = SVD_DC_MIN_ORDER - 1;
-    const a = randomMatrix(n, n + 3, 2).data;
-    expect(svd(a, n, n + 3)).toEqual(svdRoute(a, n, n + 3, 'qr'));
-  });
+  }, 120_000);
 
   it('gives the same bits for the same input', () => {
     const a = randomMatrix(200, 150, 3).data;
@@ -221,6 +227,19 @@ for (const backend of availableKernelBackends()) {
     // Every shape and matrix on the default backend; on the others the square and wide shapes of a
     // random and a graded matrix (the plain-loop checks are O(n^3) per matrix; the merges' code is the same).
     const full = backend === availableKernelBackends()[0];
+    for (const n of THRESHOLD_ORDERS) {
+      it(`order ${n}: residual, orthonormality, order, values against the QR route, on random matrices`, () => {
+        const failures: string[] = [];
+        for (const [rows, cols] of (full ? shapes(n) : shapes(n).slice(0, 1))) {
+          const a = randomMatrix(rows, cols, n).data;
+          const qr = svdRoute(a, rows, cols, 'qr');
+          const dc = svdRoute(a, rows, cols, 'dc');
+          for (const d of svdDefects(a, rows, cols, dc, qr.s)) failures.push(`${rows}x${cols}: ${d}`);
+        }
+        expect(failures).toEqual([]);
+      }, 300_000);
+    }
+
     for (const n of ORDERS) {
       it(`order ${n}: residual, orthonormality, order, values against the QR route`, () => {
         const failures: string[] = [];
