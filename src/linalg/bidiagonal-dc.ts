@@ -239,7 +239,7 @@ function merge(left: Block, nl: number, right: Block, nr: number, sqre: number, 
   // The halves' vectors, column-major: uq n x n, column 0 the unit vector of
   // row nl; vq m x m, column n (sqre = 1) the new null vector. Where column j
   // is non-zero: 0 row nl only, 1 rows of B1 only, 3 rows of B2 only, 2 both.
-  const uq = new Float64Array(n * n);
+  let uq = new Float64Array(n * n);
   const vq = new Float64Array(m * m);
   const kindU = new Uint8Array(n);
   const kindV = new Uint8Array(n);
@@ -356,9 +356,10 @@ function merge(left: Block, nl: number, right: Block, nr: number, sqre: number, 
   }
 
   // Secular vectors: right vj[i] = zh[i] / delta_ij, left uj[0] = -1,
-  // uj[i] = dk[i] zh[i] / delta_ij, normalised. Pole-major, with the poles
-  // reordered (position t holds pole at[t]) so that each product below takes
-  // a contiguous range of them: the kind-1 poles, pole 0, then kinds 2 and 3.
+  // uj[i] = dk[i] zh[i] / delta_ij, normalised. Both are x_ij = zh[i] /
+  // delta_ij (kept in delta) scaled: by dk[i] (rows, for the left ones) and
+  // 1 / norm (columns), which the products apply to their operands and
+  // results, so neither is stored.
   const nv = new Float64Array(k);
   const nu = new Float64Array(k).fill(1);
   for (let i = 0; i < k; i++) {
@@ -376,38 +377,50 @@ function merge(left: Block, nl: number, right: Block, nr: number, sqre: number, 
     nv[j] = 1 / Math.sqrt(nv[j]);
     nu[j] = 1 / Math.sqrt(nu[j]);
   }
+  // The poles reordered (position t holds pole at[t]) so that each product
+  // takes a contiguous range of rows of x: the kind-1 poles, pole 0, then
+  // kinds 2 and 3. x's rows are permuted in place, cycle by cycle.
   const at: number[] = [];
   for (const want of [1, 0, 2, 3]) {
     for (let i = 0; i < k; i++) if ((i === 0 ? 0 : kindU[kept[i]]) === want) at.push(i);
   }
+  permuteRows(delta, k, at);
   const c1 = at.indexOf(0); // kind-1 poles before pole 0
   const c12 = at.length - at.filter((i) => i > 0 && kindU[kept[i]] === 3).length;
-  const us = new Float64Array(k * k);
-  const vs = new Float64Array(k * k);
-  for (let t = 0; t < k; t++) {
-    const i = at[t];
-    const from = i * k;
-    const row = t * k;
-    const di = dk[i];
-    for (let j = 0; j < k; j++) {
-      const x = delta[from + j];
-      vs[row + j] = x * nv[j];
-      us[row + j] = i === 0 ? -nu[j] : di * x * nu[j];
-    }
-  }
+  const keptAt = at.map((i) => kept[i]);
+  const dkAt = Float64Array.from(at, (i) => dk[i]);
 
   // Merged vectors: U's row nl is the secular vectors' component 0 (only
   // column 0 of uq is non-zero there); the rows of B1 and of B2 are products
   // over the poles whose halves' vectors are non-zero there (pole 0's left
   // vector is zero on both, its right vector is on B2's rows only when the
-  // null vectors were rotated together).
-  for (let j = 0; j < k; j++) u[j * n + nl] = us[c1 * k + j];
-  const keptAt = at.map((i) => kept[i]);
-  mergedRows(us, k, 0, c12, keptAt, uq, n, 0, nl, u);
-  mergedRows(us, k, c1 + 1, k, keptAt, uq, n, ml, nr, u);
-  mergedRows(vs, k, 0, c12, keptAt, vq, m, 0, ml, v);
-  mergedRows(vs, k, kindV[0] === 2 ? c1 : c1 + 1, k, keptAt, vq, m, ml, mr, v);
+  // null vectors were rotated together). uq is let go before the products of
+  // V, which lowers the peak memory.
+  for (let j = 0; j < k; j++) u[j * n + nl] = -nu[j];
+  mergedRows(delta, k, 0, c12, keptAt, dkAt, uq, n, 0, nl, nu, u);
+  mergedRows(delta, k, c1 + 1, k, keptAt, dkAt, uq, n, ml, nr, nu, u);
+  uq = EMPTY;
+  mergedRows(delta, k, 0, c12, keptAt, null, vq, m, 0, ml, nv, v);
+  mergedRows(delta, k, kindV[0] === 2 ? c1 : c1 + 1, k, keptAt, null, vq, m, ml, mr, nv, v);
   return { values, u, v };
+}
+
+/** Rows of the row-major x (k wide) permuted in place: row t becomes the old row at[t]. */
+function permuteRows(x: Float64Array, k: number, at: readonly number[]): void {
+  const done = new Uint8Array(at.length);
+  const tmp = new Float64Array(k);
+  for (let start = 0; start < at.length; start++) {
+    if (done[start] || at[start] === start) continue;
+    tmp.set(x.subarray(start * k, (start + 1) * k));
+    let t = start;
+    while (at[t] !== start) {
+      x.copyWithin(t * k, at[t] * k, (at[t] + 1) * k);
+      done[t] = 1;
+      t = at[t];
+    }
+    x.set(tmp, t * k);
+    done[t] = 1;
+  }
 }
 
 /** (x_a, x_b) <- (c x_a + s x_b, c x_b - s x_a) for columns a and b of the column-major q (ld rows). */
@@ -424,24 +437,36 @@ function rotateColumns(q: Float64Array, ld: number, a: number, b: number, c: num
 
 /**
  * Rows r0 .. r0 + rows - 1 of the merged vectors j < k:
- * out[j * ld + r0 + r] = sum_t coef[t * k + j] q[cols[t] * ld + r0 + r] over
- * the positions t0 <= t < t1 (the columns of q that are non-zero on these
- * rows), as the product coef[t0 .. t1)^T (t1 - t0 x rows) of the pole-major
- * coefficients and the selected columns of q laid out as rows.
+ * out[j * ld + r0 + r] = colScale[j] sum_t x[t * k + j] rowScale[t] q[cols[t] * ld + r0 + r]
+ * over the positions t0 <= t < t1 (the columns of q that are non-zero on
+ * these rows; rowScale null for ones), as the product x[t0 .. t1)^T (t1 - t0
+ * x rows) of the pole-major x and the selected, scaled columns of q laid out
+ * as rows.
  */
 function mergedRows(
-  coef: Float64Array, k: number, t0: number, t1: number, cols: readonly number[], q: Float64Array, ld: number,
-  r0: number, rows: number, out: Float64Array,
+  x: Float64Array, k: number, t0: number, t1: number, cols: readonly number[], rowScale: Float64Array | null,
+  q: Float64Array, ld: number, r0: number, rows: number, colScale: Float64Array, out: Float64Array,
 ): void {
   const ks = t1 - t0;
   if (ks <= 0 || rows === 0) return;
   const qSel = new Float64Array(ks * rows);
   for (let t = 0; t < ks; t++) {
     const from = cols[t0 + t] * ld + r0;
-    qSel.set(q.subarray(from, from + rows), t * rows);
+    const to = t * rows;
+    if (rowScale === null) {
+      qSel.set(q.subarray(from, from + rows), to);
+    } else {
+      const f = rowScale[t0 + t];
+      for (let r = 0; r < rows; r++) qSel[to + r] = f * q[from + r];
+    }
   }
-  const part = multiplyTransposeA(coef.subarray(t0 * k, t1 * k), ks, k, qSel, rows);
-  for (let j = 0; j < k; j++) out.set(part.subarray(j * rows, (j + 1) * rows), j * ld + r0);
+  const part = multiplyTransposeA(x.subarray(t0 * k, t1 * k), ks, k, qSel, rows);
+  for (let j = 0; j < k; j++) {
+    const f = colScale[j];
+    const from = j * rows;
+    const to = j * ld + r0;
+    for (let r = 0; r < rows; r++) out[to + r] = f * part[from + r];
+  }
 }
 
 /**

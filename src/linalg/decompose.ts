@@ -847,19 +847,19 @@ function svdOn(kernels: DecomposeKernels, a: Float64Array, m: number, n: number,
  * from the same arena.
  */
 function svdDcOn(kernels: DecomposeKernels, a: Float64Array, m: number, n: number, transposed: boolean): SingularValueDecomposition {
-  const bufs = kernels.alloc([m * n, n, n, m * n, n * n, m, n, m]);
-  const { nct, nrt } = bidiagonalizeInto(kernels, a, m, n, transposed, bufs);
-  const [, sb, eb, ucb, vcb] = bufs;
+  // The left reflectors are read from b itself (uc aliases b): column k of b
+  // keeps reflector k below the diagonal once step k is done.
+  const [b, sb, eb, vcb, work, coef, be] = kernels.alloc([m * n, n, n, n * n, m, n, m]);
+  const { nct, nrt } = bidiagonalizeInto(kernels, a, m, n, transposed, [b, sb, eb, b, vcb, work, coef, be]);
   const s = sb.slice();
   const e = eb.slice();
-  const uc = ucb.slice();
+  const uc = b.slice();
   const vc = vcb.slice();
   kernels.release();
 
+  const bd = bidiagonalSvdDC(s, e, n);
   const left = (t: number) => nct - 1 - t;
   const right = (t: number) => nrt - 1 - t;
-  // Reflector k ran with s[k] (e[k]) as it was after the reduction; the D&C reads copies.
-  const bd = bidiagonalSvdDC(s, e, n);
   const u = new Float64Array(m * n);
   transposeInto(bd.u, n, n, u);
   applyReflectors({
