@@ -137,7 +137,13 @@ export function svdPeakRss(n, route) {
     const { random } = await import(${JSON.stringify(pathToFileURL(path.join(here, 'timing-helpers.mjs')).href)});
     const a = random(${n} * ${n}, ${n});
     svdRoute(a, ${n}, ${n}, ${JSON.stringify(route)});
-    console.log(process.resourceUsage().maxRSS);`;
+    // VmHWM (Linux): getrusage's maxRSS carries the parent's peak over fork and exec.
+    let kib = process.resourceUsage().maxRSS;
+    try {
+      const hwm = /VmHWM:\\s*(\\d+)/.exec((await import('node:fs')).readFileSync('/proc/self/status', 'utf8'));
+      if (hwm) kib = Number(hwm[1]);
+    } catch {}
+    console.log(kib);`;
   const out = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
   if (out.status !== 0) throw new Error(out.stderr);
   return Number(out.stdout.trim()) / 1024;

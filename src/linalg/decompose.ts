@@ -23,13 +23,15 @@
  * SVD's sign flips and sorting are applied when copying out.
  *
  * Speed against LAPACK (numpy's eigh and svd on one thread, CPU time, same
- * run): scripts/linalg-vs-lapack.mjs and the D rows of `npm run bench`. Where
- * the time goes at n = 2048: for the SVD, the rotation chains of the QR
- * sweeps (about half), then the Householder phases, which are memory-bound
- * level-2 loops unless blocked. The symmetric eigendecomposition replaces the
- * rotation chains (and the accumulation of Q) by divide and conquer from
- * DC_MIN_ORDER on, whose cost is matrix products: at 2048 about 35% in the
- * reduction, 20% in the divide and conquer, 35% in applying the reflectors.
+ * run): scripts/linalg-vs-lapack.mjs and the D rows of `npm run bench`. Both
+ * decompositions replace the rotation chains (and the forming of the
+ * orthogonal factors) by divide and conquer from an order on (DC_MIN_ORDER,
+ * svdSolverFor), whose cost is matrix products. Where the time goes at
+ * n = 2048: for the eigendecomposition about 35% in the reduction, 20% in
+ * the divide and conquer, 35% in applying the reflectors; for the SVD about
+ * 45% in the bidiagonalisation (memory-bound level-2 loops, not blocked),
+ * 20% in the divide and conquer, 30% in applying the reflectors (the QR
+ * route spends about half its time in the rotation chains).
  */
 
 import { NumericError } from '../errors.js';
