@@ -202,23 +202,34 @@ function merge(left: Block, nl: number, right: Block, nr: number, sqre: number, 
   const m = n + sqre;
   const ml = nl + 1; // columns of B1
   const mr = nr + sqre; // columns of B2
+  // The block scaled to max(|alpha|, |beta|, values) about 1 by a power of
+  // two, 2^-e (exact), as dlasd1 scales by its norm: the secular equation
+  // works with squares, which would underflow for the blocks of a strongly
+  // graded matrix (values near 1e-200 in a matrix of norm 1), and z_0 and the
+  // smallest pole are kept at least at the (relative) tolerance.
+  let big = Math.max(Math.abs(alpha), Math.abs(beta));
+  for (let i = 0; i < nl; i++) big = Math.max(big, left.values[i]);
+  for (let i = 0; i < nr; i++) big = Math.max(big, right.values[i]);
+  const unit = big > 0 ? 2 ** Math.max(-1074, Math.min(1023, Math.round(Math.log2(big)))) : 1;
+  alpha /= unit;
+  beta /= unit;
   // Poles d (d_0 = 0 for the null vectors) and z: alpha times the last row of
   // V1, beta times the first row of V2.
   const d = new Float64Array(n);
   const z = new Float64Array(n);
   for (let i = 0; i < nl; i++) {
-    d[1 + i] = left.values[i];
+    d[1 + i] = left.values[i] / unit;
     z[1 + i] = alpha * left.v[i * ml + nl];
   }
   for (let i = 0; i < nr; i++) {
-    d[ml + i] = right.values[i];
+    d[ml + i] = right.values[i] / unit;
     z[ml + i] = beta * right.v[i * mr];
   }
   const z1 = alpha * left.v[nl * ml + nl];
   const z2 = sqre === 1 ? beta * right.v[nr * mr] : 0;
   let dmax = 0;
   for (let i = 1; i < n; i++) dmax = Math.max(dmax, d[i]);
-  const tol = 8 * EPS * Math.max(Math.abs(alpha), Math.abs(beta), dmax);
+  const tol = 8 * EPS * Math.max(Math.abs(alpha), Math.abs(beta), dmax, big > 0 ? 0 : 1);
   // The null vectors of V1 and V2 rotated into (z_0, 0) (dlasd2): the first
   // is the pole d_0 = 0, the second the block's null vector.
   let c = 1;
@@ -402,6 +413,7 @@ function merge(left: Block, nl: number, right: Block, nr: number, sqre: number, 
   uq = EMPTY;
   mergedRows(delta, k, 0, c12, keptAt, null, vq, m, 0, ml, nv, v);
   mergedRows(delta, k, kindV[0] === 2 ? c1 : c1 + 1, k, keptAt, null, vq, m, ml, mr, nv, v);
+  for (let j = 0; j < n; j++) values[j] *= unit;
   return { values, u, v };
 }
 

@@ -43,6 +43,7 @@ function cases(rows: number, cols: number): [string, Float64Array][] {
     ['clustered 1 + 1e-12 i', spectrum((i) => 1 + 1e-12 * i)],
     ['repeated 3,3,3,2,2,1,1,...', spectrum((i) => (i < 3 ? 3 : i < 5 ? 2 : 1))],
     ['graded 1 .. 1e-12', spectrum((i) => 10 ** (-12 * i / Math.max(1, k - 1)))],
+    ['graded 1 .. 1e-300', spectrum((i) => 10 ** (-300 * i / Math.max(1, k - 1)))],
     ['diagonal', diagonalMatrix(Array.from({ length: k }, (_, i) => ((i * 7919) % 13) - 6.5), rows, cols)],
     ['bidiagonal', bidiagonal],
     ['zero', new Float64Array(rows * cols)],
@@ -142,6 +143,10 @@ describe('bidiagonalSvdDC', () => {
         ['repeated values', Float64Array.from({ length: n }, (_, i) => 1 + (i % 2)), new Float64Array(m1)],
         ['graded', Float64Array.from({ length: n }, (_, i) => 10 ** -i), Float64Array.from({ length: m1 }, (_, i) => 10 ** -(i + 0.5))],
         ['graded 1e-12 .. 1', Float64Array.from({ length: n }, (_, i) => 10 ** (-12 * i / Math.max(1, n - 1))), Float64Array.from(eRand, (x) => x * 1e-6)],
+        // Merges of blocks whose entries are all near 1e-200 while the matrix's norm is 1: their
+        // squares underflow unless each merge is scaled by its own norm.
+        ['graded 1 .. 1e-300', Float64Array.from({ length: n }, (_, i) => 10 ** (-300 * i / Math.max(1, n - 1))), Float64Array.from({ length: m1 }, (_, i) => 10 ** (-300 * (i + 0.5) / Math.max(1, n - 1)))],
+        ['zero first half', Float64Array.from(dRand, (x, i) => (i < n / 2 ? 0 : x)), Float64Array.from(eRand, (x, i) => (i < n / 2 ? 0 : x))],
         ['random times 2^1000', Float64Array.from(dRand, (x) => x * 2 ** 1000), Float64Array.from(eRand, (x) => x * 2 ** 1000)],
         ['random times 2^-1000', Float64Array.from(dRand, (x) => x * 2 ** -1000), Float64Array.from(eRand, (x) => x * 2 ** -1000)],
         ['zero', new Float64Array(n), new Float64Array(m1)],
