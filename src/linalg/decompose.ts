@@ -206,23 +206,33 @@ export function symmetricEigenRoute(
 }
 
 /**
- * Matrices whose largest |entry| lies outside 2^-EIGEN_SAFE_EXPONENT ..
- * 2^EIGEN_SAFE_EXPONENT are decomposed scaled by a power of two (exact) and
- * their eigenvalues scaled back, as LAPACK's dsyevd does: near 1e300 the QL
- * shifts overflow (NaN eigenpairs), near 1e-300 they lose their precision
- * in subnormal numbers.
+ * Matrices whose largest |entry| lies outside 2^-SAFE_EXPONENT ..
+ * 2^SAFE_EXPONENT are decomposed scaled by a power of two (exact) and their
+ * eigenvalues or singular values scaled back, as LAPACK's dsyevd and dgesdd
+ * do: near 1e300 the QL/QR shifts and the Householder updates overflow (NaN
+ * results or no convergence), near 1e-300 they lose their precision in
+ * subnormal numbers.
  */
-const EIGEN_SAFE_EXPONENT = 256;
+const SAFE_EXPONENT = 256;
+
+/**
+ * The two factors (each a normal number: 2^exponent itself may overflow)
+ * whose product scales a matrix of largest |entry| amax to about 1, or null
+ * when amax is within the safe range.
+ */
+function safeScale(amax: number): [number, number] | null {
+  const exponent = amax > 0 ? -Math.round(Math.log2(amax)) : 0;
+  if (Math.abs(exponent) <= SAFE_EXPONENT) return null;
+  return [2 ** Math.trunc(exponent / 2), 2 ** (exponent - Math.trunc(exponent / 2))];
+}
 
 function eigenWith(a: Float64Array, n: number, blocked: boolean, solver: TridiagonalSolver): SymmetricEigen {
   // The upper triangle only: the decompositions read nothing else.
   let amax = 0;
   for (let i = 0; i < n; i++) for (let j = i; j < n; j++) amax = Math.max(amax, Math.abs(a[i * n + j]));
-  const exponent = amax > 0 ? -Math.round(Math.log2(amax)) : 0;
-  if (Math.abs(exponent) > EIGEN_SAFE_EXPONENT) {
-    // Two factors, each a normal number: 2^exponent itself may overflow.
-    const f1 = 2 ** Math.trunc(exponent / 2);
-    const f2 = 2 ** (exponent - Math.trunc(exponent / 2));
+  const factors = safeScale(amax);
+  if (factors !== null) {
+    const [f1, f2] = factors;
     const { values, vectors } = eigenUnscaled(a.map((x) => x * f1 * f2), n, blocked, solver);
     return { values: values.map((x) => x / f1 / f2), vectors };
   }
@@ -759,6 +769,18 @@ export function svdRoute(a: Float64Array, rows: number, cols: number, solver: Bi
 }
 
 function svdWith(a: Float64Array, rows: number, cols: number, solver: BidiagonalSolver): SingularValueDecomposition {
+  let amax = 0;
+  for (let i = 0; i < a.length; i++) amax = Math.max(amax, Math.abs(a[i]));
+  const factors = safeScale(amax);
+  if (factors !== null) {
+    const [f1, f2] = factors;
+    const { s, u, v } = svdUnscaled(a.map((x) => x * f1 * f2), rows, cols, solver);
+    return { s: s.map((x) => x / f1 / f2), u, v };
+  }
+  return svdUnscaled(a, rows, cols, solver);
+}
+
+function svdUnscaled(a: Float64Array, rows: number, cols: number, solver: BidiagonalSolver): SingularValueDecomposition {
   const k = Math.min(rows, cols);
   if (k === 0) {
     return { s: new Float64Array(0), u: new Float64Array(0), v: new Float64Array(0) };

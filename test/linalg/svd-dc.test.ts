@@ -223,6 +223,31 @@ describe('svd by divide and conquer', () => {
   }, 120_000);
 });
 
+describe('svd near overflow and underflow', () => {
+  it('gives the same decomposition for 2^1000 A and 2^-1000 A as for A, scaled, on both routes', () => {
+    const failures: string[] = [];
+    for (const [rows, cols] of [[120, 100], [100, 300]] as const) {
+      const a = randomMatrix(rows, cols, 31).data;
+      for (const route of ['qr', 'dc'] as const) {
+        const plain = svdRoute(a, rows, cols, route);
+        for (const e of [1000, -1000]) {
+          const f = 2 ** e;
+          let got: ReturnType<typeof svd>;
+          try {
+            got = svdRoute(a.map((x) => x * f), rows, cols, route);
+          } catch (error) {
+            failures.push(`${route} 2^${e} ${rows}x${cols}: ${(error as Error).message}`);
+            continue;
+          }
+          const unscaled = { s: got.s.map((x) => x / f), u: got.u, v: got.v };
+          for (const d of svdDefects(a, rows, cols, unscaled, plain.s)) failures.push(`${route} 2^${e} ${rows}x${cols}: ${d}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 120_000);
+});
+
 // Every check runs on each kernel backend this runtime has (relaxed SIMD, SIMD, TypeScript).
 for (const backend of availableKernelBackends()) {
   describe(`svd: divide and conquer against QR (${backend} kernels)`, () => {
