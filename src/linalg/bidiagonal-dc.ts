@@ -55,8 +55,6 @@ export interface BidiagonalSvd {
   readonly v: Float64Array;
 }
 
-const EMPTY = new Float64Array(0);
-
 /**
  * A solved block of n rows and m = n + sqre columns: singular values in no
  * particular order, u n x n and v m x m, both column-major (vector j at
@@ -64,9 +62,8 @@ const EMPTY = new Float64Array(0);
  */
 interface Block {
   readonly values: Float64Array;
-  /** Emptied by the merge that consumes the block, once copied. */
-  u: Float64Array;
-  v: Float64Array;
+  readonly u: Float64Array;
+  readonly v: Float64Array;
 }
 
 /**
@@ -247,33 +244,33 @@ function merge(left: Block, nl: number, right: Block, nr: number, sqre: number, 
     z[0] = Math.abs(z1) <= tol ? tol : z1;
   }
 
-  // The halves' vectors, column-major: uq n x n, column 0 the unit vector of
-  // row nl; vq m x m, column n (sqre = 1) the new null vector. Where column j
+  // The halves' vectors (never formed: see HalfVectors): U's column 0 is the
+  // unit vector of row nl; V's column 0 and, when sqre = 1, its column n (the
+  // new null vector) are the null vectors of V1 and V2 rotated. Where column j
   // is non-zero: 0 row nl only, 1 rows of B1 only, 3 rows of B2 only, 2 both.
-  let uq = new Float64Array(n * n);
-  const vq = new Float64Array(m * m);
+  const uq = new HalfVectors(n, left.u, nl, nl, right.u, nr);
+  const vq = new HalfVectors(m, left.v, ml, nl, right.v, mr);
   const kindU = new Uint8Array(n);
   const kindV = new Uint8Array(n);
-  uq[nl] = 1;
-  for (let r = 0; r < ml; r++) vq[r] = c * left.v[nl * ml + r];
+  const e0 = new Float64Array(n);
+  e0[nl] = 1;
+  uq.set(0, e0);
+  const null1 = left.v.subarray(nl * ml, (nl + 1) * ml);
+  const null2 = right.v.subarray(nr * mr, (nr + 1) * mr);
+  const v0 = new Float64Array(m);
+  for (let r = 0; r < ml; r++) v0[r] = c * null1[r];
   kindV[0] = 1;
   if (sqre === 1) {
-    for (let r = 0; r < mr; r++) vq[ml + r] = s * right.v[nr * mr + r];
-    for (let r = 0; r < ml; r++) vq[n * m + r] = -s * left.v[nl * ml + r];
-    for (let r = 0; r < mr; r++) vq[n * m + ml + r] = c * right.v[nr * mr + r];
+    const vn = new Float64Array(m);
+    for (let r = 0; r < mr; r++) v0[ml + r] = s * null2[r];
+    for (let r = 0; r < ml; r++) vn[r] = -s * null1[r];
+    for (let r = 0; r < mr; r++) vn[ml + r] = c * null2[r];
+    vq.set(n, vn);
     if (s !== 0) kindV[0] = 2;
   }
-  for (let i = 0; i < nl; i++) {
-    uq.set(left.u.subarray(i * nl, (i + 1) * nl), (1 + i) * n);
-    vq.set(left.v.subarray(i * ml, (i + 1) * ml), (1 + i) * m);
-    kindU[1 + i] = kindV[1 + i] = 1;
-  }
-  for (let i = 0; i < nr; i++) {
-    uq.set(right.u.subarray(i * nr, (i + 1) * nr), (ml + i) * n + ml);
-    vq.set(right.v.subarray(i * mr, (i + 1) * mr), (ml + i) * m + ml);
-    kindU[ml + i] = kindV[ml + i] = 3;
-  }
-  left.u = left.v = right.u = right.v = EMPTY;
+  vq.set(0, v0);
+  for (let i = 0; i < nl; i++) kindU[1 + i] = kindV[1 + i] = 1;
+  for (let i = 0; i < nr; i++) kindU[ml + i] = kindV[ml + i] = 3;
 
   // Deflation (dlasd2) over the poles 1 .. n - 1 in ascending order; pole 0 is always kept.
   const sorted = Array.from({ length: n - 1 }, (_, i) => i + 1).sort((i, j) => d[i] - d[j]);
@@ -299,8 +296,8 @@ function merge(left: Block, nl: number, right: Block, nr: number, sqre: number, 
       sn = -sn / tau;
       z[j] = tau;
       z[pj] = 0;
-      rotateColumns(uq, n, pj, j, cs, sn);
-      rotateColumns(vq, m, pj, j, cs, sn);
+      uq.rotate(pj, j, cs, sn);
+      vq.rotate(pj, j, cs, sn);
       if (kindU[pj] !== kindU[j]) kindU[pj] = kindU[j] = 2;
       if (kindV[pj] !== kindV[j]) kindV[pj] = kindV[j] = 2;
       deflated.push(pj);
@@ -319,10 +316,10 @@ function merge(left: Block, nl: number, right: Block, nr: number, sqre: number, 
   for (let t = 0; t < deflated.length; t++) {
     const j = deflated[t];
     values[k + t] = d[j];
-    u.set(uq.subarray(j * n, (j + 1) * n), (k + t) * n);
-    v.set(vq.subarray(j * m, (j + 1) * m), (k + t) * m);
+    uq.copyColumn(j, u, (k + t) * n);
+    vq.copyColumn(j, v, (k + t) * m);
   }
-  if (sqre === 1) v.set(vq.subarray(n * m, (n + 1) * m), n * m);
+  if (sqre === 1) vq.copyColumn(n, v, n * m);
 
   // The secular problem on the kept poles (ascending, dk[0] = 0).
   const dk = new Float64Array(k);
@@ -405,12 +402,10 @@ function merge(left: Block, nl: number, right: Block, nr: number, sqre: number, 
   // column 0 of uq is non-zero there); the rows of B1 and of B2 are products
   // over the poles whose halves' vectors are non-zero there (pole 0's left
   // vector is zero on both, its right vector is on B2's rows only when the
-  // null vectors were rotated together). uq is let go before the products of
-  // V, which lowers the peak memory.
+  // null vectors were rotated together).
   for (let j = 0; j < k; j++) u[j * n + nl] = -nu[j];
   mergedRows(delta, k, 0, c12, keptAt, dkAt, uq, n, 0, nl, nu, u);
   mergedRows(delta, k, c1 + 1, k, keptAt, dkAt, uq, n, ml, nr, nu, u);
-  uq = EMPTY;
   mergedRows(delta, k, 0, c12, keptAt, null, vq, m, 0, ml, nv, v);
   mergedRows(delta, k, kindV[0] === 2 ? c1 : c1 + 1, k, keptAt, null, vq, m, ml, mr, nv, v);
   for (let j = 0; j < n; j++) values[j] *= unit;
@@ -435,41 +430,109 @@ function permuteRows(x: Float64Array, k: number, at: readonly number[]): void {
   }
 }
 
-/** (x_a, x_b) <- (c x_a + s x_b, c x_b - s x_a) for columns a and b of the column-major q (ld rows). */
-function rotateColumns(q: Float64Array, ld: number, a: number, b: number, c: number, s: number): void {
-  const x0 = a * ld;
-  const y0 = b * ld;
-  for (let r = 0; r < ld; r++) {
-    const x = q[x0 + r];
-    const y = q[y0 + r];
-    q[x0 + r] = c * x + s * y;
-    q[y0 + r] = c * y - s * x;
+/**
+ * The halves' vectors of one side of a merge: the ld x (n + 1) matrix
+ * [top (+) bottom] with the halves' singular vectors as columns, read in
+ * place instead of copied (a merge's peak memory is its inputs, outputs and
+ * secular vectors, not a copy of its inputs as well). Column j of 1 .. nTop
+ * is column j - 1 of `top` (column-major, topRows rows) on rows 0 ..
+ * topRows - 1; column j of nTop + 1 .. nTop + nBottom is column j - nTop - 1
+ * of `bottom` (bottomRows rows) on the last bottomRows rows. Columns built or
+ * changed by the merge (pole 0, the null vector, the deflating rotations')
+ * are stored whole.
+ */
+class HalfVectors {
+  private readonly whole = new Map<number, Float64Array>();
+  private readonly firstBottom: number;
+
+  constructor(
+    readonly ld: number,
+    private readonly top: Float64Array,
+    private readonly topRows: number,
+    private readonly nTop: number,
+    private readonly bottom: Float64Array,
+    private readonly bottomRows: number,
+  ) {
+    this.firstBottom = nTop + 1;
+  }
+
+  /** Makes column j the given whole column (ld entries). */
+  set(j: number, column: Float64Array): void {
+    this.whole.set(j, column);
+  }
+
+  /**
+   * Rows r0 .. r0 + len - 1 of column j, r0 being 0 with len = topRows or
+   * ld - bottomRows with len = bottomRows; null where the column is zero.
+   */
+  segment(j: number, r0: number, len: number): Float64Array | null {
+    const whole = this.whole.get(j);
+    if (whole !== undefined) return whole.subarray(r0, r0 + len);
+    if (r0 === 0 && j >= 1 && j <= this.nTop) return this.top.subarray((j - 1) * len, j * len);
+    if (r0 > 0 && j >= this.firstBottom) return this.bottom.subarray((j - this.firstBottom) * len, (j - this.firstBottom + 1) * len);
+    return null;
+  }
+
+  /** Column j copied into out from `at` on (out zero there). */
+  copyColumn(j: number, out: Float64Array, at: number): void {
+    const whole = this.whole.get(j);
+    if (whole !== undefined) {
+      out.set(whole, at);
+      return;
+    }
+    const top = this.segment(j, 0, this.topRows);
+    if (top !== null) out.set(top, at);
+    const bottom = this.segment(j, this.ld - this.bottomRows, this.bottomRows);
+    if (bottom !== null) out.set(bottom, at + this.ld - this.bottomRows);
+  }
+
+  /** (x_a, x_b) <- (c x_a + s x_b, c x_b - s x_a) for columns a and b, which are then stored whole. */
+  rotate(a: number, b: number, c: number, s: number): void {
+    const x = this.takeWhole(a);
+    const y = this.takeWhole(b);
+    for (let r = 0; r < this.ld; r++) {
+      const xr = x[r];
+      const yr = y[r];
+      x[r] = c * xr + s * yr;
+      y[r] = c * yr - s * xr;
+    }
+  }
+
+  private takeWhole(j: number): Float64Array {
+    let column = this.whole.get(j);
+    if (column === undefined) {
+      column = new Float64Array(this.ld);
+      this.copyColumn(j, column, 0);
+      this.whole.set(j, column);
+    }
+    return column;
   }
 }
 
 /**
  * Rows r0 .. r0 + rows - 1 of the merged vectors j < k:
- * out[j * ld + r0 + r] = colScale[j] sum_t x[t * k + j] rowScale[t] q[cols[t] * ld + r0 + r]
- * over the positions t0 <= t < t1 (the columns of q that are non-zero on
- * these rows; rowScale null for ones), as the product x[t0 .. t1)^T (t1 - t0
- * x rows) of the pole-major x and the selected, scaled columns of q laid out
- * as rows.
+ * out[j * ld + r0 + r] = colScale[j] sum_t x[t * k + j] rowScale[t] Q[r0 + r, cols[t]]
+ * over the positions t0 <= t < t1 (the columns of the halves' vectors Q that
+ * are non-zero on these rows; rowScale null for ones), as the product
+ * x[t0 .. t1)^T (t1 - t0 x rows) of the pole-major x and the selected,
+ * scaled columns of Q laid out as rows.
  */
 function mergedRows(
   x: Float64Array, k: number, t0: number, t1: number, cols: readonly number[], rowScale: Float64Array | null,
-  q: Float64Array, ld: number, r0: number, rows: number, colScale: Float64Array, out: Float64Array,
+  q: HalfVectors, ld: number, r0: number, rows: number, colScale: Float64Array, out: Float64Array,
 ): void {
   const ks = t1 - t0;
   if (ks <= 0 || rows === 0) return;
   const qSel = new Float64Array(ks * rows);
   for (let t = 0; t < ks; t++) {
-    const from = cols[t0 + t] * ld + r0;
+    const from = q.segment(cols[t0 + t], r0, rows);
+    if (from === null) continue;
     const to = t * rows;
     if (rowScale === null) {
-      qSel.set(q.subarray(from, from + rows), to);
+      qSel.set(from, to);
     } else {
       const f = rowScale[t0 + t];
-      for (let r = 0; r < rows; r++) qSel[to + r] = f * q[from + r];
+      for (let r = 0; r < rows; r++) qSel[to + r] = f * from[r];
     }
   }
   const part = multiplyTransposeA(x.subarray(t0 * k, t1 * k), ks, k, qSel, rows);
