@@ -14,7 +14,9 @@
  * beta times the first row of V2) and the diagonal D1, D2 below it: the
  * columns of V1 and V2 with no singular value (their null vectors) are
  * combined by one Givens rotation into a pole d_0 = 0 (and, when sqre = 1,
- * the block's own null vector). Then M^T M = D^2 + z z^T, and the merge:
+ * the block's own null vector). Then M^T M = D^2 + z z^T, and the merge,
+ * on the block scaled by a power of two to norm about 1 (as dlasd1; B itself
+ * is first scaled by max|B|, as dbdsdc):
  * - deflation (dlasd2): a tiny z_i leaves d_i as a singular value, two close
  *   poles are combined by a Givens rotation that zeroes one z component, z_0
  *   is never deflated (raised to the tolerance instead) and the smallest
@@ -30,7 +32,8 @@
  *   d_i z_i / (d_i^2 - s_j^2);
  * - the merged vectors are the halves' vectors times the secular ones: dense
  *   products through the product kernel of kernels.ts, separately for the rows
- *   of B1 and of B2, each over only the columns that are non-zero there.
+ *   of B1 and of B2, each over only the columns that are non-zero there (the
+ *   halves' vectors are read in place, the secular ones scaled on the fly).
  * The cost is dominated by these products, where the QR iteration spends its
  * time in rotation chains; the structure and safeguards follow
  * ./tridiagonal-dc.ts (the symmetric tridiagonal divide and conquer).
