@@ -3,8 +3,14 @@
 // included) over CPU seconds of numpy.linalg.eigh (dsyevd) and
 // numpy.linalg.svd(full_matrices=False) (dgesdd) on the same matrices, numpy
 // limited to one thread. Used by `npm run bench` (rows D) and standalone:
-//   npm run build && node scripts/linalg-vs-lapack.mjs [--ql] [sizes...]     (default 512 2048)
+//   npm run build && node scripts/linalg-vs-lapack.mjs [--ql] [--svd-routes] [--svd-only] [--nehalem] [--rss] [sizes...]
+//   (default sizes 512 2048)
 // --ql also times symmetricEigen's QL route (implicit QL instead of divide and conquer) in the same run.
+// --svd-routes times svd's two routes (QR iteration, divide and conquer) alternately, same matrices.
+// --svd-only skips the eigendecompositions.
+// --nehalem also times numpy with OPENBLAS_CORETYPE=NEHALEM (OpenBLAS kernels limited to 128-bit SIMD,
+//   like WebAssembly's).
+// --rss prints the peak resident memory of a fresh process doing one svd of each size, per route.
 // Prints the machine load (/proc/loadavg) before and after: the machine may be shared.
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
@@ -50,8 +56,10 @@ export function loadAverage() {
  * and numpy in one run. Returns rows { name, pwcca, numpy } in CPU seconds
  * (numpy null when python3 with numpy is missing) and the numpy thread limit used.
  */
-export async function decompositionRatios(sizes, { reps = (n) => (n > 1024 ? 1 : 3), python = 'python3', withQl = false } = {}) {
-  const { symmetricEigen, symmetricEigenRoute, svd } = await dist('linalg/decompose.js');
+export async function decompositionRatios(sizes, {
+  reps = (n) => (n > 1024 ? 1 : 3), python = 'python3', withQl = false, svdRoutes = false, svdOnly = false, nehalem = false,
+} = {}) {
+  const { symmetricEigen, symmetricEigenRoute, svd, svdRoute, SVD_DC_MIN_ORDER } = await dist('linalg/decompose.js');
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'pwcca-lapack-'));
   try {
     const rows = [];
@@ -65,13 +73,28 @@ export async function decompositionRatios(sizes, { reps = (n) => (n > 1024 ? 1 :
         ['eigen', sym, () => symmetricEigen(sym, n)],
         ['svd', g, () => svd(g, n, n)],
       ]) {
+        if (svdOnly && kind === 'eigen') continue;
         const name = `${kind} ${n}`;
         let best = Infinity;
-        for (let i = 0; i < r; i++) best = Math.min(best, cpuSeconds(fn));
+        const routes = { qr: Infinity, dc: Infinity };
+        if (svdRoutes && kind === 'svd') {
+          // Alternately, so that a change of load hits both routes alike; svd() runs one of them.
+          for (let i = 0; i < r; i++) {
+            routes.qr = Math.min(routes.qr, cpuSeconds(() => svdRoute(g, n, n, 'qr')));
+            routes.dc = Math.min(routes.dc, cpuSeconds(() => svdRoute(g, n, n, 'dc')));
+          }
+          best = n >= SVD_DC_MIN_ORDER ? routes.dc : routes.qr;
+        } else {
+          for (let i = 0; i < r; i++) best = Math.min(best, cpuSeconds(fn));
+        }
         const file = path.join(tmp, `${kind}-${n}.npy`);
         writeNpy64(file, n, n, a);
         matrices.push({ name, kind, path: file, reps: r });
-        const row = { name, pwcca: best, numpy: null, ql: null };
+        const row = { name, pwcca: best, numpy: null, numpyNehalem: null, ql: null, svdQr: null, svdDc: null };
+        if (svdRoutes && kind === 'svd') {
+          row.svdQr = routes.qr;
+          row.svdDc = routes.dc;
+        }
         if (withQl && kind === 'eigen') {
           row.ql = Infinity;
           for (let i = 0; i < r; i++) row.ql = Math.min(row.ql, cpuSeconds(() => symmetricEigenRoute(sym, n, n >= 1536, 'ql')));
@@ -79,21 +102,24 @@ export async function decompositionRatios(sizes, { reps = (n) => (n > 1024 ? 1 :
         rows.push(row);
       }
     }
-    const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
-    delete env.OPENBLAS_CORETYPE;
-    delete env.OPENBLAS_L2_SIZE;
-    const out = spawnSync(python, [path.join(here, 'bench_baseline.py'), JSON.stringify({ task: 'decompose', matrices })], {
-      encoding: 'utf8',
-      env,
-    });
-    let threads = null;
-    let error = null;
-    if (out.status === 0) {
-      const numpy = JSON.parse(out.stdout.trim().split('\n').pop());
-      threads = numpy.threads;
-      for (const row of rows) row.numpy = numpy[row.name] ?? null;
-    } else {
-      error = (out.stderr || String(out.error ?? 'python3 not found')).trim().split('\n').pop();
+    const runNumpy = (coreType) => {
+      const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
+      delete env.OPENBLAS_CORETYPE;
+      delete env.OPENBLAS_L2_SIZE;
+      if (coreType) env.OPENBLAS_CORETYPE = coreType;
+      const out = spawnSync(python, [path.join(here, 'bench_baseline.py'), JSON.stringify({ task: 'decompose', matrices })], {
+        encoding: 'utf8',
+        env,
+      });
+      if (out.status === 0) return { numpy: JSON.parse(out.stdout.trim().split('\n').pop()), error: null };
+      return { numpy: null, error: (out.stderr || String(out.error ?? 'python3 not found')).trim().split('\n').pop() };
+    };
+    const { numpy, error } = runNumpy(null);
+    const threads = numpy?.threads ?? null;
+    for (const row of rows) row.numpy = numpy?.[row.name] ?? null;
+    if (nehalem && numpy) {
+      const slow = runNumpy('NEHALEM').numpy;
+      for (const row of rows) row.numpyNehalem = slow?.[row.name] ?? null;
     }
     return { rows, threads, error };
   } finally {
@@ -101,17 +127,49 @@ export async function decompositionRatios(sizes, { reps = (n) => (n > 1024 ? 1 :
   }
 }
 
+/**
+ * Peak resident memory (MiB) of a fresh Node process that makes a random
+ * n x n matrix and runs one svd of it by `route` ('qr' or 'dc').
+ */
+export function svdPeakRss(n, route) {
+  const code = `
+    const { svdRoute } = await import(${JSON.stringify(pathToFileURL(path.join(here, '..', 'dist', 'linalg', 'decompose.js')).href)});
+    const { random } = await import(${JSON.stringify(pathToFileURL(path.join(here, 'timing-helpers.mjs')).href)});
+    const a = random(${n} * ${n}, ${n});
+    svdRoute(a, ${n}, ${n}, ${JSON.stringify(route)});
+    // VmHWM (Linux): getrusage's maxRSS carries the parent's peak over fork and exec.
+    let kib = process.resourceUsage().maxRSS;
+    try {
+      const hwm = /VmHWM:\\s*(\\d+)/.exec((await import('node:fs')).readFileSync('/proc/self/status', 'utf8'));
+      if (hwm) kib = Number(hwm[1]);
+    } catch {}
+    console.log(kib);`;
+  const out = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(out.stderr);
+  return Number(out.stdout.trim()) / 1024;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
-  const withQl = args.includes('--ql');
-  const sizes = args.filter((a) => a !== '--ql').map(Number);
+  const flags = new Set(args.filter((a) => a.startsWith('--')));
+  const withQl = flags.has('--ql');
+  const sizes = args.filter((a) => !a.startsWith('--')).map(Number);
   const { kernelBackend } = await dist('linalg/wasm.js');
   console.log(`load before: ${loadAverage()}; kernels ${kernelBackend()}`);
-  const { rows, threads, error } = await decompositionRatios(sizes.length ? sizes : [512, 2048], { withQl });
+  const { rows, threads, error } = await decompositionRatios(sizes.length ? sizes : [512, 2048], {
+    withQl, svdRoutes: flags.has('--svd-routes'), svdOnly: flags.has('--svd-only'), nehalem: flags.has('--nehalem'),
+  });
   for (const r of rows) {
     const ratio = r.numpy ? `${(r.pwcca / r.numpy).toFixed(2)}x` : 'no numpy';
     const ql = r.ql === null ? '' : `  (QL route ${r.ql.toFixed(3)} s${r.numpy ? `, ${(r.ql / r.numpy).toFixed(2)}x` : ''})`;
-    console.log(`${r.name.padEnd(10)} pwcca ${r.pwcca.toFixed(3)} s  LAPACK ${r.numpy?.toFixed(3) ?? '-'} s  ratio ${ratio} (goal <= 2.0x)${ql}`);
+    const routes = r.svdQr === null ? '' : `  (QR route ${r.svdQr.toFixed(3)} s, divide and conquer ${r.svdDc.toFixed(3)} s)`;
+    const slow = r.numpyNehalem === null ? '' : `  LAPACK NEHALEM ${r.numpyNehalem.toFixed(3)} s, ratio ${(r.pwcca / r.numpyNehalem).toFixed(2)}x`;
+    console.log(`${r.name.padEnd(10)} pwcca ${r.pwcca.toFixed(3)} s  LAPACK ${r.numpy?.toFixed(3) ?? '-'} s  ratio ${ratio} (goal <= 2.0x)${slow}${ql}${routes}`);
   }
   console.log(`load after: ${loadAverage()}; numpy threads limited by ${threads ?? '-'}${error ? `; numpy failed: ${error}` : ''}`);
+  if (flags.has('--rss')) {
+    for (const n of sizes.length ? sizes : [512, 2048]) {
+      console.log(`svd ${n} peak RSS: QR route ${svdPeakRss(n, 'qr').toFixed(0)} MiB, divide and conquer ${svdPeakRss(n, 'dc').toFixed(0)} MiB`);
+    }
+  }
 }

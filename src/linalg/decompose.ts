@@ -23,13 +23,15 @@
  * SVD's sign flips and sorting are applied when copying out.
  *
  * Speed against LAPACK (numpy's eigh and svd on one thread, CPU time, same
- * run): scripts/linalg-vs-lapack.mjs and the D rows of `npm run bench`. Where
- * the time goes at n = 2048: for the SVD, the rotation chains of the QR
- * sweeps (about half), then the Householder phases, which are memory-bound
- * level-2 loops unless blocked. The symmetric eigendecomposition replaces the
- * rotation chains (and the accumulation of Q) by divide and conquer from
- * DC_MIN_ORDER on, whose cost is matrix products: at 2048 about 35% in the
- * reduction, 20% in the divide and conquer, 35% in applying the reflectors.
+ * run): scripts/linalg-vs-lapack.mjs and the D rows of `npm run bench`. Both
+ * decompositions replace the rotation chains (and the forming of the
+ * orthogonal factors) by divide and conquer from an order on (DC_MIN_ORDER,
+ * svdSolverFor), whose cost is matrix products. Where the time goes at
+ * n = 2048: for the eigendecomposition about 35% in the reduction, 20% in
+ * the divide and conquer, 35% in applying the reflectors; for the SVD about
+ * 45% in the bidiagonalisation (memory-bound level-2 loops, not blocked),
+ * 20% in the divide and conquer, 30% in applying the reflectors (the QR
+ * route spends about half its time in the rotation chains).
  */
 
 import { NumericError } from '../errors.js';
@@ -42,7 +44,9 @@ import {
 } from './decompose-kernels.js';
 import { multiplyTransposeA, multiplyTransposeAAddInto, transposeInto } from './kernels.js';
 import { tridiagonalEigenDC } from './tridiagonal-dc.js';
-import { hypot, implicitQl } from './tridiagonal-ql.js';
+import { bidiagonalSvdDC } from './bidiagonal-dc.js';
+import { bidiagonalQr } from './bidiagonal-qr.js';
+import { implicitQl } from './tridiagonal-ql.js';
 import { createWasmDecomposeKernels } from './wasm.js';
 
 /**
@@ -116,10 +120,6 @@ class RotationQueue {
 function kernelsFor(n: number): DecomposeKernels {
   return (n >= WASM_MIN_ORDER ? createWasmDecomposeKernels() : null) ?? jsKernels;
 }
-
-const EPS = 2 ** -52;
-/** Smallest value whose reciprocal and square do not overflow/underflow badly (JAMA's `tiny`). */
-const TINY = 2 ** -966;
 
 /** Result of {@link symmetricEigen}. */
 export interface SymmetricEigen {
@@ -206,23 +206,33 @@ export function symmetricEigenRoute(
 }
 
 /**
- * Matrices whose largest |entry| lies outside 2^-EIGEN_SAFE_EXPONENT ..
- * 2^EIGEN_SAFE_EXPONENT are decomposed scaled by a power of two (exact) and
- * their eigenvalues scaled back, as LAPACK's dsyevd does: near 1e300 the QL
- * shifts overflow (NaN eigenpairs), near 1e-300 they lose their precision
- * in subnormal numbers.
+ * Matrices whose largest |entry| lies outside 2^-SAFE_EXPONENT ..
+ * 2^SAFE_EXPONENT are decomposed scaled by a power of two (exact) and their
+ * eigenvalues or singular values scaled back, as LAPACK's dsyevd and dgesdd
+ * do: near 1e300 the QL/QR shifts and the Householder updates overflow (NaN
+ * results or no convergence), near 1e-300 they lose their precision in
+ * subnormal numbers.
  */
-const EIGEN_SAFE_EXPONENT = 256;
+const SAFE_EXPONENT = 256;
+
+/**
+ * The two factors (each a normal number: 2^exponent itself may overflow)
+ * whose product scales a matrix of largest |entry| amax to about 1, or null
+ * when amax is within the safe range.
+ */
+function safeScale(amax: number): [number, number] | null {
+  const exponent = amax > 0 ? -Math.round(Math.log2(amax)) : 0;
+  if (Math.abs(exponent) <= SAFE_EXPONENT) return null;
+  return [2 ** Math.trunc(exponent / 2), 2 ** (exponent - Math.trunc(exponent / 2))];
+}
 
 function eigenWith(a: Float64Array, n: number, blocked: boolean, solver: TridiagonalSolver): SymmetricEigen {
   // The upper triangle only: the decompositions read nothing else.
   let amax = 0;
   for (let i = 0; i < n; i++) for (let j = i; j < n; j++) amax = Math.max(amax, Math.abs(a[i * n + j]));
-  const exponent = amax > 0 ? -Math.round(Math.log2(amax)) : 0;
-  if (Math.abs(exponent) > EIGEN_SAFE_EXPONENT) {
-    // Two factors, each a normal number: 2^exponent itself may overflow.
-    const f1 = 2 ** Math.trunc(exponent / 2);
-    const f2 = 2 ** (exponent - Math.trunc(exponent / 2));
+  const factors = safeScale(amax);
+  if (factors !== null) {
+    const [f1, f2] = factors;
     const { values, vectors } = eigenUnscaled(a.map((x) => x * f1 * f2), n, blocked, solver);
     return { values: values.map((x) => x / f1 / f2), vectors };
   }
@@ -298,31 +308,69 @@ function reflectorBlock(n: number): number {
  * z <- Q z for the orthogonal Q = H_{n-1} ... H_1 of the reduction (the
  * matrix tred2Accumulate forms), H_s = I - u_s u_s^T / h_s with u_s in column
  * s of the column-major v (rows 0 .. s - 1) and h_s = h[s] (H_s = I when h_s
- * is 0). z is n x cols row-major. The reflectors go reflectorBlock(n) at a time,
- * in ascending order: H_{s1-1} ... H_{s0} = (H_{s0} ... H_{s1-1})^T =
- * I - V T^T V^T with V = [u_{s0} .. u_{s1-1}] and T the upper triangular
- * factor of LAPACK's dlarft (forward, column-wise), so each block costs three
- * matrix products: W = V^T z, W <- T^T W, z -= V W (on the rows the block
- * reaches).
+ * is 0). z is n x n row-major.
  */
 function applyReductionReflectors(v: Float64Array, h: Float64Array, n: number, z: Float64Array): void {
-  const cols = n;
-  const block = reflectorBlock(n);
-  for (let s0 = 1; s0 < n; s0 += block) {
-    const s1 = Math.min(n, s0 + block);
-    const b = s1 - s0;
-    const rows = s1 - 1; // u_{s1-1} reaches rows 0 .. s1 - 2
+  applyReflectors({
+    count: Math.max(n - 1, 0),
+    buf: v,
+    start: (t) => (t + 1) * n,
+    lo: () => 0,
+    hi: (t) => t + 1,
+    tau: (t) => (h[t + 1] === 0 ? 0 : 1 / h[t + 1]),
+  }, z, n, reflectorBlock(n));
+}
+
+/**
+ * Householder reflectors H_t = I - tau_t w_t w_t^T, t = 0 .. count - 1 in
+ * the order they are applied (H_0 first); w_t is zero outside rows
+ * lo(t) .. hi(t) - 1, whose entries are buf[start(t) ..] (contiguous).
+ * tau_t = 0 stands for the identity.
+ */
+interface ReflectorSequence {
+  readonly count: number;
+  readonly buf: Float64Array;
+  start(t: number): number;
+  lo(t: number): number;
+  hi(t: number): number;
+  tau(t: number): number;
+}
+
+/**
+ * z <- H_{count-1} ... H_1 H_0 z for the reflectors of `seq` (as LAPACK's
+ * dormtr / dormbr), z having `cols` columns (row-major). The reflectors go
+ * `block` at a time: H_{t1-1} ... H_{t0} = (H_{t0} ... H_{t1-1})^T =
+ * I - V T^T V^T with V = [w_{t0} .. w_{t1-1}] and T the upper triangular
+ * factor of LAPACK's dlarft (forward, column-wise), so each block costs three
+ * matrix products: W = V^T z, W <- T^T W, z -= V W, on the rows the block
+ * reaches.
+ */
+function applyReflectors(seq: ReflectorSequence, z: Float64Array, cols: number, block: number): void {
+  const { buf } = seq;
+  for (let t0 = 0; t0 < seq.count; t0 += block) {
+    const t1 = Math.min(seq.count, t0 + block);
+    const b = t1 - t0;
+    let r0 = Infinity;
+    let r1 = 0;
+    for (let t = t0; t < t1; t++) {
+      r0 = Math.min(r0, seq.lo(t));
+      r1 = Math.max(r1, seq.hi(t));
+    }
+    const rows = r1 - r0;
+    if (rows <= 0) continue;
     // V (rows x b) and its transpose (b x rows), both row-major.
     const vb = new Float64Array(rows * b);
     const vt = new Float64Array(b * rows);
     const tau = new Float64Array(b);
     for (let t = 0; t < b; t++) {
-      const s = s0 + t;
-      if (h[s] === 0) continue;
-      tau[t] = 1 / h[s];
-      const col = s * n;
-      vt.set(v.subarray(col, col + s), t * rows);
-      for (let k = 0; k < s; k++) vb[k * b + t] = v[col + k];
+      const x = seq.tau(t0 + t);
+      if (x === 0) continue;
+      tau[t] = x;
+      const from = seq.start(t0 + t);
+      const lo = seq.lo(t0 + t);
+      const len = seq.hi(t0 + t) - lo;
+      vt.set(buf.subarray(from, from + len), t * rows + lo - r0);
+      for (let k = 0; k < len; k++) vb[(lo - r0 + k) * b + t] = buf[from + k];
     }
     // T: T[t][t] = tau_t, T[0..t)[t] = -tau_t T[0..t)[0..t) (V^T u_t)[0..t).
     const gram = multiplyTransposeA(vb, rows, b, vb, b);
@@ -336,7 +384,7 @@ function applyReductionReflectors(v: Float64Array, h: Float64Array, n: number, z
         tf[i * b + t] = -tau[t] * x;
       }
     }
-    const zr = z.subarray(0, rows * cols);
+    const zr = z.subarray(r0 * cols, r1 * cols);
     const w = multiplyTransposeA(vb, rows, b, zr, cols);
     // -T^T W (T^T is tf read transposed), then z += V (-T^T W) = (V^T)^T (-T^T W) in place.
     const tw = multiplyTransposeA(tf, b, b, w, cols);
@@ -656,12 +704,16 @@ function panelsToRowMajor(
  * Thin singular value decomposition a = u diag(s) v^T of a rows x cols
  * row-major matrix (not mutated). k = min(rows, cols).
  *
- * Algorithm: Householder bidiagonalisation, then the implicitly shifted QR
- * iteration of Golub and Kahan (LINPACK dsvdc via JAMA), with the rotations of
- * each QR sweep applied to the singular vectors row by row (as LAPACK's dlasr).
- * It never forms a^T a, so small singular values are accurate to about
- * 1e-16 * s[0] in absolute terms. When rows < cols the decomposition of a^T is
- * computed and u and v swapped (the algorithm needs rows >= cols).
+ * Algorithm: Householder bidiagonalisation (LINPACK dsvdc via JAMA), then
+ * the bidiagonal's SVD. Below the orders of svdSolverFor: the implicitly
+ * shifted QR iteration of Golub and Kahan, with the rotations of each QR
+ * sweep applied to the formed U and V row by row (as LAPACK's dlasr). From
+ * there on, as LAPACK's dgesdd: divide and conquer on the bidiagonal
+ * (bidiagonal-dc.ts), then the bidiagonalisation's reflectors applied to its
+ * singular vectors in blocks. Neither forms a^T a, so small singular values
+ * are accurate to about 1e-16 * s[0] in absolute terms; the vectors are
+ * orthonormal to working precision. When rows < cols the decomposition of
+ * a^T is computed and u and v swapped (the algorithm needs rows >= cols).
  *
  * @returns s (k, descending, >= 0), u (rows x k row-major), v (cols x k
  *   row-major); column i of u and of v are the singular vectors of s[i].
@@ -669,6 +721,66 @@ function panelsToRowMajor(
 export function svd(a: Float64Array, rows: number, cols: number): SingularValueDecomposition {
   checkBuffer('svd', a, rows, cols);
   checkFinite('svd', a, cols);
+  return svdWith(a, rows, cols, svdSolverFor(rows, cols));
+}
+
+/** How svd solves the bidiagonal problem: implicit QR, or divide and conquer. */
+export type BidiagonalSolver = 'qr' | 'dc';
+
+/**
+ * Orders (min(rows, cols)) from which svd solves the bidiagonal problem by
+ * divide and conquer (bidiagonal-dc.ts) and applies the reflectors of the
+ * bidiagonalisation to its singular vectors in blocks, instead of forming U
+ * and V and running the QR iteration's rotation chains on them: both are
+ * then matrix products, which win once the matrices are large enough.
+ * Measured here (CPU time, one thread, best of 7, alternating, random
+ * matrices), QR route vs divide and conquer, in ms: square 256: 25 vs 30,
+ * 320: 47 vs 50, 352: 63 vs 64, 384: 81 vs 79, 448: 126 vs 117, 512: 183 vs
+ * 162, 1024: 1431 vs 1128, 2048: 12.2 s vs 8.3 s.
+ */
+export const SVD_DC_MIN_ORDER = 384;
+
+/**
+ * Orders from which svd uses divide and conquer for matrices at least twice
+ * as tall as wide (or wide as tall): the QR route's rotations of the m x n U
+ * cost more there. Measured as SVD_DC_MIN_ORDER, in ms: 400 x 200: 24 vs 24,
+ * 1000 x 128: 22 vs 22, 512 x 256: 47 vs 44, 1000 x 256: 83 vs 62, 640 x 320:
+ * 89 vs 80.
+ */
+export const SVD_DC_MIN_ORDER_ELONGATED = 256;
+
+/** The route svd takes for a rows x cols matrix. */
+export function svdSolverFor(rows: number, cols: number): BidiagonalSolver {
+  const n = Math.min(rows, cols);
+  const m = Math.max(rows, cols);
+  return n >= SVD_DC_MIN_ORDER || (n >= SVD_DC_MIN_ORDER_ELONGATED && m >= 2 * n) ? 'dc' : 'qr';
+}
+
+/**
+ * {@link svd} with the bidiagonal problem solved by the QR iteration or by
+ * divide and conquer whatever the order (svd chooses by svdSolverFor).
+ * Exported so that tests can hold the routes to each other; not part of
+ * the package's interface.
+ */
+export function svdRoute(a: Float64Array, rows: number, cols: number, solver: BidiagonalSolver): SingularValueDecomposition {
+  checkBuffer('svdRoute', a, rows, cols);
+  checkFinite('svdRoute', a, cols);
+  return svdWith(a, rows, cols, solver);
+}
+
+function svdWith(a: Float64Array, rows: number, cols: number, solver: BidiagonalSolver): SingularValueDecomposition {
+  let amax = 0;
+  for (let i = 0; i < a.length; i++) amax = Math.max(amax, Math.abs(a[i]));
+  const factors = safeScale(amax);
+  if (factors !== null) {
+    const [f1, f2] = factors;
+    const { s, u, v } = svdUnscaled(a.map((x) => x * f1 * f2), rows, cols, solver);
+    return { s: s.map((x) => x / f1 / f2), u, v };
+  }
+  return svdUnscaled(a, rows, cols, solver);
+}
+
+function svdUnscaled(a: Float64Array, rows: number, cols: number, solver: BidiagonalSolver): SingularValueDecomposition {
   const k = Math.min(rows, cols);
   if (k === 0) {
     return { s: new Float64Array(0), u: new Float64Array(0), v: new Float64Array(0) };
@@ -678,20 +790,24 @@ export function svd(a: Float64Array, rows: number, cols: number): SingularValueD
   const n = transposed ? rows : cols;
   const kernels = kernelsFor(n);
   try {
-    const result = svdOn(kernels, a, m, n, transposed);
+    const result = solver === 'dc' ? svdDcOn(kernels, a, m, n, transposed) : svdOn(kernels, a, m, n, transposed);
     return transposed ? { s: result.s, u: result.v, v: result.u } : result;
   } finally {
     kernels.release();
   }
 }
 
-/** The SVD of the m x n (m >= n) matrix B = a, or a^T when `transposed`, on one kernel set. */
-function svdOn(kernels: DecomposeKernels, a: Float64Array, m: number, n: number, transposed: boolean): SingularValueDecomposition {
-  const chains = QUEUE_CHAINS * n;
-  const [b, s, e, uc, vc, up, vp, work, coef, be, cosU, sinU, boundsU, cosV, sinV, boundsV, ks, pivots] = kernels.alloc([
-    m * n, n, n, m * n, n * n, panelLength(m, n), panelLength(n, n), m, n, m,
-    chains, chains, 2 * QUEUE_CHAINS, chains, chains, 2 * QUEUE_CHAINS, REFLECT_BLOCK, REFLECT_BLOCK,
-  ]);
+/**
+ * The bidiagonalisation of the m x n (m >= n) B = a (or a^T when
+ * `transposed`) into the column-major buffers of `alloc`'s first five
+ * blocks [b, s, e, uc, vc] (see bidiagonalize), with the final bidiagonal
+ * of order n in s (diagonal) and e (e[i] coupling i and i + 1, e[n - 1] = 0).
+ * Returns nct and nrt, the numbers of left and right reflectors.
+ */
+function bidiagonalizeInto(
+  kernels: DecomposeKernels, a: Float64Array, m: number, n: number, transposed: boolean, bufs: Float64Array[],
+): { nct: number; nrt: number } {
+  const [b, s, e, uc, vc, work, coef, be] = bufs;
   // Column-major copy of the m x n matrix B (B = a, or a^T when transposed).
   // The column-major buffer of a^T is the row-major buffer of a: a plain copy.
   if (transposed) b.set(a);
@@ -707,6 +823,19 @@ function svdOn(kernels: DecomposeKernels, a: Float64Array, m: number, n: number,
   if (m < p) s[p - 1] = 0;
   if (nrt + 1 < p) e[nrt] = b[(p - 1) * m + nrt];
   e[p - 1] = 0;
+  return { nct, nrt };
+}
+
+/** The SVD of the m x n (m >= n) matrix B = a, or a^T when `transposed`, on one kernel set. */
+function svdOn(kernels: DecomposeKernels, a: Float64Array, m: number, n: number, transposed: boolean): SingularValueDecomposition {
+  const chains = QUEUE_CHAINS * n;
+  const bufs = kernels.alloc([
+    m * n, n, n, m * n, n * n, m, n, m, panelLength(m, n), panelLength(n, n),
+    chains, chains, 2 * QUEUE_CHAINS, chains, chains, 2 * QUEUE_CHAINS, REFLECT_BLOCK, REFLECT_BLOCK,
+  ]);
+  const [, s, e, uc, vc, , , , up, vp, cosU, sinU, boundsU, cosV, sinV, boundsV, ks, pivots] = bufs;
+  const { nct, nrt } = bidiagonalizeInto(kernels, a, m, n, transposed, bufs);
+  const p = n;
   generateU(kernels, uc, s, m, n, nct, ks, pivots);
   generateV(kernels, vc, e, n, nrt, ks, pivots);
 
@@ -726,6 +855,56 @@ function svdOn(kernels: DecomposeKernels, a: Float64Array, m: number, n: number,
   const u = panelsToRowMajor(up, m, n, order, null);
   const v = panelsToRowMajor(vp, n, n, order, signs);
   return { s: sOut, u, v };
+}
+
+/**
+ * The divide-and-conquer route (as LAPACK's dgesdd): the same
+ * bidiagonalisation B = U_r Bd V_r^T as svdOn, the SVD Bd = X diag(s) Y^T by
+ * bidiagonalSvdDC, then u = U_r [X; 0] and v = V_r Y by applying the stored
+ * reflectors in blocks (applyReflectors, as dormbr), never forming U_r and
+ * V_r. The reflectors are LINPACK's (see generateU / generateV): the left one
+ * of step k is I - x x^T / x_k with x in column k of uc (rows k .. m - 1),
+ * applied unless s[k] is 0; the right one I - y y^T / y_{k+1} with y in
+ * column k of vc (rows k + 1 .. n - 1), applied unless e[k] is 0; U_r =
+ * H_0 H_1 ..., so the last one is applied first. The kernels' buffers are
+ * copied out and released before the products, which take their own blocks
+ * from the same arena.
+ */
+function svdDcOn(kernels: DecomposeKernels, a: Float64Array, m: number, n: number, transposed: boolean): SingularValueDecomposition {
+  // The left reflectors are read from b itself (uc aliases b): column k of b
+  // keeps reflector k below the diagonal once step k is done.
+  const [b, sb, eb, vcb, work, coef, be] = kernels.alloc([m * n, n, n, n * n, m, n, m]);
+  const { nct, nrt } = bidiagonalizeInto(kernels, a, m, n, transposed, [b, sb, eb, b, vcb, work, coef, be]);
+  const s = sb.slice();
+  const e = eb.slice();
+  const uc = b.slice();
+  const vc = vcb.slice();
+  kernels.release();
+
+  const bd = bidiagonalSvdDC(s, e, n);
+  const left = (t: number) => nct - 1 - t;
+  const right = (t: number) => nrt - 1 - t;
+  const u = new Float64Array(m * n);
+  transposeInto(bd.u, n, n, u);
+  applyReflectors({
+    count: nct,
+    buf: uc,
+    start: (t) => left(t) * m + left(t),
+    lo: (t) => left(t),
+    hi: () => m,
+    tau: (t) => (s[left(t)] === 0 ? 0 : 1 / uc[left(t) * m + left(t)]),
+  }, u, n, reflectorBlock(n));
+  const v = new Float64Array(n * n);
+  transposeInto(bd.v, n, n, v);
+  applyReflectors({
+    count: nrt,
+    buf: vc,
+    start: (t) => right(t) * n + right(t) + 1,
+    lo: (t) => right(t) + 1,
+    hi: () => n,
+    tau: (t) => (e[right(t)] === 0 ? 0 : 1 / vc[right(t) * n + right(t) + 1]),
+  }, v, n, reflectorBlock(n));
+  return { s: bd.values, u, v };
 }
 
 /**
@@ -917,191 +1096,4 @@ function generateV(
       vc[ck + k] = 1;
     }
   }
-}
-
-/**
- * Implicitly shifted QR on the bidiagonal (s, e) of order p (LINPACK dsvdc via
- * JAMA), updating u (m x n) and v (n x n), both in panel layout, through their
- * rotation queues: each sweep's rotations are recorded and applied later in
- * batches (LAPACK dlasr style, see RotationQueue).
- *
- * Columns are never negated or swapped here: a singular value converges at
- * position p-1, and later sweeps only touch columns below it, so the sign
- * change (`signs`, per physical column of v) and the sorting (`order`, logical
- * position -> physical column) are recorded and applied when copying out.
- */
-function bidiagonalQr(
-  s: Float64Array,
-  e: Float64Array,
-  p: number,
-  m: number,
-  n: number,
-  u: RotationQueue,
-  v: RotationQueue,
-  order: number[],
-  signs: Float64Array,
-): void {
-  const cosV = v.cs;
-  const sinV = v.sn;
-  const cosU = u.cs;
-  const sinU = u.sn;
-  const pp = p - 1;
-  const maxSweeps = 75 * n; // typically about 2 per singular value
-  let sweeps = 0;
-  while (p > 0) {
-    let k: number;
-    let kase: number;
-    // kase 1: s[p-1] negligible and k < p
-    // kase 2: s[k] negligible and k < p
-    // kase 3: e[k-1] negligible, k < p, and s[k..p-1] not negligible (QR step)
-    // kase 4: e[p-2] negligible (convergence)
-    for (k = p - 2; k >= -1; k--) {
-      if (k === -1) break;
-      if (Math.abs(e[k]) <= TINY + EPS * (Math.abs(s[k]) + Math.abs(s[k + 1]))) {
-        e[k] = 0;
-        break;
-      }
-    }
-    if (k === p - 2) {
-      kase = 4;
-    } else {
-      let ks: number;
-      for (ks = p - 1; ks >= k; ks--) {
-        if (ks === k) break;
-        const t = (ks !== p ? Math.abs(e[ks]) : 0) + (ks !== k + 1 ? Math.abs(e[ks - 1]) : 0);
-        if (Math.abs(s[ks]) <= TINY + EPS * t) {
-          s[ks] = 0;
-          break;
-        }
-      }
-      if (ks === k) {
-        kase = 3;
-      } else if (ks === p - 1) {
-        kase = 1;
-      } else {
-        kase = 2;
-        k = ks;
-      }
-    }
-    k++;
-
-    switch (kase) {
-      case 1: {
-        // Deflate negligible s[p-1]: rotations of V columns (j, p-1), j = p-2 down to k.
-        v.flush(); // (rare) apply the queued sweeps first, which frees the scratch
-        let f = e[p - 2];
-        e[p - 2] = 0;
-        for (let j = p - 2; j >= k; j--) {
-          const t = hypot(s[j], f);
-          const cs = s[j] / t;
-          const sn = f / t;
-          s[j] = t;
-          if (j !== k) {
-            f = -sn * e[j - 1];
-            e[j - 1] = cs * e[j - 1];
-          }
-          cosV[j] = cs;
-          sinV[j] = sn;
-        }
-        v.pivot(p - 1, p - 2, k - 1);
-        break;
-      }
-      case 2: {
-        // Split at negligible s[k-1]: rotations of U columns (j, k-1), j = k up to p-1.
-        u.flush();
-        let f = e[k - 1];
-        e[k - 1] = 0;
-        for (let j = k; j < p; j++) {
-          const t = hypot(s[j], f);
-          const cs = s[j] / t;
-          const sn = f / t;
-          s[j] = t;
-          f = -sn * e[j];
-          e[j] = cs * e[j];
-          cosU[j] = cs;
-          sinU[j] = sn;
-        }
-        u.pivot(k - 1, k, p);
-        break;
-      }
-      case 3: {
-        // One QR step (Golub-Kahan), shift from the trailing 2x2 block.
-        if (++sweeps > maxSweeps) {
-          throw new NumericError(`svd: QR iteration did not converge (${m} x ${n}, ${p} values left)`);
-        }
-        const scale = Math.max(
-          Math.abs(s[p - 1]),
-          Math.abs(s[p - 2]),
-          Math.abs(e[p - 2]),
-          Math.abs(s[k]),
-          Math.abs(e[k]),
-        );
-        const sp = s[p - 1] / scale;
-        const spm1 = s[p - 2] / scale;
-        const epm1 = e[p - 2] / scale;
-        const sk = s[k] / scale;
-        const ek = e[k] / scale;
-        const bb = ((spm1 + sp) * (spm1 - sp) + epm1 * epm1) / 2;
-        const c = sp * epm1 * (sp * epm1);
-        let shift = 0;
-        if (bb !== 0 || c !== 0) {
-          shift = Math.sqrt(bb * bb + c);
-          if (bb < 0) shift = -shift;
-          shift = c / (bb + shift);
-        }
-        let f = (sk + sp) * (sk - sp) + shift;
-        let g = sk * ek;
-
-        // Chase the bulge down; record the rotations for V (right) and U (left).
-        const ov = v.slot();
-        const ou = u.slot();
-        for (let j = k; j < p - 1; j++) {
-          let t = hypot(f, g);
-          let cs = f / t;
-          let sn = g / t;
-          if (j !== k) e[j - 1] = t;
-          f = cs * s[j] + sn * e[j];
-          e[j] = cs * e[j] - sn * s[j];
-          g = sn * s[j + 1];
-          s[j + 1] = cs * s[j + 1];
-          cosV[ov + j] = cs;
-          sinV[ov + j] = sn;
-          t = hypot(f, g);
-          cs = f / t;
-          sn = g / t;
-          s[j] = t;
-          f = cs * e[j] + sn * s[j + 1];
-          s[j + 1] = -sn * e[j] + cs * s[j + 1];
-          g = sn * e[j + 1];
-          e[j + 1] = cs * e[j + 1];
-          cosU[ou + j] = cs;
-          sinU[ou + j] = sn;
-        }
-        e[p - 2] = f;
-        v.push(k, p - 1);
-        u.push(k, p - 1);
-        break;
-      }
-      default: {
-        // Convergence: make the singular value non-negative, then sort it into place.
-        if (s[k] <= 0) {
-          s[k] = s[k] < 0 ? -s[k] : 0;
-          signs[order[k]] = -signs[order[k]];
-        }
-        while (k < pp) {
-          if (s[k] >= s[k + 1]) break;
-          const t = s[k];
-          s[k] = s[k + 1];
-          s[k + 1] = t;
-          const c = order[k];
-          order[k] = order[k + 1];
-          order[k + 1] = c;
-          k++;
-        }
-        p--;
-      }
-    }
-  }
-  u.flush();
-  v.flush();
 }
