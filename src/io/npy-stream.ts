@@ -12,7 +12,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { InputError } from '../errors.js';
 import { checkRegularFile } from './file-check.js';
-import { locateNpy, type NpyLocation } from './load.js';
+import type { NpyLocation } from './load.js';
 import { checkNpyHeader, decodeNpyData, MAX_NPY_HEADER_BYTES, parseNpyHeader, type NpyHeader } from './npy.js';
 
 /** One chunk of rows. `data` is rows x cols row-major and is reused by the next chunk. */
@@ -70,6 +70,8 @@ export async function loadNpyHeader(path: string): Promise<NpyHeader> {
  */
 async function locateOrExplain(path: string): Promise<NpyLocation> {
   if (!path.includes('#')) return { file: path, offset: 0 };
+  // The loader (and through it every reader) only for FILE#KEY: worker threads that stream .npy files start without it.
+  const { locateNpy } = await import('./load.js');
   const location = await locateNpy(path);
   if (location === null) {
     throw new InputError(`cannot stream ${path}: only .npy files and uncompressed .npz members are read in row chunks`, {
