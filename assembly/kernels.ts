@@ -608,6 +608,36 @@ export function bidiagColumns(
   }
 }
 
+/** Blocked bidiagonalisation: out[j] = dot(column j of buf, rows lo .. hi-1, with v[lo .. hi)) for j = j0 .. j1-1. */
+export function bidiagDots(buf: usize, ldim: i32, lo: i32, hi: i32, v: usize, j0: i32, j1: i32, out: usize): void {
+  for (let j = j0; j < j1; j++) {
+    const cj = col(buf, j, ldim);
+    let acc = f64x2.splat(0);
+    let i = lo;
+    for (; i + 2 <= hi; i += 2) {
+      const o = <usize>i << 3;
+      acc = madd(v128.load(cj + o), v128.load(v + o), acc);
+    }
+    let t0 = f64x2.extract_lane(acc, 0);
+    if (i < hi) t0 += ld(cj, i) * ld(v, i);
+    st(out, j, t0 + f64x2.extract_lane(acc, 1));
+  }
+}
+
+/** Blocked bidiagonalisation: out[lo .. hi) += c[j] * (column j of buf, rows lo .. hi-1) for j = j0 .. j1-1, in turn. */
+export function bidiagAxpys(buf: usize, ldim: i32, lo: i32, hi: i32, c: usize, j0: i32, j1: i32, out: usize): void {
+  for (let j = j0; j < j1; j++) {
+    const cj = col(buf, j, ldim);
+    const cv = f64x2.splat(ld(c, j));
+    let i = lo;
+    for (; i + 2 <= hi; i += 2) {
+      const o = <usize>i << 3;
+      v128.store(out + o, madd(cv, v128.load(cj + o), v128.load(out + o)));
+    }
+    if (i < hi) st(out, i, ld(out, i) + ld(c, j) * ld(cj, i));
+  }
+}
+
 /**
  * Applies `count` reflectors to columns j0 .. j1-1 of the column-major buf,
  * each column through all of them while it is in cache: reflector t is

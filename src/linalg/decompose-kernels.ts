@@ -103,6 +103,18 @@ export interface DecomposeKernels {
     applyLeft: boolean, pending: boolean, wantRight: boolean,
   ): void;
   /**
+   * Blocked bidiagonalisation, the products with the trailing matrix's
+   * stored columns: out[j] = dot(column j of the column-major buf (leading
+   * dimension ld), rows lo .. hi-1, with v[lo .. hi)) for j = j0 .. j1-1.
+   * Two partial sums (even and odd offsets from lo, the tail in the even one).
+   */
+  bidiagDots(buf: Float64Array, ld: number, lo: number, hi: number, v: Float64Array, j0: number, j1: number, out: Float64Array): void;
+  /**
+   * Blocked bidiagonalisation: out[lo .. hi) += c[j] * (column j of buf,
+   * rows lo .. hi-1), for j = j0 .. j1-1 in turn.
+   */
+  bidiagAxpys(buf: Float64Array, ld: number, lo: number, hi: number, c: Float64Array, j0: number, j1: number, out: Float64Array): void;
+  /**
    * Applies `count` reflectors to columns j = j0 .. j1-1 of the column-major
    * buf (leading dimension ld), each column through all of them in turn
    * while it is in cache: for t = 0 .. count-1, with k = ks[t] and rows
@@ -290,6 +302,29 @@ export const jsKernels: DecomposeKernels = {
       } else if (t !== 0) {
         for (let i = k + 1; i < m; i++) b[cj + i] += t * b[ck + i];
       }
+    }
+  },
+
+  bidiagDots(buf, ld, lo, hi, v, j0, j1, out) {
+    for (let j = j0; j < j1; j++) {
+      const cj = j * ld;
+      let t0 = 0;
+      let t1 = 0;
+      let i = lo;
+      for (; i + 2 <= hi; i += 2) {
+        t0 += buf[cj + i] * v[i];
+        t1 += buf[cj + i + 1] * v[i + 1];
+      }
+      if (i < hi) t0 += buf[cj + i] * v[i];
+      out[j] = t0 + t1;
+    }
+  },
+
+  bidiagAxpys(buf, ld, lo, hi, c, j0, j1, out) {
+    for (let j = j0; j < j1; j++) {
+      const cj = j * ld;
+      const cv = c[j];
+      for (let i = lo; i < hi; i++) out[i] += cv * buf[cj + i];
     }
   },
 

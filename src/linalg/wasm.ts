@@ -316,6 +316,8 @@ interface DecomposeExports {
     applyLeft: number, pending: number, wantRight: number,
   ): void;
   reflectColumns(buf: number, ld: number, shift: number, ks: number, pivots: number, count: number, j0: number, j1: number): void;
+  bidiagDots(buf: number, ld: number, lo: number, hi: number, v: number, j0: number, j1: number, out: number): void;
+  bidiagAxpys(buf: number, ld: number, lo: number, hi: number, c: number, j0: number, j1: number, out: number): void;
   rotAscending(w: number, panels: number, cols: number, count: number, bounds: number, cs: number, sn: number): void;
   rotDescending(w: number, panels: number, cols: number, count: number, bounds: number, cs: number, sn: number): void;
   rotPivot(w: number, panels: number, cols: number, pivot: number, from: number, to: number, cs: number, sn: number): void;
@@ -377,6 +379,14 @@ class WasmDecomposeKernels implements DecomposeKernels {
       b.byteOffset, m, n, k, work.byteOffset, coef.byteOffset, be.byteOffset, e.byteOffset,
       applyLeft ? 1 : 0, pending ? 1 : 0, wantRight ? 1 : 0,
     );
+  }
+
+  bidiagDots(buf: Float64Array, ld: number, lo: number, hi: number, v: Float64Array, j0: number, j1: number, out: Float64Array): void {
+    this.x.bidiagDots(buf.byteOffset, ld, lo, hi, v.byteOffset, j0, j1, out.byteOffset);
+  }
+
+  bidiagAxpys(buf: Float64Array, ld: number, lo: number, hi: number, c: Float64Array, j0: number, j1: number, out: Float64Array): void {
+    this.x.bidiagAxpys(buf.byteOffset, ld, lo, hi, c.byteOffset, j0, j1, out.byteOffset);
   }
 
   reflectColumns(
