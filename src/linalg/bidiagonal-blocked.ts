@@ -22,30 +22,16 @@
  */
 
 import type { DecomposeKernels } from './decompose-kernels.js';
-import { multiplyTransposeAAddInto } from './kernels.js';
 
 /** Steps per panel (LAPACK's nb). */
 export const BIDIAG_PANEL = 32;
 
-/** Trailing columns per product of the panel's update (the product's output chunk is this many columns by up to m rows). */
-const UPDATE_COLUMNS = 256;
-
 /** Columns left to the unblocked reduction at the end (LAPACK's nx): small trailing matrices stay in cache. */
 const UNBLOCKED_TAIL = 128;
 
-/**
- * Doubles of WebAssembly arena the panel updates' products take on top of a
- * decomposition's own buffers (their output chunk, packed blocks and row
- * chunks; see WasmEngine.crossProductInto), bounded generously. The caller
- * reserves them before taking its buffers, so that no product grows the arena
- * (which would detach the views the reduction works on).
- */
+/** Doubles of the scratch buffer `panel` of {@link bidiagonalizeBlocked} for an m x n matrix. */
 export function blockedBidiagScratch(m: number, n: number): number {
-  // crossProductInto takes p q (output) + p + q (means) + (p + q) (BLOCK + 2)
-  // (packed blocks) + chunkRows (p + q) (row chunks: BLOCK rows, or 4 MiB),
-  // BLOCK = 256, each block cache-line aligned.
-  const p = Math.min(UPDATE_COLUMNS, n);
-  return p * m + (p + m) * 520 + (1 << 19) + 1024;
+  return 4 * BIDIAG_PANEL * (m + n) + 2 * BIDIAG_PANEL;
 }
 
 /**
@@ -54,7 +40,9 @@ export function blockedBidiagScratch(m: number, n: number): number {
  * matrix from row and column kEnd on is then fully updated, and no update is
  * pending). Fills s, e and, for those steps, the columns of uc (which may be
  * b itself) and vc as the unblocked reduction does. `work` (m), `coef` (n)
- * and `be` (m) are the kernels' scratch vectors (arena views for WebAssembly).
+ * and `be` (m) are the kernels' scratch vectors, `panel` the panel's packed
+ * vectors for the update ({@link blockedBidiagScratch} doubles); all from
+ * kernels.alloc (arena views for WebAssembly).
  */
 export function bidiagonalizeBlocked(
   kernels: DecomposeKernels,
@@ -68,13 +56,18 @@ export function bidiagonalizeBlocked(
   work: Float64Array,
   coef: Float64Array,
   be: Float64Array,
+  panel: Float64Array,
 ): number {
   const nb = BIDIAG_PANEL;
-  // The panel's vectors, one per step, indexed by global row (V, X) or column (Y, U).
-  const vs = new Float64Array(nb * m);
-  const xs = new Float64Array(nb * m);
-  const ys = new Float64Array(nb * n);
-  const us = new Float64Array(nb * n);
+  // The panel's vectors, one per step, indexed by global row (V, X) or column
+  // (Y, U), i.e. column-major with leading dimension m or n; then the
+  // products' coefficients and the packed operands of the update.
+  const vs = panel.subarray(0, nb * m);
+  const xs = panel.subarray(nb * m, 2 * nb * m);
+  const ys = panel.subarray(2 * nb * m, 2 * nb * m + nb * n);
+  const us = panel.subarray(2 * nb * m + nb * n, 2 * nb * (m + n));
+  const cf = panel.subarray(2 * nb * (m + n), 2 * nb * (m + n) + 2 * nb);
+  const packed = panel.subarray(2 * nb * (m + n) + 2 * nb);
   let k0 = 0;
   for (; k0 + nb <= n - UNBLOCKED_TAIL; k0 += nb) {
     vs.fill(0);
@@ -82,30 +75,37 @@ export function bidiagonalizeBlocked(
     ys.fill(0);
     us.fill(0);
     for (let t = 0; t < nb; t++) {
-      panelStep(kernels, b, m, n, k0 + t, t, s, e, vs, xs, ys, us, work, coef, be);
+      panelStep(kernels, b, m, n, k0 + t, t, s, e, vs, xs, ys, us, cf, work, coef, be);
       const k = k0 + t;
       if (uc !== b) uc.set(b.subarray(k * m + k, k * m + m), k * m + k);
       vc.set(coef.subarray(k + 1, n), k * n + k + 1);
     }
-    updateTrailing(b, m, n, k0 + nb, vs, xs, ys, us);
+    updateTrailing(kernels, b, m, n, k0 + nb, vs, xs, ys, us, packed);
   }
   return k0;
 }
 
-/** Step k (the panel's t-th) of dlabrd, with LINPACK's reflectors; leaves the right reflector's y in coef[k + 1 .. n). */
+/**
+ * Step k (the panel's t-th) of dlabrd, with LINPACK's reflectors; leaves the
+ * right reflector's y in coef[k + 1 .. n). The corrections for the panel's
+ * earlier steps are small products with the panel's vectors (vs, xs: t
+ * columns of m; ys, us: t columns of n), through the same kernels; cf holds
+ * their coefficients.
+ */
 function panelStep(
   kernels: DecomposeKernels, b: Float64Array, m: number, n: number, k: number, t: number,
   s: Float64Array, e: Float64Array,
-  vs: Float64Array, xs: Float64Array, ys: Float64Array, us: Float64Array,
+  vs: Float64Array, xs: Float64Array, ys: Float64Array, us: Float64Array, cf: Float64Array,
   work: Float64Array, coef: Float64Array, be: Float64Array,
 ): void {
   const ck = k * m;
+  const column = b.subarray(ck, ck + m);
   // (1) Column k as the panel's earlier steps left it: A - V Y^T - X U^T.
-  for (let p = 0; p < t; p++) {
-    const yk = ys[p * n + k];
-    const uk = us[p * n + k];
-    const vo = p * m;
-    for (let i = k; i < m; i++) b[ck + i] -= vs[vo + i] * yk + xs[vo + i] * uk;
+  if (t > 0) {
+    for (let p = 0; p < t; p++) cf[p] = -ys[p * n + k];
+    kernels.bidiagAxpys(vs, m, k, m, cf, 0, t, column);
+    for (let p = 0; p < t; p++) cf[p] = -us[p * n + k];
+    kernels.bidiagAxpys(xs, m, k, m, cf, 0, t, column);
   }
   // (2) Left reflector of column k (as bidiagonalize).
   let norm = columnNorm(b, ck + k, ck + m);
@@ -117,31 +117,31 @@ function panelStep(
   }
   s[k] = -norm;
   const tauq = norm === 0 ? 0 : 1 / b[ck + k];
-  const vt = t * m;
-  vs.set(b.subarray(ck + k, ck + m), vt + k);
+  vs.set(b.subarray(ck + k, ck + m), t * m + k);
 
   // (3) Y(:, t) = tauq A^T v over columns k + 1 .. n - 1, A being the
   // current matrix: the stored one's product, corrected for the panel.
   const yt = t * n;
   if (tauq !== 0) {
-    kernels.bidiagDots(b, m, k, m, b.subarray(ck, ck + m), k + 1, n, work);
-    for (let p = 0; p < t; p++) {
-      const vo = p * m;
-      const alpha = dot(vs, vo, b, ck, k, m);
-      const beta = dot(xs, vo, b, ck, k, m);
-      const po = p * n;
-      for (let j = k + 1; j < n; j++) work[j] -= ys[po + j] * alpha + us[po + j] * beta;
+    kernels.bidiagDots(b, m, k, m, column, k + 1, n, work);
+    if (t > 0) {
+      kernels.bidiagDots(vs, m, k, m, column, 0, t, cf);
+      for (let p = 0; p < t; p++) cf[p] = -cf[p];
+      kernels.bidiagAxpys(ys, n, k + 1, n, cf, 0, t, work);
+      kernels.bidiagDots(xs, m, k, m, column, 0, t, cf);
+      for (let p = 0; p < t; p++) cf[p] = -cf[p];
+      kernels.bidiagAxpys(us, n, k + 1, n, cf, 0, t, work);
     }
     for (let j = k + 1; j < n; j++) ys[yt + j] = tauq * work[j];
   }
 
   // (4) Row k after the left reflector: stored row - V Y^T - X U^T (V Y^T including this step).
   for (let j = k + 1; j < n; j++) coef[j] = b[j * m + k];
-  for (let p = 0; p <= t; p++) {
-    const vk = vs[p * m + k];
-    const xk = p < t ? xs[p * m + k] : 0;
-    const po = p * n;
-    for (let j = k + 1; j < n; j++) coef[j] -= vk * ys[po + j] + xk * us[po + j];
+  for (let p = 0; p <= t; p++) cf[p] = -vs[p * m + k];
+  kernels.bidiagAxpys(ys, n, k + 1, n, cf, 0, t + 1, coef);
+  if (t > 0) {
+    for (let p = 0; p < t; p++) cf[p] = -xs[p * m + k];
+    kernels.bidiagAxpys(us, n, k + 1, n, cf, 0, t, coef);
   }
   // (5) Right reflector of row k (as bidiagonalize), stored in row k of b.
   norm = columnNorm(coef, k + 1, n);
@@ -163,12 +163,13 @@ function panelStep(
   if (taup !== 0) {
     be.fill(0, k + 1, m);
     kernels.bidiagAxpys(b, m, k + 1, m, coef, k + 1, n, be);
-    for (let p = 0; p <= t; p++) {
-      const po = p * n;
-      const gamma = dot(ys, po, coef, 0, k + 1, n);
-      const delta = p < t ? dot(us, po, coef, 0, k + 1, n) : 0;
-      const vo = p * m;
-      for (let i = k + 1; i < m; i++) be[i] -= vs[vo + i] * gamma + xs[vo + i] * delta;
+    kernels.bidiagDots(ys, n, k + 1, n, coef, 0, t + 1, cf);
+    for (let p = 0; p <= t; p++) cf[p] = -cf[p];
+    kernels.bidiagAxpys(vs, m, k + 1, m, cf, 0, t + 1, be);
+    if (t > 0) {
+      kernels.bidiagDots(us, n, k + 1, n, coef, 0, t, cf);
+      for (let p = 0; p < t; p++) cf[p] = -cf[p];
+      kernels.bidiagAxpys(xs, m, k + 1, m, cf, 0, t, be);
     }
     const xt = t * m;
     for (let i = k + 1; i < m; i++) xs[xt + i] = taup * be[i];
@@ -177,58 +178,36 @@ function panelStep(
 
 /**
  * Rows and columns k1 .. of b take the panel's updates, A -= V Y^T + X U^T,
- * as products through the product kernel, UPDATE_COLUMNS columns at a time:
- * out (columns c0 .. c1 - 1 by rows k1 .. m - 1, i.e. that block of b
- * transposed) = [-Y; -U]^T [V; X].
+ * in one product (kernels.panelUpdate, the product kernel's tiles, in place):
+ * column c gets sum_t (-Y[t][c]) V[t] + (-U[t][c]) X[t], the rows of the
+ * packed operands being [-Y[.][c], -U[.][c]] and [V[.][r], X[.][r]].
  */
 function updateTrailing(
-  b: Float64Array, m: number, n: number, k1: number,
-  vs: Float64Array, xs: Float64Array, ys: Float64Array, us: Float64Array,
+  kernels: DecomposeKernels, b: Float64Array, m: number, n: number, k1: number,
+  vs: Float64Array, xs: Float64Array, ys: Float64Array, us: Float64Array, packed: Float64Array,
 ): void {
   const nb = BIDIAG_PANEL;
+  const len2 = 2 * nb;
   const rows = m - k1;
-  if (rows === 0 || k1 >= n) return;
-  const right = new Float64Array(2 * nb * rows);
-  for (let t = 0; t < nb; t++) {
-    right.set(vs.subarray(t * m + k1, t * m + m), t * rows);
-    right.set(xs.subarray(t * m + k1, t * m + m), (nb + t) * rows);
-  }
-  const width = Math.min(UPDATE_COLUMNS, n - k1);
-  const left = new Float64Array(2 * nb * width);
-  const out = new Float64Array(width * rows);
-  for (let c0 = k1; c0 < n; c0 += width) {
-    const w = Math.min(width, n - c0);
+  const cols = n - k1;
+  if (rows <= 0 || cols <= 0) return;
+  const left = packed.subarray(0, cols * len2);
+  const right = packed.subarray(len2 * n, len2 * n + rows * len2);
+  for (let c = 0; c < cols; c++) {
+    const o = c * len2;
     for (let t = 0; t < nb; t++) {
-      for (let c = 0; c < w; c++) {
-        left[t * w + c] = -ys[t * n + c0 + c];
-        left[(nb + t) * w + c] = -us[t * n + c0 + c];
-      }
-    }
-    const o = out.subarray(0, w * rows);
-    o.fill(0);
-    multiplyTransposeAAddInto(left.subarray(0, 2 * nb * w), 2 * nb, w, right, rows, o);
-    if (b.length === 0) {
-      throw new Error('bidiagonalizeBlocked: the product grew the WebAssembly arena (reserve blockedBidiagScratch first)');
-    }
-    for (let c = 0; c < w; c++) {
-      const cb = (c0 + c) * m + k1;
-      const co = c * rows;
-      for (let r = 0; r < rows; r++) b[cb + r] += o[co + r];
+      left[o + t] = -ys[t * n + k1 + c];
+      left[o + nb + t] = -us[t * n + k1 + c];
     }
   }
-}
-
-/** dot(x[xo + lo .. xo + hi), y[yo + lo .. yo + hi)). */
-function dot(x: Float64Array, xo: number, y: Float64Array, yo: number, lo: number, hi: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let i = lo;
-  for (; i + 2 <= hi; i += 2) {
-    s0 += x[xo + i] * y[yo + i];
-    s1 += x[xo + i + 1] * y[yo + i + 1];
+  for (let r = 0; r < rows; r++) {
+    const o = r * len2;
+    for (let t = 0; t < nb; t++) {
+      right[o + t] = vs[t * m + k1 + r];
+      right[o + nb + t] = xs[t * m + k1 + r];
+    }
   }
-  if (i < hi) s0 += x[xo + i] * y[yo + i];
-  return s0 + s1;
+  kernels.panelUpdate(b.subarray(k1 * m + k1), m, cols, rows, left, right, len2);
 }
 
 /** Euclidean norm of buf[from .. to), scaled by the largest magnitude so it cannot over- or underflow (as decompose.ts's). */

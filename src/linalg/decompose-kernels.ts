@@ -103,6 +103,13 @@ export interface DecomposeKernels {
     applyLeft: boolean, pending: boolean, wantRight: boolean,
   ): void;
   /**
+   * Blocked bidiagonalisation, the update of the trailing matrix at the end
+   * of a panel: out[i * ld + j] += dot(p1 row i, p2 row j) over len2 (even)
+   * values, rows of p1 and p2 being len2 doubles apart, for i < p and j < q
+   * (the product kernel's tiles; two partial sums, even and odd terms, per entry).
+   */
+  panelUpdate(out: Float64Array, ld: number, p: number, q: number, p1: Float64Array, p2: Float64Array, len2: number): void;
+  /**
    * Blocked bidiagonalisation, the products with the trailing matrix's
    * stored columns: out[j] = dot(column j of the column-major buf (leading
    * dimension ld), rows lo .. hi-1, with v[lo .. hi)) for j = j0 .. j1-1.
@@ -301,6 +308,23 @@ export const jsKernels: DecomposeKernels = {
         }
       } else if (t !== 0) {
         for (let i = k + 1; i < m; i++) b[cj + i] += t * b[ck + i];
+      }
+    }
+  },
+
+  panelUpdate(out, ld, p, q, p1, p2, len2) {
+    for (let i = 0; i < p; i++) {
+      const a = i * len2;
+      const o = i * ld;
+      for (let j = 0; j < q; j++) {
+        const b = j * len2;
+        let even = 0;
+        let odd = 0;
+        for (let r = 0; r < len2; r += 2) {
+          even += p1[a + r] * p2[b + r];
+          odd += p1[a + r + 1] * p2[b + r + 1];
+        }
+        out[o + j] += even + odd;
       }
     }
   },

@@ -809,29 +809,17 @@ export function bidiagonalForm(
   if (n === 0) return { d: new Float64Array(0), e: new Float64Array(0) };
   const kernels = kernelsFor(n);
   try {
-    const bufs = allocBidiag(kernels, m, n, reduction, [m * n, n, n, m * n, n * n, m, n, m]);
-    bidiagonalizeInto(kernels, a, m, n, transposed, bufs, reduction);
+    const bufs = kernels.alloc([m * n, n, n, m * n, n * n, m, n, m, panelScratch(m, n, reduction)]);
+    bidiagonalizeInto(kernels, a, m, n, transposed, bufs, reduction, bufs[8]);
     return { d: bufs[1].slice(), e: bufs[2].slice(0, n - 1) };
   } finally {
     kernels.release();
   }
 }
 
-/**
- * The kernels' buffers of one SVD. The blocked reduction's panel updates
- * are products whose scratch comes from the same WebAssembly arena, on top
- * of these buffers: the arena is first grown to hold both, so that no
- * product grows it (which would detach the buffers' views).
- */
-function allocBidiag(
-  kernels: DecomposeKernels, m: number, n: number, reduction: BidiagonalReduction, lengths: number[],
-): Float64Array[] {
-  if (reduction === 'blocked' && kernels.backend !== 'js') {
-    let total = blockedBidiagScratch(m, n);
-    for (const len of lengths) total += len + 8;
-    kernels.alloc([total]);
-  }
-  return kernels.alloc(lengths);
+/** Length of the blocked reduction's panel buffer (none for the unblocked one). */
+function panelScratch(m: number, n: number, reduction: BidiagonalReduction): number {
+  return reduction === 'blocked' ? blockedBidiagScratch(m, n) : 0;
 }
 
 function svdWith(
@@ -878,7 +866,7 @@ function svdUnscaled(
  */
 function bidiagonalizeInto(
   kernels: DecomposeKernels, a: Float64Array, m: number, n: number, transposed: boolean, bufs: Float64Array[],
-  reduction: BidiagonalReduction,
+  reduction: BidiagonalReduction, panel: Float64Array,
 ): { nct: number; nrt: number } {
   const [b, s, e, uc, vc, work, coef, be] = bufs;
   // Column-major copy of the m x n matrix B (B = a, or a^T when transposed).
@@ -891,7 +879,7 @@ function bidiagonalizeInto(
   const nrt = Math.max(0, Math.min(n - 2, m));
   // The blocked reduction does the leading steps (all but a small tail) and
   // leaves the rest, fully updated, to the unblocked one.
-  const start = reduction === 'blocked' ? bidiagonalizeBlocked(kernels, b, m, n, s, e, uc, vc, work, coef, be) : 0;
+  const start = reduction === 'blocked' ? bidiagonalizeBlocked(kernels, b, m, n, s, e, uc, vc, work, coef, be, panel) : 0;
   bidiagonalize(kernels, b, m, n, s, e, uc, vc, nct, nrt, work, coef, be, start);
   // Set up the final bidiagonal matrix of order p.
   const p = Math.min(n, m + 1);
@@ -907,12 +895,13 @@ function svdOn(
   kernels: DecomposeKernels, a: Float64Array, m: number, n: number, transposed: boolean, reduction: BidiagonalReduction,
 ): SingularValueDecomposition {
   const chains = QUEUE_CHAINS * n;
-  const bufs = allocBidiag(kernels, m, n, reduction, [
+  const bufs = kernels.alloc([
     m * n, n, n, m * n, n * n, m, n, m, panelLength(m, n), panelLength(n, n),
     chains, chains, 2 * QUEUE_CHAINS, chains, chains, 2 * QUEUE_CHAINS, REFLECT_BLOCK, REFLECT_BLOCK,
+    panelScratch(m, n, reduction),
   ]);
   const [, s, e, uc, vc, , , , up, vp, cosU, sinU, boundsU, cosV, sinV, boundsV, ks, pivots] = bufs;
-  const { nct, nrt } = bidiagonalizeInto(kernels, a, m, n, transposed, bufs, reduction);
+  const { nct, nrt } = bidiagonalizeInto(kernels, a, m, n, transposed, bufs, reduction, bufs[18]);
   const p = n;
   generateU(kernels, uc, s, m, n, nct, ks, pivots);
   generateV(kernels, vc, e, n, nrt, ks, pivots);
@@ -953,8 +942,8 @@ function svdDcOn(
 ): SingularValueDecomposition {
   // The left reflectors are read from b itself (uc aliases b): column k of b
   // keeps reflector k below the diagonal once step k is done.
-  const [b, sb, eb, vcb, work, coef, be] = allocBidiag(kernels, m, n, reduction, [m * n, n, n, n * n, m, n, m]);
-  const { nct, nrt } = bidiagonalizeInto(kernels, a, m, n, transposed, [b, sb, eb, b, vcb, work, coef, be], reduction);
+  const [b, sb, eb, vcb, work, coef, be, panel] = kernels.alloc([m * n, n, n, n * n, m, n, m, panelScratch(m, n, reduction)]);
+  const { nct, nrt } = bidiagonalizeInto(kernels, a, m, n, transposed, [b, sb, eb, b, vcb, work, coef, be], reduction, panel);
   const s = sb.slice();
   const e = eb.slice();
   const uc = b.slice();
