@@ -13,12 +13,20 @@
  * In LAPACK's terms v = x with tau = 1 / x_k (dlarfg's v scaled by its tau).
  *
  * Why: the unblocked reduction updates the whole trailing matrix at every
- * step (read and write, level-2, memory bound). Here a panel of PANEL steps
- * only READS the trailing matrix, twice per step (the products A^T v and
- * A u, kernels.bidiagDots / bidiagAxpys), correcting them with the panel's
- * accumulated X and Y; the panel's updates then reach the trailing matrix in
- * one product A := A - V Y^T - X U^T (the tiled product kernel), half of
- * the flops at the product kernel's speed.
+ * step (one read and one write per entry, level-2, memory bound). Here a
+ * panel of BIDIAG_PANEL steps only READS the trailing matrix, twice per step
+ * (the products A^T v and A u, kernels.bidiagDots / bidiagAxpys: A u needs
+ * the row that A^T v gives, so the two cannot share a pass), correcting
+ * them with the panel's accumulated X and Y (small products through the
+ * same kernels); the panel's updates then reach the trailing matrix in one
+ * product A := A - V Y^T - X U^T (kernels.panelUpdate, the product kernel's
+ * tiles), half of the flops at the product kernel's speed. The two reads
+ * move as many bytes as the one-pass reduction's read and write, so the
+ * gain is only that half of the flops (see SVD_BLOCKED_MIN_ORDER).
+ *
+ * Same reflectors as the unblocked reduction up to the order of the sums:
+ * the bidiagonal agrees to rounding (for full-rank matrices; past a
+ * rounding-level zero the bidiagonal is not unique).
  */
 
 import type { DecomposeKernels } from './decompose-kernels.js';
@@ -210,7 +218,7 @@ function updateTrailing(
   kernels.panelUpdate(b.subarray(k1 * m + k1), m, cols, rows, left, right, len2);
 }
 
-/** Euclidean norm of buf[from .. to), scaled by the largest magnitude so it cannot over- or underflow (as decompose.ts's). */
+/** Euclidean norm of buf[from .. to), scaled by the largest magnitude so it cannot over- or underflow (both reductions' reflectors). */
 export function columnNorm(buf: Float64Array, from: number, to: number): number {
   let big = 0;
   for (let i = from; i < to; i++) {

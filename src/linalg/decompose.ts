@@ -29,8 +29,10 @@
  * svdSolverFor), whose cost is matrix products. Where the time goes at
  * n = 2048: for the eigendecomposition about 35% in the reduction, 20% in
  * the divide and conquer, 35% in applying the reflectors; for the SVD about
- * 45% in the bidiagonalisation (memory-bound level-2 loops, not blocked),
- * 20% in the divide and conquer, 30% in applying the reflectors (the QR
+ * 40% in the bidiagonalisation (memory-bound level-2 loops; blocked as
+ * LAPACK's dgebrd from SVD_BLOCKED_MIN_ORDER on, which moves half of its
+ * flops into the product kernel but still reads the trailing matrix twice
+ * per step), 20% in the divide and conquer, 30% in applying the reflectors (the QR
  * route spends about half its time in the rotation chains).
  */
 
@@ -44,7 +46,7 @@ import {
 } from './decompose-kernels.js';
 import { multiplyTransposeA, multiplyTransposeAAddInto, transposeInto } from './kernels.js';
 import { tridiagonalEigenDC } from './tridiagonal-dc.js';
-import { bidiagonalizeBlocked, blockedBidiagScratch } from './bidiagonal-blocked.js';
+import { bidiagonalizeBlocked, blockedBidiagScratch, columnNorm } from './bidiagonal-blocked.js';
 import { bidiagonalSvdDC } from './bidiagonal-dc.js';
 import { bidiagonalQr } from './bidiagonal-qr.js';
 import { implicitQl } from './tridiagonal-ql.js';
@@ -734,11 +736,19 @@ export type BidiagonalReduction = 'unblocked' | 'blocked';
 
 /**
  * Orders (min(rows, cols)) from which svd bidiagonalises blocked
- * (bidiagonal-blocked.ts): below, the matrix is small enough that the
- * one-pass reduction's read-and-write of the trailing matrix per step costs
- * less than the blocked one's two reads per step plus the panel bookkeeping.
+ * (bidiagonal-blocked.ts, which leaves the last 128 columns to the unblocked
+ * reduction, so it only differs from order 160 on). The gain is small: the
+ * blocked reduction reads the trailing matrix twice per step (A^T v, then
+ * A u, which depends on it), as many bytes as the one-pass reduction's read
+ * and write, and both are memory bound; it wins the half of the flops that
+ * moves into the product kernel. Measured here (CPU time, one thread, best
+ * of 2-7, alternating, random matrices), unblocked vs blocked, in ms: the
+ * reduction alone 512: 49 vs 43, 1024: 404 vs 394, 2048: 3273 vs 2981; svd
+ * (QR route) 256: 25 vs 26, 320: 49 vs 48, 384: 80 vs 76; svd (divide and
+ * conquer) 384: 74 vs 67, 512: 153 vs 145, 768: 473 vs 460, 1024: 1020 vs
+ * 1039 and 1033 vs 1017, 2048: 7605 vs 7510, 2000 x 512: 483 vs 471.
  */
-export const SVD_BLOCKED_MIN_ORDER = 512;
+export const SVD_BLOCKED_MIN_ORDER = 384;
 
 /** The bidiagonal reduction svd uses for a rows x cols matrix. */
 export function reductionFor(rows: number, cols: number): BidiagonalReduction {
@@ -779,7 +789,8 @@ export function svdSolverFor(rows: number, cols: number): BidiagonalSolver {
 
 /**
  * {@link svd} with the bidiagonal problem solved by the QR iteration or by
- * divide and conquer whatever the order (svd chooses by svdSolverFor).
+ * divide and conquer whatever the order (svd chooses by svdSolverFor), and
+ * the given bidiagonal reduction (by default svd's, reductionFor).
  * Exported so that tests can hold the routes to each other; not part of
  * the package's interface.
  */
@@ -1065,23 +1076,6 @@ function bidiagonalize(
       for (let i = steps; i < m; i++) b[cj + i] += c * work[i];
     }
   }
-}
-
-/** Euclidean norm of buf[from .. to), scaled by the largest magnitude so it cannot over- or underflow. */
-function columnNorm(buf: Float64Array, from: number, to: number): number {
-  let big = 0;
-  for (let i = from; i < to; i++) {
-    const x = Math.abs(buf[i]);
-    if (x > big) big = x;
-  }
-  if (big === 0) return 0;
-  const inv = 1 / big;
-  let sum = 0;
-  for (let i = from; i < to; i++) {
-    const x = buf[i] * inv;
-    sum += x * x;
-  }
-  return big * Math.sqrt(sum);
 }
 
 /**
