@@ -218,6 +218,16 @@ export function rank2kUpdate(out: usize, ld: i32, count: i32, p1: usize, p2: usi
   microTilesLd(p1, count, p2, count, len2, len2, len2, out, ld, true);
 }
 
+/**
+ * Update of the trailing matrix at the end of a panel of the blocked
+ * bidiagonalisation (see DecomposeKernels.panelUpdate): out[i * ld + j] +=
+ * dot(p1 row i, p2 row j) over `len2` (even) values for all i < p, j < q.
+ * Rows of p1 and p2 are len2 doubles apart.
+ */
+export function panelUpdate(out: usize, ld: i32, p: i32, q: i32, p1: usize, p2: usize, len2: i32): void {
+  microTilesLd(p1, p, p2, q, len2, len2, len2, out, ld, false);
+}
+
 // ---------------------------------------------------------------------------
 // One level of Strassen-Winograd on the cross product (driven by
 // src/linalg/strassen.ts). C = A^T B is split as 2 x 2 blocks: the output
@@ -605,6 +615,110 @@ export function bidiagColumns(
       }
       if (i < m) st(cj, i, ld(cj, i) + t * ld(ck, i));
     }
+  }
+}
+
+/**
+ * Blocked bidiagonalisation: out[j] = dot(column j of buf, rows lo .. hi-1,
+ * with v[lo .. hi)) for j = j0 .. j1-1. Four columns at a time: four
+ * independent accumulator chains (one would wait on the previous multiply-add
+ * at every step) and one load of v for four columns; each column's sums are
+ * still formed in the TypeScript twin's order.
+ */
+export function bidiagDots(buf: usize, ldim: i32, lo: i32, hi: i32, v: usize, j0: i32, j1: i32, out: usize): void {
+  let j = j0;
+  for (; j + 4 <= j1; j += 4) {
+    const c0 = col(buf, j, ldim);
+    const c1 = col(buf, j + 1, ldim);
+    const c2 = col(buf, j + 2, ldim);
+    const c3 = col(buf, j + 3, ldim);
+    let a0 = f64x2.splat(0);
+    let a1 = f64x2.splat(0);
+    let a2 = f64x2.splat(0);
+    let a3 = f64x2.splat(0);
+    let i = lo;
+    for (; i + 2 <= hi; i += 2) {
+      const o = <usize>i << 3;
+      const x = v128.load(v + o);
+      a0 = madd(v128.load(c0 + o), x, a0);
+      a1 = madd(v128.load(c1 + o), x, a1);
+      a2 = madd(v128.load(c2 + o), x, a2);
+      a3 = madd(v128.load(c3 + o), x, a3);
+    }
+    let t0 = f64x2.extract_lane(a0, 0);
+    let t1 = f64x2.extract_lane(a1, 0);
+    let t2 = f64x2.extract_lane(a2, 0);
+    let t3 = f64x2.extract_lane(a3, 0);
+    if (i < hi) {
+      const x = ld(v, i);
+      t0 += ld(c0, i) * x;
+      t1 += ld(c1, i) * x;
+      t2 += ld(c2, i) * x;
+      t3 += ld(c3, i) * x;
+    }
+    st(out, j, t0 + f64x2.extract_lane(a0, 1));
+    st(out, j + 1, t1 + f64x2.extract_lane(a1, 1));
+    st(out, j + 2, t2 + f64x2.extract_lane(a2, 1));
+    st(out, j + 3, t3 + f64x2.extract_lane(a3, 1));
+  }
+  for (; j < j1; j++) {
+    const cj = col(buf, j, ldim);
+    let acc = f64x2.splat(0);
+    let i = lo;
+    for (; i + 2 <= hi; i += 2) {
+      const o = <usize>i << 3;
+      acc = madd(v128.load(cj + o), v128.load(v + o), acc);
+    }
+    let t0 = f64x2.extract_lane(acc, 0);
+    if (i < hi) t0 += ld(cj, i) * ld(v, i);
+    st(out, j, t0 + f64x2.extract_lane(acc, 1));
+  }
+}
+
+/**
+ * Blocked bidiagonalisation: out[lo .. hi) += c[j] * (column j of buf, rows
+ * lo .. hi-1) for j = j0 .. j1-1, in turn. Four columns per load and store
+ * of out, added in the same order as one at a time.
+ */
+export function bidiagAxpys(buf: usize, ldim: i32, lo: i32, hi: i32, c: usize, j0: i32, j1: i32, out: usize): void {
+  let j = j0;
+  for (; j + 4 <= j1; j += 4) {
+    const c0 = col(buf, j, ldim);
+    const c1 = col(buf, j + 1, ldim);
+    const c2 = col(buf, j + 2, ldim);
+    const c3 = col(buf, j + 3, ldim);
+    const k0 = ld(c, j);
+    const k1 = ld(c, j + 1);
+    const k2 = ld(c, j + 2);
+    const k3 = ld(c, j + 3);
+    const v0 = f64x2.splat(k0);
+    const v1 = f64x2.splat(k1);
+    const v2 = f64x2.splat(k2);
+    const v3 = f64x2.splat(k3);
+    let i = lo;
+    for (; i + 2 <= hi; i += 2) {
+      const o = <usize>i << 3;
+      let x = madd(v0, v128.load(c0 + o), v128.load(out + o));
+      x = madd(v1, v128.load(c1 + o), x);
+      x = madd(v2, v128.load(c2 + o), x);
+      v128.store(out + o, madd(v3, v128.load(c3 + o), x));
+    }
+    if (i < hi) {
+      let x = ld(out, i) + k0 * ld(c0, i);
+      x = x + k1 * ld(c1, i);
+      x = x + k2 * ld(c2, i);
+      st(out, i, x + k3 * ld(c3, i));
+    }
+  }
+  for (; j < j1; j++) {
+    const cj = col(buf, j, ldim);
+    const cv = f64x2.splat(ld(c, j));
+    let i = lo;
+    for (; i + 2 <= hi; i += 2) {
+      const o = <usize>i << 3;
+      v128.store(out + o, madd(cv, v128.load(cj + o), v128.load(out + o)));
+    }
+    if (i < hi) st(out, i, ld(out, i) + ld(c, j) * ld(cj, i));
   }
 }
 

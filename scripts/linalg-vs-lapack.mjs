@@ -8,6 +8,7 @@
 // --ql also times symmetricEigen's QL route (implicit QL instead of divide and conquer) in the same run.
 // --svd-routes times svd's two routes (QR iteration, divide and conquer) alternately, same matrices.
 // --svd-only skips the eigendecompositions.
+// --svd-reduction=unblocked|blocked forces svd's bidiagonal reduction (default: svd's own choice, reductionFor).
 // --nehalem also times numpy with OPENBLAS_CORETYPE=NEHALEM (OpenBLAS kernels limited to 128-bit SIMD,
 //   like WebAssembly's).
 // --rss prints the peak resident memory of a fresh process doing one svd of each size, per route.
@@ -57,7 +58,7 @@ export function loadAverage() {
  * (numpy null when python3 with numpy is missing) and the numpy thread limit used.
  */
 export async function decompositionRatios(sizes, {
-  reps = (n) => (n > 1024 ? 1 : 3), python = 'python3', withQl = false, svdRoutes = false, svdOnly = false, nehalem = false,
+  reps = (n) => (n > 1024 ? 1 : 3), python = 'python3', withQl = false, svdRoutes = false, svdOnly = false, nehalem = false, reduction = undefined,
 } = {}) {
   const { symmetricEigen, symmetricEigenRoute, svd, svdRoute, SVD_DC_MIN_ORDER } = await dist('linalg/decompose.js');
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'pwcca-lapack-'));
@@ -80,8 +81,8 @@ export async function decompositionRatios(sizes, {
         if (svdRoutes && kind === 'svd') {
           // Alternately, so that a change of load hits both routes alike; svd() runs one of them.
           for (let i = 0; i < r; i++) {
-            routes.qr = Math.min(routes.qr, cpuSeconds(() => svdRoute(g, n, n, 'qr')));
-            routes.dc = Math.min(routes.dc, cpuSeconds(() => svdRoute(g, n, n, 'dc')));
+            routes.qr = Math.min(routes.qr, cpuSeconds(() => svdRoute(g, n, n, 'qr', reduction)));
+            routes.dc = Math.min(routes.dc, cpuSeconds(() => svdRoute(g, n, n, 'dc', reduction)));
           }
           best = n >= SVD_DC_MIN_ORDER ? routes.dc : routes.qr;
         } else {
@@ -131,12 +132,12 @@ export async function decompositionRatios(sizes, {
  * Peak resident memory (MiB) of a fresh Node process that makes a random
  * n x n matrix and runs one svd of it by `route` ('qr' or 'dc').
  */
-export function svdPeakRss(n, route) {
+export function svdPeakRss(n, route, reduction = undefined) {
   const code = `
     const { svdRoute } = await import(${JSON.stringify(pathToFileURL(path.join(here, '..', 'dist', 'linalg', 'decompose.js')).href)});
     const { random } = await import(${JSON.stringify(pathToFileURL(path.join(here, 'timing-helpers.mjs')).href)});
     const a = random(${n} * ${n}, ${n});
-    svdRoute(a, ${n}, ${n}, ${JSON.stringify(route)});
+    svdRoute(a, ${n}, ${n}, ${JSON.stringify(route)}, ${reduction === undefined ? 'undefined' : JSON.stringify(reduction)});
     // VmHWM (Linux): getrusage's maxRSS carries the parent's peak over fork and exec.
     let kib = process.resourceUsage().maxRSS;
     try {
@@ -152,12 +153,13 @@ export function svdPeakRss(n, route) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const flags = new Set(args.filter((a) => a.startsWith('--')));
+  const reduction = args.find((a) => a.startsWith('--svd-reduction='))?.split('=')[1];
   const withQl = flags.has('--ql');
   const sizes = args.filter((a) => !a.startsWith('--')).map(Number);
   const { kernelBackend } = await dist('linalg/wasm.js');
   console.log(`load before: ${loadAverage()}; kernels ${kernelBackend()}`);
   const { rows, threads, error } = await decompositionRatios(sizes.length ? sizes : [512, 2048], {
-    withQl, svdRoutes: flags.has('--svd-routes'), svdOnly: flags.has('--svd-only'), nehalem: flags.has('--nehalem'),
+    withQl, svdRoutes: flags.has('--svd-routes'), svdOnly: flags.has('--svd-only'), nehalem: flags.has('--nehalem'), reduction,
   });
   for (const r of rows) {
     const ratio = r.numpy ? `${(r.pwcca / r.numpy).toFixed(2)}x` : 'no numpy';
@@ -169,7 +171,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(`load after: ${loadAverage()}; numpy threads limited by ${threads ?? '-'}${error ? `; numpy failed: ${error}` : ''}`);
   if (flags.has('--rss')) {
     for (const n of sizes.length ? sizes : [512, 2048]) {
-      console.log(`svd ${n} peak RSS: QR route ${svdPeakRss(n, 'qr').toFixed(0)} MiB, divide and conquer ${svdPeakRss(n, 'dc').toFixed(0)} MiB`);
+      console.log(`svd ${n} peak RSS${reduction ? ` (${reduction})` : ''}: QR route ${svdPeakRss(n, 'qr', reduction).toFixed(0)} MiB, divide and conquer ${svdPeakRss(n, 'dc', reduction).toFixed(0)} MiB`);
     }
   }
 }

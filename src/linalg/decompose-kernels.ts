@@ -103,6 +103,25 @@ export interface DecomposeKernels {
     applyLeft: boolean, pending: boolean, wantRight: boolean,
   ): void;
   /**
+   * Blocked bidiagonalisation, the update of the trailing matrix at the end
+   * of a panel: out[i * ld + j] += dot(p1 row i, p2 row j) over len2 (even)
+   * values, rows of p1 and p2 being len2 doubles apart, for i < p and j < q
+   * (the product kernel's tiles; two partial sums, even and odd terms, per entry).
+   */
+  panelUpdate(out: Float64Array, ld: number, p: number, q: number, p1: Float64Array, p2: Float64Array, len2: number): void;
+  /**
+   * Blocked bidiagonalisation, the products with the trailing matrix's
+   * stored columns: out[j] = dot(column j of the column-major buf (leading
+   * dimension ld), rows lo .. hi-1, with v[lo .. hi)) for j = j0 .. j1-1.
+   * Two partial sums (even and odd offsets from lo, the tail in the even one).
+   */
+  bidiagDots(buf: Float64Array, ld: number, lo: number, hi: number, v: Float64Array, j0: number, j1: number, out: Float64Array): void;
+  /**
+   * Blocked bidiagonalisation: out[lo .. hi) += c[j] * (column j of buf,
+   * rows lo .. hi-1), for j = j0 .. j1-1 in turn.
+   */
+  bidiagAxpys(buf: Float64Array, ld: number, lo: number, hi: number, c: Float64Array, j0: number, j1: number, out: Float64Array): void;
+  /**
    * Applies `count` reflectors to columns j = j0 .. j1-1 of the column-major
    * buf (leading dimension ld), each column through all of them in turn
    * while it is in cache: for t = 0 .. count-1, with k = ks[t] and rows
@@ -290,6 +309,46 @@ export const jsKernels: DecomposeKernels = {
       } else if (t !== 0) {
         for (let i = k + 1; i < m; i++) b[cj + i] += t * b[ck + i];
       }
+    }
+  },
+
+  panelUpdate(out, ld, p, q, p1, p2, len2) {
+    for (let i = 0; i < p; i++) {
+      const a = i * len2;
+      const o = i * ld;
+      for (let j = 0; j < q; j++) {
+        const b = j * len2;
+        let even = 0;
+        let odd = 0;
+        for (let r = 0; r < len2; r += 2) {
+          even += p1[a + r] * p2[b + r];
+          odd += p1[a + r + 1] * p2[b + r + 1];
+        }
+        out[o + j] += even + odd;
+      }
+    }
+  },
+
+  bidiagDots(buf, ld, lo, hi, v, j0, j1, out) {
+    for (let j = j0; j < j1; j++) {
+      const cj = j * ld;
+      let t0 = 0;
+      let t1 = 0;
+      let i = lo;
+      for (; i + 2 <= hi; i += 2) {
+        t0 += buf[cj + i] * v[i];
+        t1 += buf[cj + i + 1] * v[i + 1];
+      }
+      if (i < hi) t0 += buf[cj + i] * v[i];
+      out[j] = t0 + t1;
+    }
+  },
+
+  bidiagAxpys(buf, ld, lo, hi, c, j0, j1, out) {
+    for (let j = j0; j < j1; j++) {
+      const cj = j * ld;
+      const cv = c[j];
+      for (let i = lo; i < hi; i++) out[i] += cv * buf[cj + i];
     }
   },
 

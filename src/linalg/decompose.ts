@@ -29,8 +29,10 @@
  * svdSolverFor), whose cost is matrix products. Where the time goes at
  * n = 2048: for the eigendecomposition about 35% in the reduction, 20% in
  * the divide and conquer, 35% in applying the reflectors; for the SVD about
- * 45% in the bidiagonalisation (memory-bound level-2 loops, not blocked),
- * 20% in the divide and conquer, 30% in applying the reflectors (the QR
+ * 40% in the bidiagonalisation (memory-bound level-2 loops; blocked as
+ * LAPACK's dgebrd from SVD_BLOCKED_MIN_ORDER on, which moves half of its
+ * flops into the product kernel but still reads the trailing matrix twice
+ * per step), 20% in the divide and conquer, 30% in applying the reflectors (the QR
  * route spends about half its time in the rotation chains).
  */
 
@@ -44,6 +46,7 @@ import {
 } from './decompose-kernels.js';
 import { multiplyTransposeA, multiplyTransposeAAddInto, transposeInto } from './kernels.js';
 import { tridiagonalEigenDC } from './tridiagonal-dc.js';
+import { bidiagonalizeBlocked, blockedBidiagScratch, columnNorm } from './bidiagonal-blocked.js';
 import { bidiagonalSvdDC } from './bidiagonal-dc.js';
 import { bidiagonalQr } from './bidiagonal-qr.js';
 import { implicitQl } from './tridiagonal-ql.js';
@@ -721,7 +724,37 @@ function panelsToRowMajor(
 export function svd(a: Float64Array, rows: number, cols: number): SingularValueDecomposition {
   checkBuffer('svd', a, rows, cols);
   checkFinite('svd', a, cols);
-  return svdWith(a, rows, cols, svdSolverFor(rows, cols));
+  return svdWith(a, rows, cols, svdSolverFor(rows, cols), reductionFor(rows, cols));
+}
+
+/**
+ * How svd reduces the matrix to bidiagonal form: LINPACK's one-pass
+ * reduction (`bidiagonalize`), or blocked as LAPACK's dgebrd
+ * (bidiagonal-blocked.ts). Both produce the same reflectors, to rounding.
+ */
+export type BidiagonalReduction = 'unblocked' | 'blocked';
+
+/**
+ * Orders (min(rows, cols)) from which svd bidiagonalises blocked
+ * (bidiagonal-blocked.ts, which leaves the last 128 columns to the unblocked
+ * reduction, so it only differs from order 160 on). The gain is small: the
+ * blocked reduction reads the trailing matrix twice per step (A^T v, then
+ * A u, which depends on it), as many bytes as the one-pass reduction's read
+ * and write, and both are memory bound; it wins the half of the flops that
+ * moves into the product kernel. Measured here (CPU time, one thread, best
+ * of 2-7, alternating, random matrices), unblocked vs blocked, in ms: the
+ * reduction alone 512: 49 vs 43, 1024: 404 vs 394, 2048: 3273 vs 2981; svd
+ * (QR route) 256: 25 vs 26, 320: 49 vs 48, 384: 80 vs 76; svd (divide and
+ * conquer) 384: 74 vs 67, 512: 153 vs 145, 768: 473 vs 460, 1024: 1020 vs
+ * 1039 and 1033 vs 1017, 2048: 7605 vs 7510 (best of 2) and 7096 vs 6666
+ * (best of 3), 2000 x 512: 483 vs 471. Panels of 16 or 64 steps and an
+ * unblocked tail of 64 or 256 columns measured the same within noise.
+ */
+export const SVD_BLOCKED_MIN_ORDER = 384;
+
+/** The bidiagonal reduction svd uses for a rows x cols matrix. */
+export function reductionFor(rows: number, cols: number): BidiagonalReduction {
+  return Math.min(rows, cols) >= SVD_BLOCKED_MIN_ORDER ? 'blocked' : 'unblocked';
 }
 
 /** How svd solves the bidiagonal problem: implicit QR, or divide and conquer. */
@@ -758,29 +791,67 @@ export function svdSolverFor(rows: number, cols: number): BidiagonalSolver {
 
 /**
  * {@link svd} with the bidiagonal problem solved by the QR iteration or by
- * divide and conquer whatever the order (svd chooses by svdSolverFor).
+ * divide and conquer whatever the order (svd chooses by svdSolverFor), and
+ * the given bidiagonal reduction (by default svd's, reductionFor).
  * Exported so that tests can hold the routes to each other; not part of
  * the package's interface.
  */
-export function svdRoute(a: Float64Array, rows: number, cols: number, solver: BidiagonalSolver): SingularValueDecomposition {
+export function svdRoute(
+  a: Float64Array, rows: number, cols: number, solver: BidiagonalSolver,
+  reduction: BidiagonalReduction = reductionFor(rows, cols),
+): SingularValueDecomposition {
   checkBuffer('svdRoute', a, rows, cols);
   checkFinite('svdRoute', a, cols);
-  return svdWith(a, rows, cols, solver);
+  return svdWith(a, rows, cols, solver, reduction);
 }
 
-function svdWith(a: Float64Array, rows: number, cols: number, solver: BidiagonalSolver): SingularValueDecomposition {
+/**
+ * The bidiagonal B = U_r [Bd; 0] V_r^T of a rows x cols row-major matrix (of
+ * its transpose when rows < cols) by the given reduction: diagonal d and
+ * super-diagonal e (k - 1 values), with the reflectors' signs (entries may
+ * be negative). Exported so that tests can hold the reductions to each
+ * other; not part of the package's interface.
+ */
+export function bidiagonalForm(
+  a: Float64Array, rows: number, cols: number, reduction: BidiagonalReduction,
+): { d: Float64Array; e: Float64Array } {
+  checkBuffer('bidiagonalForm', a, rows, cols);
+  const transposed = rows < cols;
+  const m = transposed ? cols : rows;
+  const n = transposed ? rows : cols;
+  if (n === 0) return { d: new Float64Array(0), e: new Float64Array(0) };
+  const kernels = kernelsFor(n);
+  try {
+    const bufs = kernels.alloc([m * n, n, n, m * n, n * n, m, n, m, panelScratch(m, n, reduction)]);
+    bidiagonalizeInto(kernels, a, m, n, transposed, bufs, reduction, bufs[8]);
+    return { d: bufs[1].slice(), e: bufs[2].slice(0, n - 1) };
+  } finally {
+    kernels.release();
+  }
+}
+
+/** Length of the blocked reduction's panel buffer (none for the unblocked one). */
+function panelScratch(m: number, n: number, reduction: BidiagonalReduction): number {
+  return reduction === 'blocked' ? blockedBidiagScratch(m, n) : 0;
+}
+
+function svdWith(
+  a: Float64Array, rows: number, cols: number, solver: BidiagonalSolver, reduction: BidiagonalReduction,
+): SingularValueDecomposition {
   let amax = 0;
   for (let i = 0; i < a.length; i++) amax = Math.max(amax, Math.abs(a[i]));
   const factors = safeScale(amax);
   if (factors !== null) {
     const [f1, f2] = factors;
-    const { s, u, v } = svdUnscaled(a.map((x) => x * f1 * f2), rows, cols, solver);
+    const { s, u, v } = svdUnscaled(a.map((x) => x * f1 * f2), rows, cols, solver, reduction);
     return { s: s.map((x) => x / f1 / f2), u, v };
   }
-  return svdUnscaled(a, rows, cols, solver);
+  return svdUnscaled(a, rows, cols, solver, reduction);
 }
 
-function svdUnscaled(a: Float64Array, rows: number, cols: number, solver: BidiagonalSolver): SingularValueDecomposition {
+function svdUnscaled(
+  a: Float64Array, rows: number, cols: number, solver: BidiagonalSolver, reduction: BidiagonalReduction,
+): SingularValueDecomposition {
   const k = Math.min(rows, cols);
   if (k === 0) {
     return { s: new Float64Array(0), u: new Float64Array(0), v: new Float64Array(0) };
@@ -790,7 +861,9 @@ function svdUnscaled(a: Float64Array, rows: number, cols: number, solver: Bidiag
   const n = transposed ? rows : cols;
   const kernels = kernelsFor(n);
   try {
-    const result = solver === 'dc' ? svdDcOn(kernels, a, m, n, transposed) : svdOn(kernels, a, m, n, transposed);
+    const result = solver === 'dc'
+      ? svdDcOn(kernels, a, m, n, transposed, reduction)
+      : svdOn(kernels, a, m, n, transposed, reduction);
     return transposed ? { s: result.s, u: result.v, v: result.u } : result;
   } finally {
     kernels.release();
@@ -806,6 +879,7 @@ function svdUnscaled(a: Float64Array, rows: number, cols: number, solver: Bidiag
  */
 function bidiagonalizeInto(
   kernels: DecomposeKernels, a: Float64Array, m: number, n: number, transposed: boolean, bufs: Float64Array[],
+  reduction: BidiagonalReduction, panel: Float64Array,
 ): { nct: number; nrt: number } {
   const [b, s, e, uc, vc, work, coef, be] = bufs;
   // Column-major copy of the m x n matrix B (B = a, or a^T when transposed).
@@ -816,7 +890,10 @@ function bidiagonalizeInto(
   // Householder phases on column-major buffers.
   const nct = Math.min(m - 1, n);
   const nrt = Math.max(0, Math.min(n - 2, m));
-  bidiagonalize(kernels, b, m, n, s, e, uc, vc, nct, nrt, work, coef, be);
+  // The blocked reduction does the leading steps (all but a small tail) and
+  // leaves the rest, fully updated, to the unblocked one.
+  const start = reduction === 'blocked' ? bidiagonalizeBlocked(kernels, b, m, n, s, e, uc, vc, work, coef, be, panel) : 0;
+  bidiagonalize(kernels, b, m, n, s, e, uc, vc, nct, nrt, work, coef, be, start);
   // Set up the final bidiagonal matrix of order p.
   const p = Math.min(n, m + 1);
   if (nct < n) s[nct] = b[nct * m + nct];
@@ -827,14 +904,17 @@ function bidiagonalizeInto(
 }
 
 /** The SVD of the m x n (m >= n) matrix B = a, or a^T when `transposed`, on one kernel set. */
-function svdOn(kernels: DecomposeKernels, a: Float64Array, m: number, n: number, transposed: boolean): SingularValueDecomposition {
+function svdOn(
+  kernels: DecomposeKernels, a: Float64Array, m: number, n: number, transposed: boolean, reduction: BidiagonalReduction,
+): SingularValueDecomposition {
   const chains = QUEUE_CHAINS * n;
   const bufs = kernels.alloc([
     m * n, n, n, m * n, n * n, m, n, m, panelLength(m, n), panelLength(n, n),
     chains, chains, 2 * QUEUE_CHAINS, chains, chains, 2 * QUEUE_CHAINS, REFLECT_BLOCK, REFLECT_BLOCK,
+    panelScratch(m, n, reduction),
   ]);
   const [, s, e, uc, vc, , , , up, vp, cosU, sinU, boundsU, cosV, sinV, boundsV, ks, pivots] = bufs;
-  const { nct, nrt } = bidiagonalizeInto(kernels, a, m, n, transposed, bufs);
+  const { nct, nrt } = bidiagonalizeInto(kernels, a, m, n, transposed, bufs, reduction, bufs[18]);
   const p = n;
   generateU(kernels, uc, s, m, n, nct, ks, pivots);
   generateV(kernels, vc, e, n, nrt, ks, pivots);
@@ -870,11 +950,13 @@ function svdOn(kernels: DecomposeKernels, a: Float64Array, m: number, n: number,
  * copied out and released before the products, which take their own blocks
  * from the same arena.
  */
-function svdDcOn(kernels: DecomposeKernels, a: Float64Array, m: number, n: number, transposed: boolean): SingularValueDecomposition {
+function svdDcOn(
+  kernels: DecomposeKernels, a: Float64Array, m: number, n: number, transposed: boolean, reduction: BidiagonalReduction,
+): SingularValueDecomposition {
   // The left reflectors are read from b itself (uc aliases b): column k of b
   // keeps reflector k below the diagonal once step k is done.
-  const [b, sb, eb, vcb, work, coef, be] = kernels.alloc([m * n, n, n, n * n, m, n, m]);
-  const { nct, nrt } = bidiagonalizeInto(kernels, a, m, n, transposed, [b, sb, eb, b, vcb, work, coef, be]);
+  const [b, sb, eb, vcb, work, coef, be, panel] = kernels.alloc([m * n, n, n, n * n, m, n, m, panelScratch(m, n, reduction)]);
+  const { nct, nrt } = bidiagonalizeInto(kernels, a, m, n, transposed, [b, sb, eb, b, vcb, work, coef, be], reduction, panel);
   const s = sb.slice();
   const e = eb.slice();
   const uc = b.slice();
@@ -936,10 +1018,11 @@ function bidiagonalize(
   work: Float64Array, // left vector of the pending rank-one update (m)
   coef: Float64Array, // its right coefficients, per column (n)
   be: Float64Array, // B e accumulated during the pass (m)
+  start = 0, // first step (the steps before done by bidiagonalizeBlocked, nothing pending)
 ): void {
   let pending = false;
   const steps = Math.max(nct, nrt);
-  for (let k = 0; k < steps; k++) {
+  for (let k = start; k < steps; k++) {
     const ck = k * m;
     if (pending) {
       const c = coef[k];
@@ -995,23 +1078,6 @@ function bidiagonalize(
       for (let i = steps; i < m; i++) b[cj + i] += c * work[i];
     }
   }
-}
-
-/** Euclidean norm of buf[from .. to), scaled by the largest magnitude so it cannot over- or underflow. */
-function columnNorm(buf: Float64Array, from: number, to: number): number {
-  let big = 0;
-  for (let i = from; i < to; i++) {
-    const x = Math.abs(buf[i]);
-    if (x > big) big = x;
-  }
-  if (big === 0) return 0;
-  const inv = 1 / big;
-  let sum = 0;
-  for (let i = from; i < to; i++) {
-    const x = buf[i] * inv;
-    sum += x * x;
-  }
-  return big * Math.sqrt(sum);
 }
 
 /**

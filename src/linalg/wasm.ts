@@ -316,6 +316,9 @@ interface DecomposeExports {
     applyLeft: number, pending: number, wantRight: number,
   ): void;
   reflectColumns(buf: number, ld: number, shift: number, ks: number, pivots: number, count: number, j0: number, j1: number): void;
+  panelUpdate(out: number, ld: number, p: number, q: number, p1: number, p2: number, len2: number): void;
+  bidiagDots(buf: number, ld: number, lo: number, hi: number, v: number, j0: number, j1: number, out: number): void;
+  bidiagAxpys(buf: number, ld: number, lo: number, hi: number, c: number, j0: number, j1: number, out: number): void;
   rotAscending(w: number, panels: number, cols: number, count: number, bounds: number, cs: number, sn: number): void;
   rotDescending(w: number, panels: number, cols: number, count: number, bounds: number, cs: number, sn: number): void;
   rotPivot(w: number, panels: number, cols: number, pivot: number, from: number, to: number, cs: number, sn: number): void;
@@ -377,6 +380,18 @@ class WasmDecomposeKernels implements DecomposeKernels {
       b.byteOffset, m, n, k, work.byteOffset, coef.byteOffset, be.byteOffset, e.byteOffset,
       applyLeft ? 1 : 0, pending ? 1 : 0, wantRight ? 1 : 0,
     );
+  }
+
+  panelUpdate(out: Float64Array, ld: number, p: number, q: number, p1: Float64Array, p2: Float64Array, len2: number): void {
+    this.x.panelUpdate(out.byteOffset, ld, p, q, p1.byteOffset, p2.byteOffset, len2);
+  }
+
+  bidiagDots(buf: Float64Array, ld: number, lo: number, hi: number, v: Float64Array, j0: number, j1: number, out: Float64Array): void {
+    this.x.bidiagDots(buf.byteOffset, ld, lo, hi, v.byteOffset, j0, j1, out.byteOffset);
+  }
+
+  bidiagAxpys(buf: Float64Array, ld: number, lo: number, hi: number, c: Float64Array, j0: number, j1: number, out: Float64Array): void {
+    this.x.bidiagAxpys(buf.byteOffset, ld, lo, hi, c.byteOffset, j0, j1, out.byteOffset);
   }
 
   reflectColumns(

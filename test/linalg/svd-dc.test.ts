@@ -4,7 +4,7 @@ import { BIDIAGONAL_DC_LEAF_ORDER, bidiagonalSvdDC } from '../../src/linalg/bidi
 import { SVD_DC_MIN_ORDER, SVD_DC_MIN_ORDER_ELONGATED, svd, svdRoute, svdSolverFor } from '../../src/linalg/decompose.js';
 import { availableKernelBackends, setKernelBackend } from '../../src/linalg/wasm.js';
 import { randomMatrix } from '../helpers/random.js';
-import { isDescending, maxAbs, naiveMultiply, naiveTranspose, orthonormalityError, toMl, withSpectrum } from './linalg-helpers.js';
+import { naiveMultiply, svdDefects, toMl, withSpectrum } from './linalg-helpers.js';
 
 const EPS = 2 ** -52;
 
@@ -50,45 +50,6 @@ function cases(rows: number, cols: number): [string, Float64Array][] {
     ['random times 1e150', random.map((x) => x * 1e150)],
     ['random times 1e-150', random.map((x) => x * 1e-150)],
   ];
-}
-
-function frobenius(a: ArrayLike<number>): number {
-  let big = maxAbs(a);
-  if (big === 0) return 0;
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i] / big) ** 2;
-  return big * Math.sqrt(s);
-}
-
-/** Why an SVD of a fails the contract (residual, orthonormality, order, agreement with the reference values), or []. */
-function svdDefects(
-  a: Float64Array, rows: number, cols: number, got: ReturnType<typeof svd>, reference: Float64Array,
-): string[] {
-  const out: string[] = [];
-  const k = Math.min(rows, cols);
-  const { s, u, v } = got;
-  if (s.length !== k || u.length !== rows * k || v.length !== cols * k) return [`shapes ${s.length}, ${u.length}, ${v.length}`];
-  if (!isDescending(s)) out.push('values not descending');
-  if (!s.every((x) => x >= 0)) out.push('negative or NaN value');
-  const norm = frobenius(a);
-  // Residual and reference computed on a / norm: the products of the check must not overflow at 1e150.
-  const inv = norm > 0 ? 1 / norm : 1;
-  const us = new Float64Array(rows * k);
-  for (let i = 0; i < rows; i++) for (let c = 0; c < k; c++) us[i * k + c] = u[i * k + c] * (s[c] * inv);
-  const back = naiveMultiply(us, rows, k, naiveTranspose(v, cols, k), cols);
-  for (let i = 0; i < back.length; i++) back[i] -= a[i] * inv;
-  const res = frobenius(back);
-  const n = Math.max(rows, cols);
-  if (!(res <= 10 * n * EPS)) out.push(`||A - U S V^T||_F / ||A||_F = ${res.toExponential(2)} (${(res / (n * EPS)).toFixed(1)} n eps)`);
-  for (const [name, q, r] of [['U', u, rows], ['V', v, cols]] as const) {
-    const orth = orthonormalityError(q, r, k);
-    if (!(orth <= 10 * n * EPS)) out.push(`${name}^T ${name} - I up to ${orth.toExponential(2)}`);
-  }
-  const s0 = Math.max(reference[0] ?? 0, Number.MIN_VALUE);
-  let dv = 0;
-  for (let i = 0; i < k; i++) dv = Math.max(dv, Math.abs(s[i] - reference[i]));
-  if (!(dv <= 10 * Math.sqrt(n) * EPS * s0)) out.push(`values differ from the reference by ${(dv / s0).toExponential(2)} of the largest`);
-  return out;
 }
 
 /** Why (values, u, v) fails to be the SVD of the bidiagonal (d, e): residual, orthonormality, order. */
