@@ -27,6 +27,7 @@
  */
 
 import { multiply } from './kernels.js';
+import { rationalModelNext } from './secular.js';
 import { hypot, implicitQl } from './tridiagonal-ql.js';
 
 const EPS = 2 ** -52;
@@ -388,30 +389,8 @@ function secularRoot(j: number, k: number, d: Float64Array, w2: Float64Array, ou
     let next = NaN;
     if (bisected || Math.abs(f) <= 0.5 * previous) {
       const a = a0 - tau;
-      const s = a * a * dl;
-      if (last) {
-        // c + s / (a - eta) = 0 with c = f - s / a.
-        const c = f - s / a;
-        if (c > 0) next = tau + a + s / c;
-      } else {
-        const b = b0 - tau;
-        const sb = b * b * dr;
-        const c = f - s / a - sb / b;
-        // c (a - eta)(b - eta) + s (b - eta) + sb (a - eta) = 0, the root between a and b.
-        const qa = c;
-        const qb = -(c * (a + b) + s + sb);
-        const qc = c * a * b + s * b + sb * a;
-        let eta: number;
-        if (qa === 0) {
-          eta = -qc / qb;
-        } else {
-          const disc = Math.sqrt(Math.max(qb * qb - 4 * qa * qc, 0));
-          const r1 = qb <= 0 ? (-qb + disc) / (2 * qa) : (-qb - disc) / (2 * qa);
-          const r2 = r1 !== 0 ? qc / (qa * r1) : 0;
-          eta = r1 > a && r1 < b ? r1 : r2;
-        }
-        next = tau + eta;
-      }
+      const b = last ? 0 : b0 - tau;
+      next = rationalModelNext(tau, f, a, a * a * dl, b, b * b * dr, last);
     }
     previous = Math.abs(f);
     bisected = !(next > lo && next < hi);
