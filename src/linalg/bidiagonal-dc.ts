@@ -41,7 +41,7 @@
 
 import { bidiagonalQr, type BidiagonalRotationSink } from './bidiagonal-qr.js';
 import { multiplyTransposeA } from './kernels.js';
-import { rationalModelNext } from './secular.js';
+import { secularIterate, tauOfSquared } from './secular.js';
 import { hypot } from './tridiagonal-ql.js';
 
 const EPS = 2 ** -52;
@@ -555,13 +555,10 @@ function mergedRows(
  * out. The root lies in (d[j], d[j + 1]), the last one in
  * (d[k - 1], sqrt(d[k - 1]^2 + sum w2)].
  *
- * The iteration runs on mu = s^2 - d[origin]^2 (tau = mu / (d_o + s)), with
- * each d[i]^2 - s^2 formed as ((d[i] - d_o) - tau)((d[i] + d_o) + tau).
- * Steps solve a rational model of the secular function in mu through the two
- * poles around the root (one for the last root) matching its value and the
- * derivatives of the sums on either side (the "middle way" of dlasd4); a step
- * that leaves the bracket, or does not shrink |f| enough, is replaced by
- * bisection, so the iteration always converges.
+ * This finds the bracket and the nearer pole; the safeguarded iteration, on
+ * mu = s^2 - d[origin]^2 with every d[i]^2 - s^2 formed as
+ * ((d[i] - d_o) - tau)((d[i] + d_o) + tau), is secularIterate's
+ * (./secular.ts, the "middle way" of dlasd4).
  */
 function secularRoot(j: number, k: number, d: Float64Array, w2: Float64Array, out: { origin: number; tau: number }): void {
   const last = j === k - 1;
@@ -594,52 +591,7 @@ function secularRoot(j: number, k: number, d: Float64Array, w2: Float64Array, ou
     }
   }
   const dO = d[origin];
-  const dO2 = dO * dO;
-  const tauOf = (mu: number) => mu / (dO + Math.sqrt(dO2 + mu));
-  const gap = (i: number, tau: number) => ((d[i] - dO) - tau) * ((d[i] + dO) + tau);
-
-  let mu = (lo + hi) / 2;
-  let previous = Infinity;
-  let bisected = true;
-  for (let iter = 0; iter < 400; iter++) {
-    const tau = tauOf(mu);
-    // f and the derivative (in mu) of the sums over the poles left (i <= j) and right of the root.
-    let sl = 0;
-    let dl = 0;
-    let sr = 0;
-    let dr = 0;
-    for (let i = 0; i <= j; i++) {
-      const t = 1 / gap(i, tau);
-      const w = w2[i] * t;
-      sl += w;
-      dl += w * t;
-    }
-    for (let i = j + 1; i < k; i++) {
-      const t = 1 / gap(i, tau);
-      const w = w2[i] * t;
-      sr += w;
-      dr += w * t;
-    }
-    const f = 1 + sl + sr;
-    // A bound on the rounding error of f (dlasd4's erretm).
-    const err = 8 * (sr - sl) + 2 + 3 * Math.abs(mu) * (dl + dr);
-    if (Math.abs(f) <= EPS * err) break;
-    if (f < 0) lo = mu;
-    else hi = mu;
-    if (!(hi - lo > EPS * Math.max(Math.abs(lo), Math.abs(hi)))) break;
-
-    let next = NaN;
-    if (bisected || Math.abs(f) <= 0.5 * previous) {
-      const a = gap(j, tau);
-      const b = last ? 0 : gap(j + 1, tau);
-      next = rationalModelNext(mu, f, a, a * a * dl, b, b * b * dr, last);
-    }
-    previous = Math.abs(f);
-    bisected = !(next > lo && next < hi);
-    if (bisected) next = lo + (hi - lo) / 2;
-    if (next === mu) break;
-    mu = next;
-  }
+  const mu = secularIterate(j, k, d, dO, w2, lo, hi, true);
   out.origin = origin;
-  out.tau = tauOf(mu);
+  out.tau = tauOfSquared(mu, dO);
 }

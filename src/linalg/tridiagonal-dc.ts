@@ -27,7 +27,7 @@
  */
 
 import { multiply } from './kernels.js';
-import { rationalModelNext } from './secular.js';
+import { secularIterate } from './secular.js';
 import { hypot, implicitQl } from './tridiagonal-ql.js';
 
 const EPS = 2 ** -52;
@@ -317,11 +317,8 @@ function merge(top: Block, n1: number, bottom: Block, n2: number, beta: number):
  * origin pole (the nearer one) and lambda - d[origin] into out. The root lies
  * in (d[j], d[j + 1]), the last one in (d[k - 1], d[k - 1] + sum w2].
  *
- * Steps solve a rational model of the secular function through the two
- * poles around the root (one for the last root) matching its value and the
- * derivatives of the sums on either side (the "middle way" of dlaed4); a
- * step that leaves the bracket, or does not shrink |f| enough, is replaced by
- * bisection, so the iteration always converges.
+ * This finds the bracket and the nearer pole; the safeguarded iteration is
+ * secularIterate's (./secular.ts, the "middle way" of dlaed4).
  */
 function secularRoot(j: number, k: number, d: Float64Array, w2: Float64Array, out: { origin: number; tau: number }): void {
   const last = j === k - 1;
@@ -353,51 +350,7 @@ function secularRoot(j: number, k: number, d: Float64Array, w2: Float64Array, ou
     }
   }
   const dOrigin = d[origin];
-  // Poles relative to the origin (exact when close, by Sterbenz's lemma).
-  const a0 = d[j] - dOrigin;
-  const b0 = last ? 0 : d[j + 1] - dOrigin;
-
-  let tau = last ? hi / 2 : (lo + hi) / 2;
-  let previous = Infinity;
-  let bisected = true;
-  for (let iter = 0; iter < 400; iter++) {
-    // f and the derivative of the sums over the poles left (i <= j) and right of the root.
-    let sl = 0;
-    let dl = 0;
-    let sr = 0;
-    let dr = 0;
-    for (let i = 0; i <= j; i++) {
-      const t = 1 / ((d[i] - dOrigin) - tau);
-      const w = w2[i] * t;
-      sl += w;
-      dl += w * t;
-    }
-    for (let i = j + 1; i < k; i++) {
-      const t = 1 / ((d[i] - dOrigin) - tau);
-      const w = w2[i] * t;
-      sr += w;
-      dr += w * t;
-    }
-    const f = 1 + sl + sr;
-    // A bound on the rounding error of f (dlaed4's erretm).
-    const err = 8 * (sr - sl) + 2 + 3 * Math.abs(tau) * (dl + dr);
-    if (Math.abs(f) <= EPS * err) break;
-    if (f < 0) lo = tau;
-    else hi = tau;
-    if (!(hi - lo > EPS * Math.max(Math.abs(lo), Math.abs(hi)))) break;
-
-    let next = NaN;
-    if (bisected || Math.abs(f) <= 0.5 * previous) {
-      const a = a0 - tau;
-      const b = last ? 0 : b0 - tau;
-      next = rationalModelNext(tau, f, a, a * a * dl, b, b * b * dr, last);
-    }
-    previous = Math.abs(f);
-    bisected = !(next > lo && next < hi);
-    if (bisected) next = lo + (hi - lo) / 2;
-    if (next === tau) break;
-    tau = next;
-  }
+  const tau = secularIterate(j, k, d, dOrigin, w2, lo, hi, false);
   out.origin = origin;
   out.tau = tau;
 }
